@@ -1,0 +1,1 @@
+"""Haven: victim-centered enforcement actions for human trafficking task forces."""
