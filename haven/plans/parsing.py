@@ -1,0 +1,46 @@
+"""Reading a plan file: YAML or JSON text in, a valid `Plan` out, or every problem of the file at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from haven.core.problems import InvalidInput, Problem
+from haven.plans.documents import DocumentError, read_document, validation_problems
+from haven.plans.formats import Plan, consistency_problems, plan_problems_as_text
+
+
+def parse_plan(text: str | bytes, *, filename: str = "") -> Plan:
+    """The plan a YAML or JSON document holds; `InvalidInput` (what="plan") with one problem per fault."""
+    try:
+        data = read_document(text, filename=filename)
+    except DocumentError as exc:
+        raise InvalidInput([exc.problem()], what="plan") from None
+    if data is None:
+        raise InvalidInput(
+            [Problem("", "the file is empty: a plan needs format, operation and agencies")], what="plan"
+        )
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            [Problem("", "a plan must be a mapping with format, operation and agencies at the top level")],
+            what="plan",
+        )
+    consistency = consistency_problems(data)
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(validation_problems(Plan, exc, consistency), what="plan") from None
+    if consistency:  # pragma: no cover - a Plan validates its own consistency; kept as a safety net
+        raise InvalidInput(plan_problems_as_text(consistency), what="plan")
+    return plan
+
+
+def load_plan_file(path: str | Path) -> Plan:
+    """The plan in a file; a file that cannot be read is refused like an invalid plan."""
+    path = Path(path)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput([Problem("", f"cannot read {path}: {exc.strerror or exc}")], what="plan") from None
+    return parse_plan(content, filename=path.name)
