@@ -1,0 +1,48 @@
+"""Production: PostgreSQL, TLS at the reverse proxy, every secret from the environment.
+
+Refuses to start without a secret key, allowed hosts and a key-encryption key, naming what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+
+_REQUIRED = {
+    "HAVEN_SECRET_KEY": "the secret key (50+ random characters)",
+    "HAVEN_ALLOWED_HOSTS": "the allowed host names, comma-separated",
+    "HAVEN_KEK": "the key-encryption key (32 random bytes, base64)",
+}
+_missing = [f"{name} ({what})" for name, what in _REQUIRED.items() if not os.environ.get(name)]
+if _missing:
+    raise ImproperlyConfigured("Haven's production settings need: " + "; ".join(_missing))
+
+SECRET_KEY = os.environ["HAVEN_SECRET_KEY"]
+ALLOWED_HOSTS = [h.strip() for h in os.environ["HAVEN_ALLOWED_HOSTS"].split(",") if h.strip()]
+HAVEN_KEK = os.environ["HAVEN_KEK"]
+CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS]
+
+DEBUG = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = True
+SECURE_HSTS_SECONDS = 63072000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+STATIC_ROOT = os.environ.get("HAVEN_STATIC_ROOT", "/var/lib/haven/static")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HAVEN_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,30 @@
+"""Settings for the test suite: SQLite in memory unless DATABASE_URL points at PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import database_from_env
+
+SECRET_KEY = "test-only-secret-key-not-for-use-anywhere-else"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+DATA_DIR = Path(os.environ.get("HAVEN_TEST_DATA_DIR") or tempfile.mkdtemp(prefix="haven-test-"))
+HAVEN_KEK_FILE = DATA_DIR / "keys" / "kek.key"
+DATABASES = {"default": database_from_env(DATA_DIR / "test.sqlite3")}
+DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")} if not os.environ.get(
+    "DATABASE_URL"
+) else {}
+# Argon2 at full strength makes each sign-in in the suite slow; the hasher choice itself is tested.
+PASSWORD_HASHERS = [
+    "haven.accounts.hashers.FastArgon2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,201 @@
+"""Agencies, users and what a user brings to an interview. One agency per user; roles per user."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.crypto import salted_hmac
+
+from haven.core.models import BaseModel
+
+
+class AgencyType(models.TextChoices):
+    """The agency types of the plan file (operation-plan.md, "Agency types")."""
+
+    LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
+    FEDERAL_LAW_ENFORCEMENT = "federal_law_enforcement", "Federal law enforcement"
+    PROSECUTOR = "prosecutor", "Prosecutor"
+    VICTIM_SERVICE_PROVIDER = "victim_service_provider", "Victim service provider"
+    VICTIM_ATTORNEY = "victim_attorney", "Victim attorney"
+    CHILD_WELFARE = "child_welfare", "Child welfare"
+    FORENSIC_INTERVIEW = "forensic_interview", "Forensic interview"
+    MEDICAL = "medical", "Medical"
+    SHELTER = "shelter", "Shelter"
+    INTERPRETER_SERVICE = "interpreter_service", "Interpreter service"
+    LABOR = "labor", "Labour inspectorate"
+    OTHER = "other", "Other"
+
+
+LAW_ENFORCEMENT_TYPES = frozenset({AgencyType.LAW_ENFORCEMENT, AgencyType.FEDERAL_LAW_ENFORCEMENT})
+INVESTIGATIVE_TYPES = LAW_ENFORCEMENT_TYPES | {AgencyType.PROSECUTOR}
+
+slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{0,39}$", "Use 1–40 lower-case letters, digits or '-'.")
+
+
+class Agency(BaseModel):
+    """An organisation taking part in the task force; `slug` is its id in plan files."""
+
+    slug = models.CharField(max_length=40, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=32, choices=AgencyType.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_investigative(self) -> bool:
+        return self.type in INVESTIGATIVE_TYPES
+
+    @property
+    def is_law_enforcement(self) -> bool:
+        return self.type in LAW_ENFORCEMENT_TYPES
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    COORDINATOR = "coordinator", "Coordinator"
+    AUDITOR = "auditor", "Auditor"
+    ADMIN = "admin", "Admin"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+
+
+class InterviewerRole(models.TextChoices):
+    INVESTIGATOR = "investigator", "Investigator"
+    PROSECUTOR = "prosecutor", "Prosecutor"
+    FORENSIC_INTERVIEWER = "forensic_interviewer", "Forensic interviewer"
+
+
+class UserManager(BaseUserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(username=username)
+
+
+username_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9._-]{1,149}$", "Use 2–150 lower-case letters, digits, '.', '_' or '-'."
+)
+
+
+class User(AbstractBaseUser):
+    """A person using Haven, in exactly one agency. Every user is a member; other roles add to it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(max_length=150, unique=True, validators=[username_validator])
+    name = models.CharField(max_length=200)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="users")
+    is_active = models.BooleanField(default=True)
+    is_coordinator = models.BooleanField(default=False)
+    is_auditor = models.BooleanField(default=False)
+    is_admin = models.BooleanField(default=False)
+    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True)
+    failed_sign_ins = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    # Raised to end every session of the user at once (sign-out, disabling).
+    session_epoch = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, editable=False)
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ("username",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.username})"
+
+    @property
+    def roles(self) -> list[Role]:
+        roles = [Role.MEMBER]
+        roles += [Role.COORDINATOR] if self.is_coordinator else []
+        roles += [Role.AUDITOR] if self.is_auditor else []
+        roles += [Role.ADMIN] if self.is_admin else []
+        return roles
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    # Django admin asks these; admins manage accounts and agencies there and nothing else.
+    @property
+    def is_staff(self) -> bool:
+        return self.is_active and self.is_admin
+
+    @property
+    def is_superuser(self) -> bool:
+        return False
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return self.is_staff and perm.split(".", 1)[0] == "accounts"
+
+    def has_perms(self, perm_list: Any, obj: Any = None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_staff and app_label == "accounts"
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django ends a session whose stored hash no longer matches; the epoch makes sign-out and
+        # disabling end every session of the user, on every application server, at once.
+        return salted_hmac(
+            "haven.accounts.User.session",
+            f"{self.password}:{self.session_epoch}:{int(self.is_active)}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._get_session_auth_hash()
+
+    @property
+    def interviewer_roles(self) -> list[str]:
+        return [q.role for q in self.qualifications.all()]
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [lang.code for lang in self.languages.all()]
+
+
+class InterviewerQualification(models.Model):
+    """An interviewer role the user is qualified for (investigator, prosecutor, forensic interviewer)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="qualifications")
+    role = models.CharField(max_length=32, choices=InterviewerRole.choices)
+
+    class Meta:
+        ordering = ("role",)
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="unique_user_qualification")]
+
+    def __str__(self) -> str:
+        return self.role
+
+
+language_code_validator = RegexValidator(r"^[a-z]{2}$", "Use an ISO 639-1 code: two lower-case letters.")
+
+
+class SpokenLanguage(models.Model):
+    """A language the user speaks (ISO 639-1), for matching interviewers and interpreters."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="languages")
+    code = models.CharField(max_length=2, validators=[language_code_validator])
+
+    class Meta:
+        ordering = ("code",)
+        constraints = [models.UniqueConstraint(fields=["user", "code"], name="unique_user_language")]
+
+    def __str__(self) -> str:
+        return self.code

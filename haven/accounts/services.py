@@ -1,0 +1,424 @@
+"""Every change to accounts and agencies, and every step of signing in: each one audited."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haven.accounts.models import (
+    Agency,
+    AgencyType,
+    InterviewerQualification,
+    InterviewerRole,
+    SpokenLanguage,
+    User,
+)
+from haven.accounts.policies import require_account_admin
+from haven.audit.events import AuditEvent, Outcome
+from haven.audit.services import record
+from haven.core.errors import Forbidden, ValidationFailed
+from haven.core.problems import Problem
+
+SIGNED_IN_AT = "haven_signed_in_at"
+LAST_ACTIVITY = "haven_last_activity"
+
+
+def _problems_from(error: ValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            problems += [Problem(field if field != "__all__" else "", m) for e in errors for m in e.messages]
+    else:
+        problems += [Problem("", m) for m in error.messages]
+    return problems
+
+
+def _clean(instance: Agency | User, *, exclude: Iterable[str] = ()) -> None:
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        raise ValidationFailed(_problems_from(error), what=type(instance).__name__.lower()) from error
+
+
+# --- agencies -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agency_create(*, actor: User | None, slug: str, name: str, type: str) -> Agency:  # noqa: A002
+    """Create an agency. Rule: only admins manage agencies (actor None: the server's own set-up)."""
+    if actor is not None:
+        require_account_admin(actor)
+    agency = Agency(slug=slug, name=name, type=type)
+    _clean(agency)
+    agency.save()
+    record(actor=actor, event=AuditEvent.AGENCY_CREATED, target=agency, subject_agency_id=agency.pk,
+           actor_label="haven" if actor is None else "")  # fmt: skip
+    return agency
+
+
+@transaction.atomic
+def agency_update(
+    *, actor: User | None, agency: Agency, name: str | None = None, type: str | None = None,  # noqa: A002
+    is_active: bool | None = None,
+) -> Agency:  # fmt: skip
+    """Change an agency's name, type or status. Rule: only admins manage agencies."""
+    if actor is not None:
+        require_account_admin(actor)
+    changed: list[str] = []
+    for field, value in (("name", name), ("type", type), ("is_active", is_active)):
+        if value is not None and getattr(agency, field) != value:
+            setattr(agency, field, value)
+            changed.append(field)
+    if not changed:
+        return agency
+    _clean(agency)
+    agency.save(update_fields=[*changed, "updated_at"])
+    record(actor=actor, event=AuditEvent.AGENCY_CHANGED, target=agency, subject_agency_id=agency.pk,
+           details={"fields": changed}, actor_label="haven" if actor is None else "")  # fmt: skip
+    return agency
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+
+def _set_interviewing(user: User, interviewer_roles: Sequence[str], languages: Sequence[str]) -> None:
+    problems = [
+        Problem("interviewer_roles", f"'{r}' is not one of {', '.join(InterviewerRole.values)}")
+        for r in interviewer_roles
+        if r not in InterviewerRole.values
+    ]
+    problems += [
+        Problem("languages", f"'{c}' is not an ISO 639-1 code (two lower-case letters)")
+        for c in languages
+        if not (len(c) == 2 and c.isascii() and c.isalpha() and c.islower())
+    ]
+    if problems:
+        raise ValidationFailed(problems, what="user")
+    InterviewerQualification.objects.filter(user=user).exclude(role__in=interviewer_roles).delete()
+    SpokenLanguage.objects.filter(user=user).exclude(code__in=languages).delete()
+    for role in dict.fromkeys(interviewer_roles):
+        InterviewerQualification.objects.get_or_create(user=user, role=role)
+    for code in dict.fromkeys(languages):
+        SpokenLanguage.objects.get_or_create(user=user, code=code)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    name: str,
+    agency: Agency,
+    password: str,
+    roles: Iterable[str] = (),
+    gender: str = "",
+    interviewer_roles: Sequence[str] = (),
+    languages: Sequence[str] = (),
+) -> User:
+    """Create an account in one agency. Rules: only admins create accounts; the password passes
+    Django's validators and is hashed with Argon2."""
+    if actor is not None:
+        require_account_admin(actor)
+    roles = set(roles)
+    unknown = roles - {"member", "coordinator", "auditor", "admin"}
+    if unknown:
+        raise ValidationFailed(
+            [Problem("roles", f"'{r}' is not one of member, coordinator, auditor, admin") for r in sorted(unknown)],
+            what="user",
+        )
+    user = User(
+        username=username,
+        name=name,
+        agency=agency,
+        gender=gender,
+        is_coordinator="coordinator" in roles,
+        is_auditor="auditor" in roles,
+        is_admin="admin" in roles,
+    )
+    problems: list[Problem] = []
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        problems += [Problem("password", m) for m in error.messages]
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        problems += _problems_from(error)
+    if problems:
+        raise ValidationFailed(problems, what="user")
+    user.set_password(password)
+    user.save()
+    _set_interviewing(user, interviewer_roles, languages)
+    record(actor=actor, event=AuditEvent.ACCOUNT_CREATED, target=user, subject_agency_id=agency.pk,
+           details={"roles": [str(r) for r in user.roles]}, actor_label="haven" if actor is None else "")  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    name: str | None = None,
+    agency: Agency | None = None,
+    roles: Iterable[str] | None = None,
+    gender: str | None = None,
+    interviewer_roles: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
+) -> User:
+    """Change an account's name, agency, roles or interviewing profile. Rule: only admins."""
+    require_account_admin(actor)
+    changed: list[str] = []
+    for field, value in (("name", name), ("gender", gender)):
+        if value is not None and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if agency is not None and agency.pk != user.agency_id:
+        user.agency = agency
+        # An account moved to another agency must not keep sessions opened under the old one.
+        user.session_epoch = F("session_epoch") + 1
+        changed += ["agency", "session_epoch"]
+    if roles is not None:
+        wanted = set(roles)
+        for role, field in (("coordinator", "is_coordinator"), ("auditor", "is_auditor"), ("admin", "is_admin")):
+            if getattr(user, field) != (role in wanted):
+                setattr(user, field, role in wanted)
+                changed.append(field)
+    if changed:
+        _clean(user, exclude=["password", "session_epoch"])
+        user.save(update_fields=[*changed, "updated_at"])
+        user.refresh_from_db()
+    if interviewer_roles is not None or languages is not None:
+        _set_interviewing(
+            user,
+            interviewer_roles if interviewer_roles is not None else user.interviewer_roles,
+            languages if languages is not None else user.language_codes,
+        )
+        changed.append("interviewing")
+    if changed:
+        record(actor=actor, event=AuditEvent.ACCOUNT_CHANGED, target=user, subject_agency_id=user.agency_id,
+               details={"fields": [c for c in changed if c != "session_epoch"]})  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    """Disable or enable an account. Rule: disabling ends all of its sessions at once."""
+    require_account_admin(actor)
+    if user.pk == actor.pk and not active:
+        raise Forbidden("You cannot disable your own account.")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.session_epoch = F("session_epoch") + 1
+    user.save(update_fields=["is_active", "session_epoch", "updated_at"])
+    user.refresh_from_db()
+    record(actor=actor, event=AuditEvent.ACCOUNT_ENABLED if active else AuditEvent.ACCOUNT_DISABLED,
+           target=user, subject_agency_id=user.agency_id)  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, actor: User | None, user: User, via: str = "web") -> User:
+    """Unlock an account locked after failed sign-ins. Rule: only an admin, or `haven unlock` on the
+    server (actor None) for when the admin is the one locked out."""
+    if actor is not None:
+        require_account_admin(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.locked_at = None
+    user.failed_sign_ins = 0
+    user.save(update_fields=["locked_at", "failed_sign_ins", "updated_at"])
+    record(actor=actor, event=AuditEvent.ACCOUNT_UNLOCKED, target=user, subject_agency_id=user.agency_id,
+           details={"via": via}, actor_label="server" if actor is None else "")  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, actor: User, user: User, password: str) -> User:
+    """Set a new password. Rules: an admin for any account, or the user for their own; Django's
+    validators; every other session of the user ends."""
+    if actor.pk != user.pk:
+        require_account_admin(actor)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationFailed([Problem("password", m) for m in error.messages], what="password") from error
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    record(actor=actor, event=AuditEvent.PASSWORD_CHANGED, target=user, subject_agency_id=user.agency_id)
+    return user
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: User, user: User) -> User:
+    """Remove a user's authenticator so they enrol again at next sign-in. Rule: only admins; every
+    session of the user ends."""
+    require_account_admin(actor)
+    TOTPDevice.objects.filter(user=user).delete()
+    user.session_epoch = F("session_epoch") + 1
+    user.save(update_fields=["session_epoch", "updated_at"])
+    user.refresh_from_db()
+    record(actor=actor, event=AuditEvent.SECOND_FACTOR_RESET, target=user, subject_agency_id=user.agency_id)
+    return user
+
+
+def totp_key_from_base32(secret: str) -> str:
+    """An authenticator's base32 secret (160 bits) as the hex key django-otp stores."""
+    try:
+        raw = base64.b32decode(secret.strip().upper(), casefold=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValidationFailed([Problem("totp_secret", "is not base32")], what="user") from error
+    if len(raw) != 20:
+        raise ValidationFailed([Problem("totp_secret", "must be 160 bits (32 base32 characters)")], what="user")
+    return raw.hex()
+
+
+def totp_secret_base32(device: TOTPDevice) -> str:
+    return base64.b32encode(device.bin_key).decode()
+
+
+@transaction.atomic
+def second_factor_provision(*, actor: User | None, user: User, secret_base32: str) -> TOTPDevice:
+    """Give a user a confirmed authenticator with a known secret: exercises and the demo only."""
+    if actor is not None:
+        require_account_admin(actor)
+    key = totp_key_from_base32(secret_base32)
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name="Authenticator", key=key, confirmed=True)
+    record(actor=actor, event=AuditEvent.SECOND_FACTOR_ENROLLED, target=user, subject_agency_id=user.agency_id,
+           details={"via": "provisioned"}, actor_label="haven" if actor is None else "")  # fmt: skip
+    return device
+
+
+# --- signing in and out ---------------------------------------------------------------------------
+
+
+def _register_failure(user: User, *, event: AuditEvent, reason: str) -> None:
+    """Count a consecutive failure; the fifth locks the account until an admin unlocks it."""
+    locked_user = User.objects.select_for_update().get(pk=user.pk)
+    record(actor=None, event=event, outcome=Outcome.FAILURE, target=locked_user,
+           subject_agency_id=locked_user.agency_id, actor_label=locked_user.username,
+           details={"reason": reason})  # fmt: skip
+    if locked_user.is_locked:
+        return
+    locked_user.failed_sign_ins += 1
+    fields = ["failed_sign_ins"]
+    if locked_user.failed_sign_ins >= settings.HAVEN_MAX_FAILED_SIGN_INS:
+        locked_user.locked_at = timezone.now()
+        fields.append("locked_at")
+        record(actor=None, event=AuditEvent.ACCOUNT_LOCKED, outcome=Outcome.SUCCESS, target=locked_user,
+               subject_agency_id=locked_user.agency_id, actor_label="haven",
+               details={"count": locked_user.failed_sign_ins})  # fmt: skip
+    locked_user.save(update_fields=fields)
+
+
+@transaction.atomic
+def sign_in_password(*, request: HttpRequest, username: str, password: str) -> User | None:
+    """First step of signing in. Rules: a wrong password, an unknown username and a locked account
+    get the same answer (None); five consecutive failures lock the account."""
+    username = username.strip().lower()[:150]
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        known = User.objects.filter(username=username).first()
+        if known is None:
+            record(actor=None, event=AuditEvent.SIGN_IN_FAILED, outcome=Outcome.FAILURE, actor_label=username,
+                   details={"reason": "unknown username or wrong password"})  # fmt: skip
+        else:
+            _register_failure(known, event=AuditEvent.SIGN_IN_FAILED, reason="wrong password or inactive")
+        return None
+    assert isinstance(user, User)
+    if user.is_locked:
+        _register_failure(user, event=AuditEvent.SIGN_IN_FAILED, reason="account locked")
+        return None
+    login(request, user)
+    now = timezone.now().timestamp()
+    request.session[SIGNED_IN_AT] = now
+    request.session[LAST_ACTIVITY] = now
+    record(actor=user, event=AuditEvent.SIGN_IN_SUCCEEDED, target=user, subject_agency_id=user.agency_id,
+           details={"via": "password"})  # fmt: skip
+    return user
+
+
+def confirmed_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@transaction.atomic
+def sign_in_second_factor(*, request: HttpRequest, user: User, token: str) -> bool:
+    """Second step: a TOTP code from the user's confirmed authenticator. Rule: failures count
+    towards the lock like wrong passwords."""
+    device = confirmed_device(user)
+    token = token.strip().replace(" ", "")
+    if device is None:
+        return False
+    if not user.is_locked and token.isdigit() and device.verify_token(token):
+        otp_login(request, device)
+        User.objects.filter(pk=user.pk).update(failed_sign_ins=0)
+        record(actor=user, event=AuditEvent.SECOND_FACTOR_SUCCEEDED, target=user,
+               subject_agency_id=user.agency_id)  # fmt: skip
+        return True
+    _register_failure(user, event=AuditEvent.SECOND_FACTOR_FAILED, reason="wrong authentication code")
+    user.refresh_from_db()
+    if user.is_locked:
+        logout(request)
+    return False
+
+
+def enrolment_device(user: User) -> TOTPDevice:
+    """The unconfirmed authenticator being enrolled (created on first visit, kept until confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+
+
+@transaction.atomic
+def second_factor_enrol(*, request: HttpRequest, user: User, token: str) -> bool:
+    """Confirm a new authenticator with a code from it. Rule: only while the user has none."""
+    if confirmed_device(user) is not None:
+        raise Forbidden("This account already has an authenticator; an admin can reset it.")
+    device = enrolment_device(user)
+    token = token.strip().replace(" ", "")
+    if token.isdigit() and device.verify_token(token):
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        User.objects.filter(pk=user.pk).update(failed_sign_ins=0)
+        record(actor=user, event=AuditEvent.SECOND_FACTOR_ENROLLED, target=user,
+               subject_agency_id=user.agency_id, details={"via": "enrolment"})  # fmt: skip
+        return True
+    _register_failure(user, event=AuditEvent.SECOND_FACTOR_FAILED, reason="wrong code at enrolment")
+    user.refresh_from_db()
+    if user.is_locked:
+        logout(request)
+    return False
+
+
+@transaction.atomic
+def sign_out(*, request: HttpRequest, user: User) -> None:
+    """Sign out. Rule: ends all of the user's sessions at once, on every device."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    record(actor=user, event=AuditEvent.SIGNED_OUT, target=user, subject_agency_id=user.agency_id)
+    logout(request)
+
+
+@transaction.atomic
+def session_expire(*, request: HttpRequest, user: User, reason: str) -> None:
+    """End a session that was idle too long or open too long (audited, not counted as sign-out)."""
+    record(actor=user, event=AuditEvent.SESSION_EXPIRED, target=user, subject_agency_id=user.agency_id,
+           details={"reason": reason})  # fmt: skip
+    logout(request)
+
+
+def agency_types() -> list[tuple[str, str]]:
+    return list(AgencyType.choices)

@@ -1,0 +1,33 @@
+"""Makes the client address of each request available to the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from haven.audit.context import client_address
+
+
+def address_of(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or the address a trusted reverse proxy put in X-Forwarded-For."""
+    hops = int(getattr(settings, "HAVEN_TRUSTED_PROXY_HOPS", 0))
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+        if len(addresses) >= hops:
+            return addresses[-hops][:64]
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+class ClientAddressMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = client_address.set(address_of(request))
+        try:
+            return self.get_response(request)
+        finally:
+            client_address.reset(token)

@@ -1,0 +1,138 @@
+"""Writing to the audit trail: one event per call, appended to the hash chain in the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.utils import timezone
+
+from haven.audit.chain import canonical_form, canonical_time, event_hash
+from haven.audit.context import client_address
+from haven.audit.events import DETAIL_KEYS, AuditEvent, Outcome
+from haven.audit.models import GENESIS_HASH, AuditChainHead, AuditRecord
+
+DetailValue = str | int | bool | None | list[str]
+
+
+class Actor(Protocol):
+    """What the audit trail needs of a user (named here so audit never imports accounts)."""
+
+    pk: Any
+    username: str
+
+    @property
+    def agency_id(self) -> Any: ...
+
+
+class Target(Protocol):
+    pk: Any
+
+
+def _uuid_text(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    return uuid.UUID(str(value)).hex
+
+
+def _details_json(details: Mapping[str, DetailValue] | None) -> str:
+    clean: dict[str, DetailValue] = {}
+    for key, value in (details or {}).items():
+        allowed = DETAIL_KEYS.get(key)
+        if allowed is None:
+            raise ValueError(f"audit detail '{key}' is not declared in haven.audit.events.DETAIL_KEYS")
+        if value is not None and not isinstance(value, allowed):
+            raise TypeError(f"audit detail '{key}' must be {allowed}, not {type(value).__name__}")
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise TypeError(f"audit detail '{key}' must be a list of strings")
+        if isinstance(value, str) and len(value) > 200:
+            raise ValueError(f"audit detail '{key}' is longer than 200 characters")
+        clean[key] = value
+    return json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _lock_head() -> AuditChainHead:
+    """Lock the chain head (a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers)."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    last = AuditRecord.objects.order_by("-sequence").only("sequence", "hash").first()
+    AuditChainHead.objects.bulk_create(
+        [
+            AuditChainHead(
+                pk=1,
+                sequence=last.sequence if last else 0,
+                hash=last.hash if last else GENESIS_HASH,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
+def record(
+    *,
+    actor: Actor | None,
+    event: AuditEvent,
+    outcome: Outcome = Outcome.SUCCESS,
+    target: Target | None = None,
+    target_type: str = "",
+    target_id: object = None,
+    subject_agency_id: object = None,
+    operation_id: object = None,
+    actor_label: str = "",
+    details: Mapping[str, DetailValue] | None = None,
+) -> AuditRecord:
+    """Append one event to the chain, inside the caller's transaction (or its own).
+
+    Rule (access-policy.md, "Audit trail"): who, which agency, what, which record, when (UTC), from
+    where, outcome — and never the sensitive content itself.
+    """
+    if not isinstance(event, AuditEvent):
+        raise TypeError("event must be an AuditEvent")
+    if target is not None:
+        target_type = target_type or type(target).__name__.lower()
+        target_id = target.pk
+    with transaction.atomic():
+        head = _lock_head()
+        fields = {
+            "sequence": head.sequence + 1,
+            "occurred_at": timezone.now(),
+            "actor": actor,
+            "actor_label": (actor.username if actor is not None else actor_label)[:150],
+            "actor_agency_id": getattr(actor, "agency_id", None),
+            "subject_agency_id": subject_agency_id,
+            "event_type": event.value,
+            "target_type": target_type[:64],
+            "target_id": "" if target_id is None else str(target_id)[:64],
+            "operation_id": operation_id,
+            "outcome": Outcome(outcome).value,
+            "client_address": client_address.get(),
+            "details": _details_json(details),
+        }
+        canonical = canonical_form(
+            sequence=fields["sequence"],
+            occurred_at=canonical_time(fields["occurred_at"]),
+            actor_id=_uuid_text(actor.pk if actor is not None else None),
+            actor_label=fields["actor_label"],
+            actor_agency_id=_uuid_text(fields["actor_agency_id"]),
+            subject_agency_id=_uuid_text(fields["subject_agency_id"]),
+            event_type=fields["event_type"],
+            target_type=fields["target_type"],
+            target_id=fields["target_id"],
+            operation_id=_uuid_text(fields["operation_id"]),
+            outcome=fields["outcome"],
+            client_address=fields["client_address"],
+            details=fields["details"],
+        )
+        digest = event_hash(head.hash, canonical)
+        event_row = AuditRecord.objects.create(prev_hash=head.hash, hash=digest, **fields)
+        head.sequence = event_row.sequence
+        head.hash = digest
+        head.save(update_fields=["sequence", "hash"])
+    return event_row

@@ -1,0 +1,57 @@
+"""Domain errors that services raise and the web and API layers map to responses in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from haven.core.problems import InvalidInput, Problem
+
+
+class HavenError(Exception):
+    """Base of the errors a person can act on; `code` is stable and goes into API bodies."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class NotFound(HavenError):
+    """A record that does not exist or that the actor may not see: the two look the same."""
+
+    code = "not_found"
+
+    def __init__(self, message: str = "Not found.") -> None:
+        super().__init__(message)
+
+
+class Forbidden(HavenError):
+    """An action the actor may not take on a record they are allowed to know exists."""
+
+    code = "forbidden"
+
+
+class Conflict(HavenError):
+    """A write based on a version that someone else has already changed."""
+
+    code = "conflict"
+
+
+class RuleViolation(HavenError):
+    """A guardrail refused the action (approval with failing rules, an interview before needs …)."""
+
+    code = "rule_violation"
+
+    def __init__(self, message: str, *, rule: str = "") -> None:
+        self.rule = rule
+        super().__init__(message)
+
+
+class ValidationFailed(InvalidInput):
+    """A form or API body with problems, each naming its field."""
+
+    code = "invalid"
+
+    def __init__(self, problems: Iterable[Problem], *, what: str = "input") -> None:
+        super().__init__(problems, what=what)

@@ -1,0 +1,19 @@
+"""What every page's layout needs: who is signed in, for which agency, and which sections they see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def haven_context(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    verified = bool(user is not None and user.is_authenticated and user.is_verified())  # type: ignore[union-attr]
+    return {
+        "signed_in": verified,
+        "nav_auditor": verified and bool(getattr(user, "is_auditor", False)),
+        "nav_admin": verified and bool(getattr(user, "is_admin", False)),
+        "auto_refresh_header": settings.HAVEN_AUTO_REFRESH_HEADER,
+    }

@@ -1,0 +1,39 @@
+"""One place that turns domain errors into pages: hidden and missing look the same (404)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from haven.audit.events import AuditEvent, Outcome
+from haven.audit.services import record
+from haven.core.errors import Conflict, Forbidden, HavenError, NotFound, RuleViolation
+
+
+class DomainErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.path.startswith("/api/") or not isinstance(exception, HavenError):
+            return None
+        status = 400
+        if isinstance(exception, NotFound):
+            status = 404
+        elif isinstance(exception, Forbidden):
+            status = 403
+        elif isinstance(exception, Conflict):
+            status = 409
+        elif isinstance(exception, RuleViolation):
+            status = 422
+        if status in (403, 404):
+            user = request.user if request.user.is_authenticated else None
+            record(actor=user, event=AuditEvent.ACCESS_DENIED, outcome=Outcome.DENIED,  # type: ignore[arg-type]
+                   details={"path": request.path[:200], "method": request.method or ""})  # fmt: skip
+        title = {404: "Not found", 403: "Not allowed", 409: "Changed by someone else"}.get(status, "Refused")
+        return render(request, "web/error.html", {"title": title, "message": exception.message}, status=status)

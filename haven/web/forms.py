@@ -1,0 +1,92 @@
+"""Forms check the shape of what a person typed; the rules live in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from haven.accounts.models import Agency, AgencyType, Gender, InterviewerRole, Role
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(
+        attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false", "autofocus": True}))  # fmt: skip
+    password = forms.CharField(label="Password", strip=False, max_length=1024,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))  # fmt: skip
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label="Authentication code", max_length=12, widget=forms.TextInput(
+        attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "autofocus": True}))  # fmt: skip
+
+
+class AgencyForm(forms.Form):
+    slug = forms.RegexField(label="Plan id", regex=r"^[a-z0-9][a-z0-9-]{0,39}$", max_length=40,
+                            help_text="The agency's id in plan files: 1–40 lower-case letters, digits or '-'.",
+                            error_messages={"invalid": "Use 1–40 lower-case letters, digits or '-'."})  # fmt: skip
+    name = forms.CharField(label="Name", max_length=200)
+    type = forms.ChoiceField(label="Type", choices=AgencyType.choices)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["slug"].disabled = True
+            self.fields["is_active"] = forms.BooleanField(label="Active", required=False)
+
+
+def _agency_choices() -> list[tuple[str, str]]:
+    return [(str(a.pk), f"{a.name} ({a.slug})") for a in Agency.objects.filter(is_active=True)]
+
+
+class UserForm(forms.Form):
+    username = forms.RegexField(label="Username", regex=r"^[a-z0-9][a-z0-9._-]{1,149}$", max_length=150,
+                                error_messages={"invalid": "Use 2–150 lower-case letters, digits, '.', '_' or '-'."})  # fmt: skip
+    name = forms.CharField(label="Full name", max_length=200)
+    agency = forms.ChoiceField(label="Agency")
+    roles = forms.MultipleChoiceField(label="Roles besides member", required=False,
+                                      choices=[c for c in Role.choices if c[0] != Role.MEMBER],
+                                      widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    gender = forms.ChoiceField(label="Gender (for interview preferences)", required=False,
+                               choices=[("", "Not stated"), *Gender.choices])  # fmt: skip
+    interviewer_roles = forms.MultipleChoiceField(label="Qualified to interview as", required=False,
+                                                  choices=InterviewerRole.choices,
+                                                  widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    languages = forms.CharField(label="Languages spoken (ISO 639-1 codes, comma-separated)", required=False,
+                                max_length=200)  # fmt: skip
+    password = forms.CharField(label="Initial password", strip=False, required=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="At least 12 characters; the person changes it after signing in.")  # fmt: skip
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = _agency_choices()
+        if editing:
+            self.fields["username"].disabled = True
+            del self.fields["password"]
+        else:
+            self.fields["password"].required = True
+
+    def clean_languages(self) -> list[str]:
+        raw = self.cleaned_data.get("languages") or ""
+        return [code.strip().lower() for code in raw.replace(";", ",").split(",") if code.strip()]
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.CharField(label="User", required=False, max_length=150)
+    event_type = forms.ChoiceField(label="Event type", required=False)
+    since = forms.DateTimeField(label="From (UTC)", required=False,
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))  # fmt: skip
+    until = forms.DateTimeField(label="Until (UTC)", required=False,
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))  # fmt: skip
+
+    def __init__(self, *args: Any, event_types: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event_type"].choices = [("", "All events"), *event_types]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "Must be after 'From'.")
+        return data

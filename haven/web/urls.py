@@ -1,0 +1,21 @@
+from django.urls import path
+
+from haven.web import views, views_auth
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views_auth.sign_in, name="sign-in"),
+    path("sign-in/code/", views_auth.sign_in_code, name="sign-in-code"),
+    path("sign-in/enrol/", views_auth.enrol, name="enrol"),
+    path("sign-out/", views_auth.sign_out, name="sign-out"),
+    path("audit/", views.audit_events, name="audit"),
+    path("manage/users/", views.users_list, name="users"),
+    path("manage/users/new/", views.user_new, name="user-new"),
+    path("manage/users/<uuid:user_id>/", views.user_edit, name="user-edit"),
+    path("manage/users/<uuid:user_id>/<slug:action>/", views.user_action, name="user-action"),
+    path("manage/agencies/", views.agencies_list, name="agencies"),
+    path("manage/agencies/new/", views.agency_new, name="agency-new"),
+    path("manage/agencies/<uuid:agency_id>/", views.agency_edit, name="agency-edit"),
+]

@@ -1,0 +1,174 @@
+"""Pages of the application shell: home, the audit trail for auditors, account administration."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from haven.accounts import services as account_services
+from haven.accounts.models import Agency, User
+from haven.accounts.policies import require_account_admin, require_auditor
+from haven.accounts.selectors import agencies_for_admin, users_for_admin
+from haven.audit import selectors as audit_selectors
+from haven.audit.events import AuditEvent
+from haven.audit.services import record
+from haven.core.errors import NotFound, ValidationFailed
+from haven.web.forms import AgencyForm, AuditFilterForm, UserForm
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _form_errors(form: AgencyForm | UserForm, error: ValidationFailed) -> None:
+    for problem in error.problems:
+        field = problem.path if problem.path in form.fields else None
+        form.add_error(field, problem.message)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {"operations": []})
+
+
+def audit_events(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require_auditor(actor)
+    form = AuditFilterForm(request.GET or None, event_types=list(AuditEvent.choices))
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = audit_selectors.events_filtered(
+        actor,
+        username=filters.get("user") or "",
+        event_type=filters.get("event_type") or "",
+        since=filters.get("since"),
+        until=filters.get("until"),
+    ).select_related(None)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    labels = dict(AuditEvent.choices)
+    record(actor=actor, event=AuditEvent.AUDIT_VIEWED, subject_agency_id=actor.agency_id,
+           details={"filters": sorted(k for k, v in filters.items() if v), "count": len(page.object_list)})  # fmt: skip
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/audit.html", {"form": form, "page": page, "labels": labels,
+                                              "query": query.urlencode()})  # fmt: skip
+
+
+# --- account administration ----------------------------------------------------------------------
+
+
+def users_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    return render(request, "web/manage_users.html", {"users": users_for_admin(actor)})
+
+
+@require_http_methods(["GET", "POST"])
+def user_new(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require_account_admin(actor)
+    form = UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = account_services.user_create(
+                actor=actor, username=data["username"], name=data["name"],
+                agency=Agency.objects.get(pk=data["agency"]), password=data["password"],
+                roles=data["roles"], gender=data["gender"], interviewer_roles=data["interviewer_roles"],
+                languages=data["languages"],
+            )  # fmt: skip
+        except ValidationFailed as error:
+            _form_errors(form, error)
+        else:
+            return redirect("web:user-edit", user_id=user.pk)
+    return render(request, "web/manage_user_form.html", {"form": form, "editing": None})
+
+
+def _managed_user(actor: User, user_id: str) -> User:
+    user = users_for_admin(actor).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
+    actor = _actor(request)
+    user = _managed_user(actor, user_id)
+    initial = {
+        "username": user.username, "name": user.name, "agency": str(user.agency_id),
+        "roles": [r for r in user.roles if r != "member"], "gender": user.gender,
+        "interviewer_roles": user.interviewer_roles, "languages": ", ".join(user.language_codes),
+    }  # fmt: skip
+    form = UserForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account_services.user_update(
+                actor=actor, user=user, name=data["name"], agency=Agency.objects.get(pk=data["agency"]),
+                roles=data["roles"], gender=data["gender"], interviewer_roles=data["interviewer_roles"],
+                languages=data["languages"],
+            )  # fmt: skip
+        except ValidationFailed as error:
+            _form_errors(form, error)
+        else:
+            return redirect("web:user-edit", user_id=user.pk)
+    return render(request, "web/manage_user_form.html", {"form": form, "editing": user})
+
+
+@require_POST
+def user_action(request: HttpRequest, user_id: str, action: str) -> HttpResponse:
+    actor = _actor(request)
+    user = _managed_user(actor, user_id)
+    if action == "disable":
+        account_services.user_set_active(actor=actor, user=user, active=False)
+    elif action == "enable":
+        account_services.user_set_active(actor=actor, user=user, active=True)
+    elif action == "unlock":
+        account_services.user_unlock(actor=actor, user=user)
+    elif action == "reset-second-factor":
+        account_services.second_factor_reset(actor=actor, user=user)
+    else:
+        raise NotFound
+    return redirect("web:user-edit", user_id=user.pk)
+
+
+def agencies_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    return render(request, "web/manage_agencies.html", {"agencies": agencies_for_admin(actor)})
+
+
+@require_http_methods(["GET", "POST"])
+def agency_new(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require_account_admin(actor)
+    form = AgencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account_services.agency_create(actor=actor, slug=data["slug"], name=data["name"], type=data["type"])
+        except ValidationFailed as error:
+            _form_errors(form, error)
+        else:
+            return redirect("web:agencies")
+    return render(request, "web/manage_agency_form.html", {"form": form, "editing": None})
+
+
+@require_http_methods(["GET", "POST"])
+def agency_edit(request: HttpRequest, agency_id: str) -> HttpResponse:
+    actor = _actor(request)
+    agency = agencies_for_admin(actor).filter(pk=agency_id).first()
+    if agency is None:
+        raise NotFound
+    initial = {"slug": agency.slug, "name": agency.name, "type": agency.type, "is_active": agency.is_active}
+    form = AgencyForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account_services.agency_update(actor=actor, agency=agency, name=data["name"], type=data["type"],
+                                           is_active=data["is_active"])  # fmt: skip
+        except ValidationFailed as error:
+            _form_errors(form, error)
+        else:
+            return redirect("web:agencies")
+    return render(request, "web/manage_agency_form.html", {"form": form, "editing": agency})

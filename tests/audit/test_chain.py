@@ -1,0 +1,184 @@
+"""The audit trail's hash chain: appends, and `haven audit verify` naming what was tampered with."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.db.utils import DatabaseError
+
+from haven.audit.events import AuditEvent, Outcome
+from haven.audit.models import GENESIS_HASH, AuditChainHead, AuditRecord
+from haven.audit.services import record
+from haven.audit.verify import verify_chain
+
+
+def _append(count: int) -> list[AuditRecord]:
+    return [
+        record(actor=None, event=AuditEvent.AGENCY_CHANGED, actor_label="haven", details={"count": i})
+        for i in range(count)
+    ]
+
+
+def _tamper(sql: str, params: list[object]) -> None:
+    """Change the table behind the application's back (PostgreSQL: with the trigger switched off)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditrecord DISABLE TRIGGER haven_audit_append_only")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditrecord ENABLE TRIGGER haven_audit_append_only")
+
+
+def _verify_exit(capsys) -> tuple[int, str]:
+    try:
+        call_command("audit", "verify")
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    else:
+        code = 0
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.django_db
+def test_events_chain_each_to_the_previous():
+    events = _append(3)
+    assert events[0].prev_hash == GENESIS_HASH
+    assert [e.sequence for e in events] == [1, 2, 3]
+    assert events[1].prev_hash == events[0].hash
+    assert events[2].prev_hash == events[1].hash
+    head = AuditChainHead.objects.get()
+    assert (head.sequence, head.hash) == (3, events[2].hash)
+
+
+@pytest.mark.django_db
+def test_verify_counts_an_intact_chain(capsys):
+    _append(25)
+    assert verify_chain(batch_size=7).intact
+    code, output = _verify_exit(capsys)
+    assert code == 0
+    assert "25 events verified" in output
+
+
+@pytest.mark.django_db
+def test_verify_names_a_changed_event(capsys):
+    _append(10)
+    _tamper("UPDATE audit_auditrecord SET outcome = %s WHERE sequence = 6", [Outcome.DENIED.value])
+    result = verify_chain()
+    assert not result.intact
+    assert result.sequence == 6
+    code, output = _verify_exit(capsys)
+    assert code == 1
+    assert "event #6" in output
+    assert "was changed" in output
+
+
+@pytest.mark.django_db
+def test_verify_names_a_removed_event(capsys):
+    _append(10)
+    _tamper("DELETE FROM audit_auditrecord WHERE sequence = 4", [])
+    code, output = _verify_exit(capsys)
+    assert code == 1
+    assert "event #4 was removed" in output
+
+
+@pytest.mark.django_db
+def test_verify_names_the_last_event_removed(capsys):
+    _append(5)
+    _tamper("DELETE FROM audit_auditrecord WHERE sequence = 5", [])
+    code, output = _verify_exit(capsys)
+    assert code == 1
+    assert "event #5 was removed" in output
+
+
+@pytest.mark.django_db
+def test_verify_names_an_event_inserted_out_of_chain(capsys):
+    events = _append(5)
+    forged = AuditRecord(
+        sequence=6, occurred_at=events[-1].occurred_at, actor_label="mallory", event_type="sign_in.succeeded",
+        outcome="success", details="{}", prev_hash=events[1].hash, hash="f" * 64,
+    )  # fmt: skip
+    forged.save()
+    code, output = _verify_exit(capsys)
+    assert code == 1
+    assert "event #6" in output
+    assert "inserted out of chain" in output
+
+
+@pytest.mark.django_db
+def test_verify_finds_an_event_appended_with_a_correct_hash_behind_the_heads_back(capsys):
+    from haven.audit.chain import canonical_form, canonical_time, event_hash
+
+    events = _append(3)
+    last = events[-1]
+    canonical = canonical_form(
+        sequence=4, occurred_at=canonical_time(last.occurred_at), actor_id="", actor_label="mallory",
+        actor_agency_id="", subject_agency_id="", event_type="sign_in.succeeded", target_type="", target_id="",
+        operation_id="", outcome="success", client_address="", details="{}",
+    )  # fmt: skip
+    AuditRecord.objects.create(
+        sequence=4, occurred_at=last.occurred_at, actor_label="mallory", event_type="sign_in.succeeded",
+        outcome="success", details="{}", prev_hash=last.hash, hash=event_hash(last.hash, canonical),
+    )  # fmt: skip
+    code, output = _verify_exit(capsys)
+    assert code == 1
+    assert "event #4" in output
+    assert "inserted out of chain" in output
+
+
+@pytest.mark.django_db
+def test_details_must_be_declared_and_small():
+    with pytest.raises(ValueError, match="not declared"):
+        record(actor=None, event=AuditEvent.AGENCY_CHANGED, details={"safety_plan": "text"})
+    with pytest.raises(TypeError):
+        record(actor=None, event=AuditEvent.AGENCY_CHANGED, details={"count": "three"})
+    assert AuditRecord.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_event_rolls_back_with_the_action_it_records():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record(actor=None, event=AuditEvent.AGENCY_CHANGED)
+        raise RuntimeError("the action failed")
+    assert AuditRecord.objects.count() == 0
+    assert verify_chain().intact
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_postgres_trigger_refuses_update_and_delete():
+    _append(2)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditRecord.objects.filter(sequence=1).update(outcome="denied")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditRecord.objects.filter(sequence=2).delete()
+    assert AuditRecord.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_cannot_fork_the_chain():
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def writer() -> None:
+        try:
+            barrier.wait()
+            for _ in range(15):
+                with transaction.atomic():
+                    record(actor=None, event=AuditEvent.AGENCY_CHANGED, actor_label="writer")
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert AuditRecord.objects.count() == 60
+    assert verify_chain().intact
