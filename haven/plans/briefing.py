@@ -654,3 +654,10 @@ def render_markdown(briefing: Briefing) -> str:
     if briefing.exercise:
         lines[-1] += f" · _{EXERCISE_MARKING}_"
     return "\n".join(lines) + "\n"
+
+
+def render_pdf(briefing: Briefing, *, compress: bool = True) -> bytes:
+    """The briefing as PDF (see `haven.plans.briefing_pdf`; reportlab is imported only when needed)."""
+    from haven.plans.briefing_pdf import render_pdf as render  # noqa: PLC0415 - keeps reportlab off imports
+
+    return render(briefing, compress=compress)
