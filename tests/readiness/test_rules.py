@@ -1,4 +1,4 @@
-"""Each readiness rule: passing, each way it can fail, and not applicable — on small edits of the example plan."""
+"""Each readiness rule: passing, each way it fails, not applicable — on small edits of the example plan."""
 
 from __future__ import annotations
 
@@ -15,6 +15,21 @@ from tests.plans.builders import DELETE, example_plan, plan_with
 
 PASS, FAIL, NA = Status.PASS, Status.FAIL, Status.NOT_APPLICABLE
 NO_PERSONS = {"anticipated.persons": 0}
+OPTIONAL_SECTIONS = (
+    "mou",
+    "communications",
+    "distribution",
+    "sites",
+    "anticipated",
+    "victim_services",
+    "resources",
+    "interview_locations",
+    "separation",
+    "interviews",
+    "legal_authorities",
+    "immigration_relief",
+    "victim_information",
+)
 
 # agencies: 0 metro-pd, 1 hsi, 2 county-da, 3 usao, 4 harbor-vs, 5 county-cws, 6 county-cac,
 #           7 mercy-hospital, 8 lingua, 9 legal-aid
@@ -803,26 +818,7 @@ def test_a_plan_with_nobody_anticipated_is_not_applicable_where_the_table_says()
 
 
 def test_a_minimal_plan_fails_without_crashing_and_names_the_missing_sections() -> None:
-    plan = plan_with(
-        {
-            key: DELETE
-            for key in (
-                "mou",
-                "communications",
-                "distribution",
-                "sites",
-                "anticipated",
-                "victim_services",
-                "resources",
-                "interview_locations",
-                "separation",
-                "interviews",
-                "legal_authorities",
-                "immigration_relief",
-                "victim_information",
-            )
-        }
-    )
+    plan = plan_with(dict.fromkeys(OPTIONAL_SECTIONS, DELETE))
     report = evaluate(plan)
     statuses = {r.rule: r.status for r in report.results}
     assert not report.ready
