@@ -533,8 +533,8 @@ def consistency_problems(data: object) -> list[tuple[Path, str]]:
                     )
                 )
 
-    if not isinstance(data.get("agencies"), list | tuple):
-        return problems  # without a list of agencies every reference would dangle: say nothing more
+    if not agency_ids:
+        return problems  # without any agency every reference would dangle: the agencies problem says it all
     known = set(agency_ids)
     for template in AGENCY_REFERENCE_FIELDS:
         for path, value in _walk(data, template, ()):
