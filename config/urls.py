@@ -14,6 +14,8 @@ urlpatterns = [
     # The admin signs in and out through Haven's own pages (second factor, sessions ended everywhere).
     path("django-admin/login/", RedirectView.as_view(pattern_name="web:sign-in", query_string=True)),
     path("django-admin/logout/", views_auth.sign_out),
+    path("django-admin/password_change/", RedirectView.as_view(pattern_name="web:password")),
+    path("django-admin/password_change/done/", RedirectView.as_view(pattern_name="web:home")),
     path("django-admin/", admin.site.urls),
     path("", include("haven.web.urls")),
 ]

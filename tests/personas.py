@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haven.accounts import services
 from haven.accounts.models import Agency, User
 
-PASSWORD = "correct horse battery staple 7"  # noqa: S105 - fictional test credential
+PASSWORD = "correct horse battery staple 7"
 
 AGENCIES = {
     "metro-pd": ("Metro City Police Department", "law_enforcement"),
@@ -42,18 +42,33 @@ class Persona:
 
 
 PERSONAS = {
-    "investigator": Persona("ivy.investigator", "Ivy Investigator", "metro-pd", ("member",), "female",
-                            ("investigator",), ("en",)),  # fmt: skip
-    "coordinator": Persona("cole.coordinator", "Cole Coordinator", "metro-pd", ("member", "coordinator"), "male"),
-    "federal_agent": Persona("fay.federal", "Fay Federal", "hsi", ("member",), "female", ("investigator",),
-                             ("en", "es")),  # fmt: skip
-    "prosecutor": Persona("pat.prosecutor", "Pat Prosecutor", "county-da", ("member",), "male", ("prosecutor",)),
+    "investigator": Persona(
+        "ivy.investigator", "Ivy Investigator", "metro-pd", ("member",), "female", ("investigator",), ("en",)
+    ),
+    "coordinator": Persona(
+        "cole.coordinator", "Cole Coordinator", "metro-pd", ("member", "coordinator"), "male"
+    ),
+    "federal_agent": Persona(
+        "fay.federal", "Fay Federal", "hsi", ("member",), "female", ("investigator",), ("en", "es")
+    ),
+    "prosecutor": Persona(
+        "pat.prosecutor", "Pat Prosecutor", "county-da", ("member",), "male", ("prosecutor",)
+    ),
     "advocate": Persona("ada.advocate", "Ada Advocate", "harbor-vs", ("member",), "female", (), ("en", "es")),
     "other_provider": Persona("otto.provider", "Otto Provider", "bay-vs"),
     "attorney": Persona("ari.attorney", "Ari Attorney", "legal-aid"),
-    "forensic": Persona("fern.forensic", "Fern Forensic", "county-cac", ("member",), "female",
-                        ("forensic_interviewer",), ("en",)),  # fmt: skip
-    "interpreter": Persona("ines.interpreter", "Ines Interpreter", "lingua", ("member",), "", (), ("en", "zh")),
+    "forensic": Persona(
+        "fern.forensic",
+        "Fern Forensic",
+        "county-cac",
+        ("member",),
+        "female",
+        ("forensic_interviewer",),
+        ("en",),
+    ),
+    "interpreter": Persona(
+        "ines.interpreter", "Ines Interpreter", "lingua", ("member",), "", (), ("en", "zh")
+    ),
     "auditor": Persona("aud.auditor", "Aude Auditor", "metro-pd", ("member", "auditor")),
     "admin": Persona("adm.admin", "Adam Admin", "metro-pd", ("member", "admin")),
     "outsider": Persona("oz.outsider", "Oz Outsider", "far-sheriff"),
@@ -74,10 +89,16 @@ def make_user(key: str) -> User:
     if existing is not None:
         return existing
     user = services.user_create(
-        actor=None, username=persona.username, name=persona.name, agency=agency(persona.agency),
-        password=PASSWORD, roles=persona.roles, gender=persona.gender,
-        interviewer_roles=persona.interviewer_roles, languages=persona.languages,
-    )  # fmt: skip
+        actor=None,
+        username=persona.username,
+        name=persona.name,
+        agency=agency(persona.agency),
+        password=PASSWORD,
+        roles=persona.roles,
+        gender=persona.gender,
+        interviewer_roles=persona.interviewer_roles,
+        languages=persona.languages,
+    )
     services.second_factor_provision(actor=None, user=user, secret_base32=secret_for(persona.username))
     return user
 

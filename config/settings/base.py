@@ -170,3 +170,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HAVEN_LOG_LEVEL", "WARNING")},
 }
+HAVEN_TRUSTED_PROXY_HOPS = int(os.environ.get("HAVEN_TRUSTED_PROXY_HOPS", "0"))

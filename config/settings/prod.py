@@ -6,6 +6,7 @@ Refuses to start without a secret key, allowed hosts and a key-encryption key, n
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -39,7 +40,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-STATIC_ROOT = os.environ.get("HAVEN_STATIC_ROOT", "/var/lib/haven/static")
+STATIC_ROOT = Path(os.environ.get("HAVEN_STATIC_ROOT", "/var/lib/haven/static"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,9 +14,9 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DATA_DIR = Path(os.environ.get("HAVEN_TEST_DATA_DIR") or tempfile.mkdtemp(prefix="haven-test-"))
 HAVEN_KEK_FILE = DATA_DIR / "keys" / "kek.key"
 DATABASES = {"default": database_from_env(DATA_DIR / "test.sqlite3")}
-DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")} if not os.environ.get(
-    "DATABASE_URL"
-) else {}
+DATABASES["default"]["TEST"] = (
+    {"NAME": str(DATA_DIR / "test-db.sqlite3")} if not os.environ.get("DATABASE_URL") else {}
+)
 # Argon2 at full strength makes each sign-in in the suite slow; the hasher choice itself is tested.
 PASSWORD_HASHERS = [
     "haven.accounts.hashers.FastArgon2PasswordHasher",

@@ -7,7 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts import services
 from haven.accounts.models import Agency, User
@@ -26,12 +28,16 @@ class AgencyAdmin(admin.ModelAdmin[Agency]):
     def has_delete_permission(self, request: HttpRequest, obj: Agency | None = None) -> bool:
         return False  # agencies are deactivated, never deleted: the audit trail refers to them
 
-    def save_model(self, request: HttpRequest, obj: Agency, form: forms.ModelForm[Agency], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Agency, form: forms.ModelForm[Agency], change: bool
+    ) -> None:
         actor = request.user
         assert isinstance(actor, User)
         if change:
             fresh = Agency.objects.get(pk=obj.pk)
-            services.agency_update(actor=actor, agency=fresh, name=obj.name, type=obj.type, is_active=obj.is_active)
+            services.agency_update(
+                actor=actor, agency=fresh, name=obj.name, type=obj.type, is_active=obj.is_active
+            )
         else:
             created = services.agency_create(actor=actor, slug=obj.slug, name=obj.name, type=obj.type)
             obj.pk = created.pk
@@ -63,14 +69,16 @@ class UserAdmin(admin.ModelAdmin[User]):
     readonly_fields = ("username", "failed_sign_ins", "locked_at", "created_at", "updated_at")
     actions = ("unlock_accounts",)
 
-    def get_form(self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         kwargs["form"] = UserChangeForm if obj is not None else UserAddForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
         return self.readonly_fields if obj is not None else ()
 
-    def get_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: User | None = None) -> list[Any]:
         form = UserChangeForm if obj is not None else UserAddForm
         base = ["username", *form.Meta.fields] if obj is not None else [*form.Meta.fields, "password"]
         extra = ["failed_sign_ins", "locked_at", "created_at", "updated_at"] if obj is not None else []
@@ -84,14 +92,20 @@ class UserAdmin(admin.ModelAdmin[User]):
         assert isinstance(actor, User)
         if not change:
             created = services.user_create(
-                actor=actor, username=obj.username, name=obj.name, agency=obj.agency,
-                password=form.cleaned_data["password"], roles=_roles(obj), gender=obj.gender,
-            )  # fmt: skip
+                actor=actor,
+                username=obj.username,
+                name=obj.name,
+                agency=obj.agency,
+                password=form.cleaned_data["password"],
+                roles=_roles(obj),
+                gender=obj.gender,
+            )
             obj.pk = created.pk
             return
         fresh = User.objects.get(pk=obj.pk)
-        services.user_update(actor=actor, user=fresh, name=obj.name, agency=obj.agency, roles=_roles(obj),
-                             gender=obj.gender)  # fmt: skip
+        services.user_update(
+            actor=actor, user=fresh, name=obj.name, agency=obj.agency, roles=_roles(obj), gender=obj.gender
+        )
         if fresh.is_active != obj.is_active:
             services.user_set_active(actor=actor, user=fresh, active=obj.is_active)
 
@@ -101,3 +115,10 @@ class UserAdmin(admin.ModelAdmin[User]):
         assert isinstance(actor, User)
         for user in queryset:
             services.user_unlock(actor=actor, user=user, via="django-admin")
+
+
+# Authenticators are reset from Haven's account page (audited, ends sessions), not edited by hand;
+# Haven's roles are columns of the user, not Django groups.
+for _model in (TOTPDevice, Group):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

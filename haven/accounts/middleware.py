@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from haven.accounts.otp import second_factor_passed
 from haven.accounts.services import LAST_ACTIVITY, SIGNED_IN_AT, session_expire
 
 # Pages a person must reach before the second factor: signing in, enrolling, signing out.
@@ -62,10 +63,10 @@ class SessionLifetimeMiddleware:
             started = float(request.session[SIGNED_IN_AT])
             last = float(request.session[LAST_ACTIVITY])
             if now - started >= settings.HAVEN_ABSOLUTE_TIMEOUT_SECONDS:
-                session_expire(request=request, user=user, reason="12 hours since sign-in")  # type: ignore[arg-type]
+                session_expire(request=request, user=user, reason="12 hours since sign-in")
                 return _to_sign_in(request, "Your session reached its 12-hour limit. Please sign in again.")
             if now - last >= settings.HAVEN_IDLE_TIMEOUT_SECONDS:
-                session_expire(request=request, user=user, reason="30 minutes without activity")  # type: ignore[arg-type]
+                session_expire(request=request, user=user, reason="30 minutes without activity")
                 return _to_sign_in(request, "Your session ended after 30 minutes without activity.")
             if not is_auto_refresh(request):
                 request.session[LAST_ACTIVITY] = now
@@ -91,7 +92,7 @@ class SecondFactorRequiredMiddleware:
         user = request.user
         if not user.is_authenticated:
             return _to_sign_in(request, "Sign in first.")
-        if path in self._before_second_factor or user.is_verified():  # type: ignore[union-attr]
+        if path in self._before_second_factor or second_factor_passed(user):
             return self.get_response(request)
         if _wants_json(request):
             return JsonResponse(

@@ -63,16 +63,25 @@ def agency_create(*, actor: User | None, slug: str, name: str, type: str) -> Age
     agency = Agency(slug=slug, name=name, type=type)
     _clean(agency)
     agency.save()
-    record(actor=actor, event=AuditEvent.AGENCY_CREATED, target=agency, subject_agency_id=agency.pk,
-           actor_label="haven" if actor is None else "")  # fmt: skip
+    record(
+        actor=actor,
+        event=AuditEvent.AGENCY_CREATED,
+        target=agency,
+        subject_agency_id=agency.pk,
+        actor_label="haven" if actor is None else "",
+    )
     return agency
 
 
 @transaction.atomic
 def agency_update(
-    *, actor: User | None, agency: Agency, name: str | None = None, type: str | None = None,  # noqa: A002
+    *,
+    actor: User | None,
+    agency: Agency,
+    name: str | None = None,
+    type: str | None = None,  # noqa: A002
     is_active: bool | None = None,
-) -> Agency:  # fmt: skip
+) -> Agency:
     """Change an agency's name, type or status. Rule: only admins manage agencies."""
     if actor is not None:
         require_account_admin(actor)
@@ -85,8 +94,14 @@ def agency_update(
         return agency
     _clean(agency)
     agency.save(update_fields=[*changed, "updated_at"])
-    record(actor=actor, event=AuditEvent.AGENCY_CHANGED, target=agency, subject_agency_id=agency.pk,
-           details={"fields": changed}, actor_label="haven" if actor is None else "")  # fmt: skip
+    record(
+        actor=actor,
+        event=AuditEvent.AGENCY_CHANGED,
+        target=agency,
+        subject_agency_id=agency.pk,
+        details={"fields": changed},
+        actor_label="haven" if actor is None else "",
+    )
     return agency
 
 
@@ -135,7 +150,10 @@ def user_create(
     unknown = roles - {"member", "coordinator", "auditor", "admin"}
     if unknown:
         raise ValidationFailed(
-            [Problem("roles", f"'{r}' is not one of member, coordinator, auditor, admin") for r in sorted(unknown)],
+            [
+                Problem("roles", f"'{r}' is not one of member, coordinator, auditor, admin")
+                for r in sorted(unknown)
+            ],
             what="user",
         )
     user = User(
@@ -161,8 +179,14 @@ def user_create(
     user.set_password(password)
     user.save()
     _set_interviewing(user, interviewer_roles, languages)
-    record(actor=actor, event=AuditEvent.ACCOUNT_CREATED, target=user, subject_agency_id=agency.pk,
-           details={"roles": [str(r) for r in user.roles]}, actor_label="haven" if actor is None else "")  # fmt: skip
+    record(
+        actor=actor,
+        event=AuditEvent.ACCOUNT_CREATED,
+        target=user,
+        subject_agency_id=agency.pk,
+        details={"roles": [str(r) for r in user.roles]},
+        actor_label="haven" if actor is None else "",
+    )
     return user
 
 
@@ -192,7 +216,11 @@ def user_update(
         changed += ["agency", "session_epoch"]
     if roles is not None:
         wanted = set(roles)
-        for role, field in (("coordinator", "is_coordinator"), ("auditor", "is_auditor"), ("admin", "is_admin")):
+        for role, field in (
+            ("coordinator", "is_coordinator"),
+            ("auditor", "is_auditor"),
+            ("admin", "is_admin"),
+        ):
             if getattr(user, field) != (role in wanted):
                 setattr(user, field, role in wanted)
                 changed.append(field)
@@ -208,8 +236,13 @@ def user_update(
         )
         changed.append("interviewing")
     if changed:
-        record(actor=actor, event=AuditEvent.ACCOUNT_CHANGED, target=user, subject_agency_id=user.agency_id,
-               details={"fields": [c for c in changed if c != "session_epoch"]})  # fmt: skip
+        record(
+            actor=actor,
+            event=AuditEvent.ACCOUNT_CHANGED,
+            target=user,
+            subject_agency_id=user.agency_id,
+            details={"fields": [c for c in changed if c != "session_epoch"]},
+        )
     return user
 
 
@@ -225,8 +258,12 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     user.session_epoch = F("session_epoch") + 1
     user.save(update_fields=["is_active", "session_epoch", "updated_at"])
     user.refresh_from_db()
-    record(actor=actor, event=AuditEvent.ACCOUNT_ENABLED if active else AuditEvent.ACCOUNT_DISABLED,
-           target=user, subject_agency_id=user.agency_id)  # fmt: skip
+    record(
+        actor=actor,
+        event=AuditEvent.ACCOUNT_ENABLED if active else AuditEvent.ACCOUNT_DISABLED,
+        target=user,
+        subject_agency_id=user.agency_id,
+    )
     return user
 
 
@@ -240,8 +277,14 @@ def user_unlock(*, actor: User | None, user: User, via: str = "web") -> User:
     user.locked_at = None
     user.failed_sign_ins = 0
     user.save(update_fields=["locked_at", "failed_sign_ins", "updated_at"])
-    record(actor=actor, event=AuditEvent.ACCOUNT_UNLOCKED, target=user, subject_agency_id=user.agency_id,
-           details={"via": via}, actor_label="server" if actor is None else "")  # fmt: skip
+    record(
+        actor=actor,
+        event=AuditEvent.ACCOUNT_UNLOCKED,
+        target=user,
+        subject_agency_id=user.agency_id,
+        details={"via": via},
+        actor_label="server" if actor is None else "",
+    )
     return user
 
 
@@ -281,7 +324,9 @@ def totp_key_from_base32(secret: str) -> str:
     except (binascii.Error, ValueError) as error:
         raise ValidationFailed([Problem("totp_secret", "is not base32")], what="user") from error
     if len(raw) != 20:
-        raise ValidationFailed([Problem("totp_secret", "must be 160 bits (32 base32 characters)")], what="user")
+        raise ValidationFailed(
+            [Problem("totp_secret", "must be 160 bits (32 base32 characters)")], what="user"
+        )
     return raw.hex()
 
 
@@ -297,8 +342,14 @@ def second_factor_provision(*, actor: User | None, user: User, secret_base32: st
     key = totp_key_from_base32(secret_base32)
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice.objects.create(user=user, name="Authenticator", key=key, confirmed=True)
-    record(actor=actor, event=AuditEvent.SECOND_FACTOR_ENROLLED, target=user, subject_agency_id=user.agency_id,
-           details={"via": "provisioned"}, actor_label="haven" if actor is None else "")  # fmt: skip
+    record(
+        actor=actor,
+        event=AuditEvent.SECOND_FACTOR_ENROLLED,
+        target=user,
+        subject_agency_id=user.agency_id,
+        details={"via": "provisioned"},
+        actor_label="haven" if actor is None else "",
+    )
     return device
 
 
@@ -308,9 +359,15 @@ def second_factor_provision(*, actor: User | None, user: User, secret_base32: st
 def _register_failure(user: User, *, event: AuditEvent, reason: str) -> None:
     """Count a consecutive failure; the fifth locks the account until an admin unlocks it."""
     locked_user = User.objects.select_for_update().get(pk=user.pk)
-    record(actor=None, event=event, outcome=Outcome.FAILURE, target=locked_user,
-           subject_agency_id=locked_user.agency_id, actor_label=locked_user.username,
-           details={"reason": reason})  # fmt: skip
+    record(
+        actor=None,
+        event=event,
+        outcome=Outcome.FAILURE,
+        target=locked_user,
+        subject_agency_id=locked_user.agency_id,
+        actor_label=locked_user.username,
+        details={"reason": reason},
+    )
     if locked_user.is_locked:
         return
     locked_user.failed_sign_ins += 1
@@ -318,9 +375,15 @@ def _register_failure(user: User, *, event: AuditEvent, reason: str) -> None:
     if locked_user.failed_sign_ins >= settings.HAVEN_MAX_FAILED_SIGN_INS:
         locked_user.locked_at = timezone.now()
         fields.append("locked_at")
-        record(actor=None, event=AuditEvent.ACCOUNT_LOCKED, outcome=Outcome.SUCCESS, target=locked_user,
-               subject_agency_id=locked_user.agency_id, actor_label="haven",
-               details={"count": locked_user.failed_sign_ins})  # fmt: skip
+        record(
+            actor=None,
+            event=AuditEvent.ACCOUNT_LOCKED,
+            outcome=Outcome.SUCCESS,
+            target=locked_user,
+            subject_agency_id=locked_user.agency_id,
+            actor_label="haven",
+            details={"count": locked_user.failed_sign_ins},
+        )
     locked_user.save(update_fields=fields)
 
 
@@ -333,8 +396,13 @@ def sign_in_password(*, request: HttpRequest, username: str, password: str) -> U
     if user is None:
         known = User.objects.filter(username=username).first()
         if known is None:
-            record(actor=None, event=AuditEvent.SIGN_IN_FAILED, outcome=Outcome.FAILURE, actor_label=username,
-                   details={"reason": "unknown username or wrong password"})  # fmt: skip
+            record(
+                actor=None,
+                event=AuditEvent.SIGN_IN_FAILED,
+                outcome=Outcome.FAILURE,
+                actor_label=username,
+                details={"reason": "unknown username or wrong password"},
+            )
         else:
             _register_failure(known, event=AuditEvent.SIGN_IN_FAILED, reason="wrong password or inactive")
         return None
@@ -346,8 +414,13 @@ def sign_in_password(*, request: HttpRequest, username: str, password: str) -> U
     now = timezone.now().timestamp()
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_ACTIVITY] = now
-    record(actor=user, event=AuditEvent.SIGN_IN_SUCCEEDED, target=user, subject_agency_id=user.agency_id,
-           details={"via": "password"})  # fmt: skip
+    record(
+        actor=user,
+        event=AuditEvent.SIGN_IN_SUCCEEDED,
+        target=user,
+        subject_agency_id=user.agency_id,
+        details={"via": "password"},
+    )
     return user
 
 
@@ -366,8 +439,12 @@ def sign_in_second_factor(*, request: HttpRequest, user: User, token: str) -> bo
     if not user.is_locked and token.isdigit() and device.verify_token(token):
         otp_login(request, device)
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0)
-        record(actor=user, event=AuditEvent.SECOND_FACTOR_SUCCEEDED, target=user,
-               subject_agency_id=user.agency_id)  # fmt: skip
+        record(
+            actor=user,
+            event=AuditEvent.SECOND_FACTOR_SUCCEEDED,
+            target=user,
+            subject_agency_id=user.agency_id,
+        )
         return True
     _register_failure(user, event=AuditEvent.SECOND_FACTOR_FAILED, reason="wrong authentication code")
     user.refresh_from_db()
@@ -394,8 +471,13 @@ def second_factor_enrol(*, request: HttpRequest, user: User, token: str) -> bool
         device.save(update_fields=["confirmed"])
         otp_login(request, device)
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0)
-        record(actor=user, event=AuditEvent.SECOND_FACTOR_ENROLLED, target=user,
-               subject_agency_id=user.agency_id, details={"via": "enrolment"})  # fmt: skip
+        record(
+            actor=user,
+            event=AuditEvent.SECOND_FACTOR_ENROLLED,
+            target=user,
+            subject_agency_id=user.agency_id,
+            details={"via": "enrolment"},
+        )
         return True
     _register_failure(user, event=AuditEvent.SECOND_FACTOR_FAILED, reason="wrong code at enrolment")
     user.refresh_from_db()
@@ -415,8 +497,13 @@ def sign_out(*, request: HttpRequest, user: User) -> None:
 @transaction.atomic
 def session_expire(*, request: HttpRequest, user: User, reason: str) -> None:
     """End a session that was idle too long or open too long (audited, not counted as sign-out)."""
-    record(actor=user, event=AuditEvent.SESSION_EXPIRED, target=user, subject_agency_id=user.agency_id,
-           details={"reason": reason})  # fmt: skip
+    record(
+        actor=user,
+        event=AuditEvent.SESSION_EXPIRED,
+        target=user,
+        subject_agency_id=user.agency_id,
+        details={"reason": reason},
+    )
     logout(request)
 
 

@@ -13,7 +13,7 @@ from haven.audit.context import client_address
 def address_of(request: HttpRequest) -> str:
     """REMOTE_ADDR, or the address a trusted reverse proxy put in X-Forwarded-For."""
     hops = int(getattr(settings, "HAVEN_TRUSTED_PROXY_HOPS", 0))
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
     if hops and forwarded:
         addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
         if len(addresses) >= hops:

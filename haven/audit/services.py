@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,7 +52,7 @@ def _details_json(details: Mapping[str, DetailValue] | None) -> str:
             raise TypeError(f"audit detail '{key}' must be a list of strings")
         if isinstance(value, str) and len(value) > 200:
             raise ValueError(f"audit detail '{key}' is longer than 200 characters")
-        clean[key] = value
+        clean[key] = cast(DetailValue, value)
     return json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -83,8 +83,8 @@ def record(
     target: Target | None = None,
     target_type: str = "",
     target_id: object = None,
-    subject_agency_id: object = None,
-    operation_id: object = None,
+    subject_agency_id: uuid.UUID | str | None = None,
+    operation_id: uuid.UUID | str | None = None,
     actor_label: str = "",
     details: Mapping[str, DetailValue] | None = None,
 ) -> AuditRecord:
@@ -100,39 +100,40 @@ def record(
         target_id = target.pk
     with transaction.atomic():
         head = _lock_head()
-        fields = {
-            "sequence": head.sequence + 1,
-            "occurred_at": timezone.now(),
-            "actor": actor,
-            "actor_label": (actor.username if actor is not None else actor_label)[:150],
-            "actor_agency_id": getattr(actor, "agency_id", None),
-            "subject_agency_id": subject_agency_id,
-            "event_type": event.value,
-            "target_type": target_type[:64],
-            "target_id": "" if target_id is None else str(target_id)[:64],
-            "operation_id": operation_id,
-            "outcome": Outcome(outcome).value,
-            "client_address": client_address.get(),
-            "details": _details_json(details),
-        }
-        canonical = canonical_form(
-            sequence=fields["sequence"],
-            occurred_at=canonical_time(fields["occurred_at"]),
-            actor_id=_uuid_text(actor.pk if actor is not None else None),
-            actor_label=fields["actor_label"],
-            actor_agency_id=_uuid_text(fields["actor_agency_id"]),
-            subject_agency_id=_uuid_text(fields["subject_agency_id"]),
-            event_type=fields["event_type"],
-            target_type=fields["target_type"],
-            target_id=fields["target_id"],
-            operation_id=_uuid_text(fields["operation_id"]),
-            outcome=fields["outcome"],
-            client_address=fields["client_address"],
-            details=fields["details"],
+        event_row = AuditRecord(
+            sequence=head.sequence + 1,
+            occurred_at=timezone.now(),
+            actor=cast(Any, actor),  # the user model, named through settings.AUTH_USER_MODEL
+            actor_label=(actor.username if actor is not None else actor_label)[:150],
+            actor_agency_id=getattr(actor, "agency_id", None),
+            subject_agency_id=subject_agency_id,
+            event_type=event.value,
+            target_type=target_type[:64],
+            target_id="" if target_id is None else str(target_id)[:64],
+            operation_id=operation_id,
+            outcome=Outcome(outcome).value,
+            client_address=client_address.get(),
+            details=_details_json(details),
+            prev_hash=head.hash,
         )
-        digest = event_hash(head.hash, canonical)
-        event_row = AuditRecord.objects.create(prev_hash=head.hash, hash=digest, **fields)
+        canonical = canonical_form(
+            sequence=event_row.sequence,
+            occurred_at=canonical_time(event_row.occurred_at),
+            actor_id=_uuid_text(actor.pk if actor is not None else None),
+            actor_label=event_row.actor_label,
+            actor_agency_id=_uuid_text(event_row.actor_agency_id),
+            subject_agency_id=_uuid_text(event_row.subject_agency_id),
+            event_type=event_row.event_type,
+            target_type=event_row.target_type,
+            target_id=event_row.target_id,
+            operation_id=_uuid_text(event_row.operation_id),
+            outcome=event_row.outcome,
+            client_address=event_row.client_address,
+            details=event_row.details,
+        )
+        event_row.hash = event_hash(head.hash, canonical)
+        event_row.save(force_insert=True)
         head.sequence = event_row.sequence
-        head.hash = digest
+        head.hash = event_row.hash
         head.save(update_fields=["sequence", "hash"])
     return event_row

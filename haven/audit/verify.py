@@ -89,8 +89,23 @@ def verify_chain(batch_size: int = 5000) -> Verification:
     sha256 = hashlib.sha256
     count = 0
     for row in _rows(batch_size):
-        (seq, occurred, actor, label, actor_agency, subject_agency, etype, ttype, tid, op, outcome,
-         client, details, prev_hash, stored_hash) = row  # fmt: skip
+        (
+            seq,
+            occurred,
+            actor,
+            label,
+            actor_agency,
+            subject_agency,
+            etype,
+            ttype,
+            tid,
+            op,
+            outcome,
+            client,
+            details,
+            prev_hash,
+            stored_hash,
+        ) = row
         sequence = int(seq)  # type: ignore[call-overload]
         if sequence != expected_sequence:
             if sequence > expected_sequence:
@@ -121,7 +136,10 @@ def verify_chain(batch_size: int = 5000) -> Verification:
             )
         if sha256((expected_prev + canonical).encode()).hexdigest() != stored_hash:
             return Verification(
-                False, count, f"{describe(sequence)} was changed: its hash does not match its content", sequence
+                False,
+                count,
+                f"{describe(sequence)} was changed: its hash does not match its content",
+                sequence,
             )
         expected_prev = str(stored_hash)
         expected_sequence += 1

@@ -45,9 +45,13 @@ def demo_accounts() -> list[DemoAccount]:
     exercise = _read(DEMO_EXERCISE)
     return [
         DemoAccount(
-            username=u["username"], name=u["name"], agency=u["agency"], roles=list(u.get("roles", [])),
-            password=u["password"], totp_secret=u["totp_secret"],
-        )  # fmt: skip
+            username=u["username"],
+            name=u["name"],
+            agency=u["agency"],
+            roles=list(u.get("roles", [])),
+            password=u["password"],
+            totp_secret=u["totp_secret"],
+        )
         for u in exercise["users"]
     ]
 
@@ -64,9 +68,15 @@ def set_up_demo() -> list[DemoAccount]:
         if User.objects.filter(username=u["username"]).exists():
             continue
         user = services.user_create(
-            actor=None, username=u["username"], name=u["name"], agency=Agency.objects.get(slug=u["agency"]),
-            password=u["password"], roles=u.get("roles", []), gender=u.get("gender", ""),
-            interviewer_roles=u.get("interviewer_roles", []), languages=u.get("languages", []),
-        )  # fmt: skip
+            actor=None,
+            username=u["username"],
+            name=u["name"],
+            agency=Agency.objects.get(slug=u["agency"]),
+            password=u["password"],
+            roles=u.get("roles", []),
+            gender=u.get("gender", ""),
+            interviewer_roles=u.get("interviewer_roles", []),
+            languages=u.get("languages", []),
+        )
         services.second_factor_provision(actor=None, user=user, secret_base32=u["totp_secret"])
     return demo_accounts()

@@ -7,10 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from haven.accounts.otp import second_factor_passed
+
 
 def haven_context(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    verified = bool(user is not None and user.is_authenticated and user.is_verified())  # type: ignore[union-attr]
+    verified = second_factor_passed(user)
     return {
         "signed_in": verified,
         "nav_auditor": verified and bool(getattr(user, "is_auditor", False)),

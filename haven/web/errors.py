@@ -33,7 +33,13 @@ class DomainErrorMiddleware:
             status = 422
         if status in (403, 404):
             user = request.user if request.user.is_authenticated else None
-            record(actor=user, event=AuditEvent.ACCESS_DENIED, outcome=Outcome.DENIED,  # type: ignore[arg-type]
-                   details={"path": request.path[:200], "method": request.method or ""})  # fmt: skip
+            record(
+                actor=user,
+                event=AuditEvent.ACCESS_DENIED,
+                outcome=Outcome.DENIED,
+                details={"path": request.path[:200], "method": request.method or ""},
+            )
         title = {404: "Not found", 403: "Not allowed", 409: "Changed by someone else"}.get(status, "Refused")
-        return render(request, "web/error.html", {"title": title, "message": exception.message}, status=status)
+        return render(
+            request, "web/error.html", {"title": title, "message": exception.message}, status=status
+        )

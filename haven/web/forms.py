@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -10,21 +10,74 @@ from haven.accounts.models import Agency, AgencyType, Gender, InterviewerRole, R
 
 
 class SignInForm(forms.Form):
-    username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(
-        attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false", "autofocus": True}))  # fmt: skip
-    password = forms.CharField(label="Password", strip=False, max_length=1024,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))  # fmt: skip
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "username",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label="Authentication code", max_length=12, widget=forms.TextInput(
-        attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "autofocus": True}))  # fmt: skip
+    code = forms.CharField(
+        label="Authentication code",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label="New password",
+        strip=False,
+        help_text="At least 12 characters; a few unrelated words make a strong one.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label="New password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", "The two new passwords differ.")
+        return data
 
 
 class AgencyForm(forms.Form):
-    slug = forms.RegexField(label="Plan id", regex=r"^[a-z0-9][a-z0-9-]{0,39}$", max_length=40,
-                            help_text="The agency's id in plan files: 1–40 lower-case letters, digits or '-'.",
-                            error_messages={"invalid": "Use 1–40 lower-case letters, digits or '-'."})  # fmt: skip
+    slug = forms.RegexField(
+        label="Plan id",
+        regex=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        max_length=40,
+        help_text="The agency's id in plan files: 1–40 lower-case letters, digits or '-'.",
+        error_messages={"invalid": "Use 1–40 lower-case letters, digits or '-'."},
+    )
     name = forms.CharField(label="Name", max_length=200)
     type = forms.ChoiceField(label="Type", choices=AgencyType.choices)
 
@@ -40,27 +93,45 @@ def _agency_choices() -> list[tuple[str, str]]:
 
 
 class UserForm(forms.Form):
-    username = forms.RegexField(label="Username", regex=r"^[a-z0-9][a-z0-9._-]{1,149}$", max_length=150,
-                                error_messages={"invalid": "Use 2–150 lower-case letters, digits, '.', '_' or '-'."})  # fmt: skip
+    username = forms.RegexField(
+        label="Username",
+        regex=r"^[a-z0-9][a-z0-9._-]{1,149}$",
+        max_length=150,
+        error_messages={"invalid": "Use 2–150 lower-case letters, digits, '.', '_' or '-'."},
+    )
     name = forms.CharField(label="Full name", max_length=200)
     agency = forms.ChoiceField(label="Agency")
-    roles = forms.MultipleChoiceField(label="Roles besides member", required=False,
-                                      choices=[c for c in Role.choices if c[0] != Role.MEMBER],
-                                      widget=forms.CheckboxSelectMultiple)  # fmt: skip
-    gender = forms.ChoiceField(label="Gender (for interview preferences)", required=False,
-                               choices=[("", "Not stated"), *Gender.choices])  # fmt: skip
-    interviewer_roles = forms.MultipleChoiceField(label="Qualified to interview as", required=False,
-                                                  choices=InterviewerRole.choices,
-                                                  widget=forms.CheckboxSelectMultiple)  # fmt: skip
-    languages = forms.CharField(label="Languages spoken (ISO 639-1 codes, comma-separated)", required=False,
-                                max_length=200)  # fmt: skip
-    password = forms.CharField(label="Initial password", strip=False, required=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text="At least 12 characters; the person changes it after signing in.")  # fmt: skip
+    roles = forms.MultipleChoiceField(
+        label="Roles besides member",
+        required=False,
+        choices=[c for c in Role.choices if c[0] != Role.MEMBER],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    gender = forms.ChoiceField(
+        label="Gender (for interview preferences)",
+        required=False,
+        choices=[("", "Not stated"), *Gender.choices],
+    )
+    interviewer_roles = forms.MultipleChoiceField(
+        label="Qualified to interview as",
+        required=False,
+        choices=InterviewerRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    languages = forms.CharField(
+        label="Languages spoken (ISO 639-1 codes, comma-separated)", required=False, max_length=200
+    )
+    password = forms.CharField(
+        label="Initial password",
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters; the person changes it after signing in.",
+    )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = _agency_choices()
+        cast(forms.ChoiceField, self.fields["agency"]).choices = _agency_choices()
         if editing:
             self.fields["username"].disabled = True
             del self.fields["password"]
@@ -75,14 +146,16 @@ class UserForm(forms.Form):
 class AuditFilterForm(forms.Form):
     user = forms.CharField(label="User", required=False, max_length=150)
     event_type = forms.ChoiceField(label="Event type", required=False)
-    since = forms.DateTimeField(label="From (UTC)", required=False,
-                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))  # fmt: skip
-    until = forms.DateTimeField(label="Until (UTC)", required=False,
-                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))  # fmt: skip
+    since = forms.DateTimeField(
+        label="From (UTC)", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    until = forms.DateTimeField(
+        label="Until (UTC)", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
     def __init__(self, *args: Any, event_types: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = [("", "All events"), *event_types]
+        cast(forms.ChoiceField, self.fields["event_type"]).choices = [("", "All events"), *event_types]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-in/code/", views_auth.sign_in_code, name="sign-in-code"),
     path("sign-in/enrol/", views_auth.enrol, name="enrol"),
     path("sign-out/", views_auth.sign_out, name="sign-out"),
+    path("account/password/", views_auth.password_change, name="password"),
     path("audit/", views.audit_events, name="audit"),
     path("manage/users/", views.users_list, name="users"),
     path("manage/users/new/", views.user_new, name="user-new"),

@@ -47,12 +47,17 @@ def audit_events(request: HttpRequest) -> HttpResponse:
     ).select_related(None)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     labels = dict(AuditEvent.choices)
-    record(actor=actor, event=AuditEvent.AUDIT_VIEWED, subject_agency_id=actor.agency_id,
-           details={"filters": sorted(k for k, v in filters.items() if v), "count": len(page.object_list)})  # fmt: skip
+    record(
+        actor=actor,
+        event=AuditEvent.AUDIT_VIEWED,
+        subject_agency_id=actor.agency_id,
+        details={"filters": sorted(k for k, v in filters.items() if v), "count": len(page.object_list)},
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "web/audit.html", {"form": form, "page": page, "labels": labels,
-                                              "query": query.urlencode()})  # fmt: skip
+    return render(
+        request, "web/audit.html", {"form": form, "page": page, "labels": labels, "query": query.urlencode()}
+    )
 
 
 # --- account administration ----------------------------------------------------------------------
@@ -72,11 +77,16 @@ def user_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user = account_services.user_create(
-                actor=actor, username=data["username"], name=data["name"],
-                agency=Agency.objects.get(pk=data["agency"]), password=data["password"],
-                roles=data["roles"], gender=data["gender"], interviewer_roles=data["interviewer_roles"],
+                actor=actor,
+                username=data["username"],
+                name=data["name"],
+                agency=Agency.objects.get(pk=data["agency"]),
+                password=data["password"],
+                roles=data["roles"],
+                gender=data["gender"],
+                interviewer_roles=data["interviewer_roles"],
                 languages=data["languages"],
-            )  # fmt: skip
+            )
         except ValidationFailed as error:
             _form_errors(form, error)
         else:
@@ -96,19 +106,28 @@ def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
     actor = _actor(request)
     user = _managed_user(actor, user_id)
     initial = {
-        "username": user.username, "name": user.name, "agency": str(user.agency_id),
-        "roles": [r for r in user.roles if r != "member"], "gender": user.gender,
-        "interviewer_roles": user.interviewer_roles, "languages": ", ".join(user.language_codes),
-    }  # fmt: skip
+        "username": user.username,
+        "name": user.name,
+        "agency": str(user.agency_id),
+        "roles": [r for r in user.roles if r != "member"],
+        "gender": user.gender,
+        "interviewer_roles": user.interviewer_roles,
+        "languages": ", ".join(user.language_codes),
+    }
     form = UserForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             account_services.user_update(
-                actor=actor, user=user, name=data["name"], agency=Agency.objects.get(pk=data["agency"]),
-                roles=data["roles"], gender=data["gender"], interviewer_roles=data["interviewer_roles"],
+                actor=actor,
+                user=user,
+                name=data["name"],
+                agency=Agency.objects.get(pk=data["agency"]),
+                roles=data["roles"],
+                gender=data["gender"],
+                interviewer_roles=data["interviewer_roles"],
                 languages=data["languages"],
-            )  # fmt: skip
+            )
         except ValidationFailed as error:
             _form_errors(form, error)
         else:
@@ -146,7 +165,9 @@ def agency_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            account_services.agency_create(actor=actor, slug=data["slug"], name=data["name"], type=data["type"])
+            account_services.agency_create(
+                actor=actor, slug=data["slug"], name=data["name"], type=data["type"]
+            )
         except ValidationFailed as error:
             _form_errors(form, error)
         else:
@@ -165,8 +186,9 @@ def agency_edit(request: HttpRequest, agency_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            account_services.agency_update(actor=actor, agency=agency, name=data["name"], type=data["type"],
-                                           is_active=data["is_active"])  # fmt: skip
+            account_services.agency_update(
+                actor=actor, agency=agency, name=data["name"], type=data["type"], is_active=data["is_active"]
+            )
         except ValidationFailed as error:
             _form_errors(form, error)
         else:

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.accounts import services
 from haven.accounts.models import User
-from haven.web.forms import CodeForm, SignInForm
+from haven.accounts.otp import second_factor_passed
+from haven.core.errors import ValidationFailed
+from haven.web.forms import CodeForm, PasswordChangeForm, SignInForm
 
 SIGN_IN_REFUSED = (
     "The username or password is not right, or the account is locked. After five failed attempts an "
@@ -30,7 +32,7 @@ def _safe_next(request: HttpRequest, target: str | None) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if second_factor_passed(request.user):
         return redirect("web:home")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -57,7 +59,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not isinstance(user, User):
         return redirect("web:sign-in")
-    if user.is_verified():  # type: ignore[attr-defined]
+    if second_factor_passed(user):
         return redirect("web:home")
     if services.confirmed_device(user) is None:
         return redirect("web:enrol")
@@ -81,7 +83,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if not isinstance(user, User):
         return redirect("web:sign-in")
     if services.confirmed_device(user) is not None:
-        return redirect("web:home" if user.is_verified() else "web:sign-in-code")  # type: ignore[attr-defined]
+        return redirect("web:home" if second_factor_passed(user) else "web:sign-in-code")
     device = services.enrolment_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -91,9 +93,16 @@ def enrol(request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
             messages.error(request, SIGN_IN_REFUSED)
             return redirect("web:sign-in")
-        form.add_error("code", "That code is not right. Check the time on your phone and try the current code.")
+        form.add_error(
+            "code", "That code is not right. Check the time on your phone and try the current code."
+        )
     qr_svg = segno.make(device.config_url, error="m").svg_inline(
-        scale=5, dark="#111", light="#fff", omitsize=False, title="QR code for your authenticator app"
+        scale=5,
+        dark="#111",
+        light="#fff",
+        omitsize=True,
+        border=4,
+        title="QR code for your authenticator app",
     )
     secret = services.totp_secret_base32(device)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
@@ -107,3 +116,26 @@ def sign_out(request: HttpRequest) -> HttpResponse:
         services.sign_out(request=request, user=user)
     messages.info(request, "You are signed out. Every session of your account has ended.")
     return redirect("web:sign-in")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not user.check_password(form.cleaned_data["current_password"]):
+            form.add_error("current_password", "This is not your current password.")
+        else:
+            try:
+                services.user_set_password(actor=user, user=user, password=form.cleaned_data["new_password"])
+            except ValidationFailed as error:
+                for problem in error.problems:
+                    form.add_error("new_password", problem.message)
+            else:
+                messages.success(
+                    request, "Your password is changed. Every session of your account has ended."
+                )
+                return redirect("web:sign-in")
+    return render(request, "web/password.html", {"form": form})

@@ -27,8 +27,9 @@ def _signed_in_at(start, persona) -> tuple[Client, User]:
     return client, user
 
 
-@pytest.mark.parametrize(("idle", "still_signed_in"), [(timedelta(minutes=29, seconds=59), True),
-                                                        (timedelta(minutes=30), False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("idle", "still_signed_in"), [(timedelta(minutes=29, seconds=59), True), (timedelta(minutes=30), False)]
+)
 def test_idle_session_ends_at_thirty_minutes(persona, idle, still_signed_in):
     start = timezone.now()
     client, user = _signed_in_at(start, persona)
@@ -58,8 +59,9 @@ def test_real_activity_keeps_the_session_alive(persona):
         assert client.get("/").status_code == 200
 
 
-@pytest.mark.parametrize(("age", "still_signed_in"), [(timedelta(hours=11, minutes=59), True),
-                                                       (timedelta(hours=12), False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("age", "still_signed_in"), [(timedelta(hours=11, minutes=59), True), (timedelta(hours=12), False)]
+)
 def test_session_ends_twelve_hours_after_sign_in_however_active(persona, age, still_signed_in):
     start = timezone.now()
     client, _ = _signed_in_at(start, persona)

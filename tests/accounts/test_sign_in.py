@@ -139,7 +139,9 @@ def test_every_sign_in_step_is_audited(persona):
     _attempt(Client(), user.username, "wrong wrong wrong")
     _attempt(Client(), "nobody.here", "wrong wrong wrong")
     sign_in(Client(), user)
-    events = list(AuditRecord.objects.order_by("sequence").values_list("event_type", "outcome", "actor_label"))
+    events = list(
+        AuditRecord.objects.order_by("sequence").values_list("event_type", "outcome", "actor_label")
+    )
     assert ("sign_in.failed", "failure", "ivy.investigator") in events
     assert ("sign_in.failed", "failure", "nobody.here") in events
     assert ("sign_in.succeeded", "success", "ivy.investigator") in events
@@ -159,7 +161,9 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_confirms_with_a_code(perso
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)
     assert secret is not None
     assert base64.b32decode(secret.group(1).replace(" ", "")) == device.bin_key
-    wrong = client.post("/sign-in/enrol/", {"code": "123456" if current_code_of(device) != "123456" else "654321"})
+    wrong = client.post(
+        "/sign-in/enrol/", {"code": "123456" if current_code_of(device) != "123456" else "654321"}
+    )
     assert wrong.status_code == 200
     # django-otp throttles after a wrong code (1 s, doubling); a person retries a few seconds later
     with time_machine.travel(timezone.now() + timedelta(seconds=5), tick=False):

@@ -98,9 +98,15 @@ def test_verify_names_the_last_event_removed(capsys):
 def test_verify_names_an_event_inserted_out_of_chain(capsys):
     events = _append(5)
     forged = AuditRecord(
-        sequence=6, occurred_at=events[-1].occurred_at, actor_label="mallory", event_type="sign_in.succeeded",
-        outcome="success", details="{}", prev_hash=events[1].hash, hash="f" * 64,
-    )  # fmt: skip
+        sequence=6,
+        occurred_at=events[-1].occurred_at,
+        actor_label="mallory",
+        event_type="sign_in.succeeded",
+        outcome="success",
+        details="{}",
+        prev_hash=events[1].hash,
+        hash="f" * 64,
+    )
     forged.save()
     code, output = _verify_exit(capsys)
     assert code == 1
@@ -115,14 +121,30 @@ def test_verify_finds_an_event_appended_with_a_correct_hash_behind_the_heads_bac
     events = _append(3)
     last = events[-1]
     canonical = canonical_form(
-        sequence=4, occurred_at=canonical_time(last.occurred_at), actor_id="", actor_label="mallory",
-        actor_agency_id="", subject_agency_id="", event_type="sign_in.succeeded", target_type="", target_id="",
-        operation_id="", outcome="success", client_address="", details="{}",
-    )  # fmt: skip
+        sequence=4,
+        occurred_at=canonical_time(last.occurred_at),
+        actor_id="",
+        actor_label="mallory",
+        actor_agency_id="",
+        subject_agency_id="",
+        event_type="sign_in.succeeded",
+        target_type="",
+        target_id="",
+        operation_id="",
+        outcome="success",
+        client_address="",
+        details="{}",
+    )
     AuditRecord.objects.create(
-        sequence=4, occurred_at=last.occurred_at, actor_label="mallory", event_type="sign_in.succeeded",
-        outcome="success", details="{}", prev_hash=last.hash, hash=event_hash(last.hash, canonical),
-    )  # fmt: skip
+        sequence=4,
+        occurred_at=last.occurred_at,
+        actor_label="mallory",
+        event_type="sign_in.succeeded",
+        outcome="success",
+        details="{}",
+        prev_hash=last.hash,
+        hash=event_hash(last.hash, canonical),
+    )
     code, output = _verify_exit(capsys)
     assert code == 1
     assert "event #4" in output
@@ -140,9 +162,13 @@ def test_details_must_be_declared_and_small():
 
 @pytest.mark.django_db
 def test_an_event_rolls_back_with_the_action_it_records():
-    with pytest.raises(RuntimeError), transaction.atomic():
+    @transaction.atomic
+    def failing_action() -> None:
         record(actor=None, event=AuditEvent.AGENCY_CHANGED)
         raise RuntimeError("the action failed")
+
+    with pytest.raises(RuntimeError):
+        failing_action()
     assert AuditRecord.objects.count() == 0
     assert verify_chain().intact
 
@@ -169,7 +195,7 @@ def test_concurrent_writers_cannot_fork_the_chain():
             for _ in range(15):
                 with transaction.atomic():
                     record(actor=None, event=AuditEvent.AGENCY_CHANGED, actor_label="writer")
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,39 +14,62 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('sequence', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("sequence", models.BigIntegerField(default=0)),
+                (
+                    "hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='audit_chain_head_singleton')],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("id", 1)), name="audit_chain_head_singleton")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditRecord',
+            name="AuditRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.BigIntegerField(editable=False, unique=True)),
-                ('occurred_at', models.DateTimeField(db_index=True, editable=False)),
-                ('actor_label', models.CharField(blank=True, editable=False, max_length=150)),
-                ('actor_agency_id', models.UUIDField(blank=True, db_index=True, editable=False, null=True)),
-                ('subject_agency_id', models.UUIDField(blank=True, db_index=True, editable=False, null=True)),
-                ('event_type', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('target_type', models.CharField(blank=True, editable=False, max_length=64)),
-                ('target_id', models.CharField(blank=True, editable=False, max_length=64)),
-                ('operation_id', models.UUIDField(blank=True, db_index=True, editable=False, null=True)),
-                ('outcome', models.CharField(editable=False, max_length=16)),
-                ('client_address', models.CharField(blank=True, editable=False, max_length=64)),
-                ('details', models.TextField(default='{}', editable=False)),
-                ('prev_hash', models.CharField(editable=False, max_length=64)),
-                ('hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.BigIntegerField(editable=False, unique=True)),
+                ("occurred_at", models.DateTimeField(db_index=True, editable=False)),
+                ("actor_label", models.CharField(blank=True, editable=False, max_length=150)),
+                ("actor_agency_id", models.UUIDField(blank=True, db_index=True, editable=False, null=True)),
+                ("subject_agency_id", models.UUIDField(blank=True, db_index=True, editable=False, null=True)),
+                ("event_type", models.CharField(db_index=True, editable=False, max_length=64)),
+                ("target_type", models.CharField(blank=True, editable=False, max_length=64)),
+                ("target_id", models.CharField(blank=True, editable=False, max_length=64)),
+                ("operation_id", models.UUIDField(blank=True, db_index=True, editable=False, null=True)),
+                ("outcome", models.CharField(editable=False, max_length=16)),
+                ("client_address", models.CharField(blank=True, editable=False, max_length=64)),
+                ("details", models.TextField(default="{}", editable=False)),
+                ("prev_hash", models.CharField(editable=False, max_length=64)),
+                ("hash", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'ordering': ('-sequence',),
+                "verbose_name": "audit event",
+                "ordering": ("-sequence",),
             },
         ),
     ]

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         url = f"http://127.0.0.1:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"Haven demo — data in {settings.DATA_DIR}"))
         self.stdout.write(f"\nOpen {url} and sign in as one of these fictional people:\n")
-        header = f"  {'username':<10} {'agency':<15} {'roles':<20} {'password':<28} {'TOTP secret':<34} code now"
+        header = (
+            f"  {'username':<10} {'agency':<15} {'roles':<20} {'password':<28} {'TOTP secret':<34} code now"
+        )
         self.stdout.write(header)
         for account in accounts:
             roles = ",".join(r for r in account.roles if r != "member") or "member"
