@@ -26,13 +26,14 @@ from tests.plans.strategies import plan_data
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The text drawn on the pages of an uncompressed (or Flate-compressed) reportlab PDF, lines joined by spaces."""
+    """The text drawn on the pages of a reportlab PDF (compressed or not), lines joined by spaces."""
     streams = re.findall(rb"stream\r?\n(.*?)\s*endstream", pdf, re.S)
     chunks: list[str] = []
-    for stream in streams:
-        if stream.rstrip().endswith(b"~>"):  # reportlab's compressed streams: ASCII85 over Flate
-            stream = zlib.decompress(base64.a85decode(stream.strip()[:-2].removeprefix(b"<~")))
-        for literal in re.findall(rb"\((.*?)(?<!\\)\) Tj", stream, re.S):
+    for raw in streams:
+        content = raw
+        if raw.rstrip().endswith(b"~>"):  # reportlab's compressed streams: ASCII85 over Flate
+            content = zlib.decompress(base64.a85decode(raw.strip()[:-2].removeprefix(b"<~")))
+        for literal in re.findall(rb"\((.*?)(?<!\\)\) Tj", content, re.S):
             text = re.sub(rb"\\([()\\])", rb"\1", literal)
             text = re.sub(rb"\\(\d{3})", lambda m: bytes([int(m.group(1), 8)]), text)
             chunks.append(text.decode("cp1252", errors="replace"))
