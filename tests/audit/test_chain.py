@@ -208,3 +208,39 @@ def test_concurrent_writers_cannot_fork_the_chain():
     assert errors == []
     assert AuditRecord.objects.count() == 60
     assert verify_chain().intact
+
+
+@pytest.mark.django_db
+def test_an_event_written_on_a_whole_second_verifies():
+    import time_machine
+
+    with time_machine.travel("2026-12-03T10:00:00+00:00", tick=False):
+        event = record(actor=None, event=AuditEvent.AGENCY_CHANGED, actor_label="Zoë Ünicode")
+    assert event.occurred_at.microsecond == 0
+    assert verify_chain().intact
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("tamper", "sequence", "words"),
+    [
+        ("UPDATE audit_auditrecord SET outcome = 'denied' WHERE sequence = 3", 3, "was changed"),
+        ("UPDATE audit_auditrecord SET outcome = 'denied' WHERE sequence = 17", 17, "was changed"),
+        ("DELETE FROM audit_auditrecord WHERE sequence = 16", 16, "was removed"),
+        ("DELETE FROM audit_auditrecord WHERE sequence = 15", 15, "was removed"),
+        ("UPDATE audit_auditrecord SET prev_hash = hash WHERE sequence = 16", 16, "inserted out of chain"),
+    ],
+)
+def test_parallel_verification_finds_the_same_first_problem(monkeypatch, tamper, sequence, words):
+    from haven.audit import verify
+
+    _append(30)
+    monkeypatch.setattr(verify, "PARALLEL_THRESHOLD", 10)
+    assert verify_chain(workers=2).intact
+    _tamper(tamper, [])
+    result = verify_chain(workers=2)
+    assert not result.intact
+    assert result.sequence == sequence
+    assert words in result.problem
+    single = verify_chain(workers=1)
+    assert (single.sequence, single.problem) == (result.sequence, result.problem)

@@ -5,7 +5,7 @@ from django.db import migrations
 FORWARD = """
 CREATE OR REPLACE FUNCTION haven_audit_refuse_change() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'the audit trail is append-only: % on %.% is refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+    RAISE EXCEPTION 'the audit trail is append-only: %% on %%.%% is refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
