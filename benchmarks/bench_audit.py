@@ -30,26 +30,45 @@ def _events(count: int, start: datetime):
     """Yield (row, canonical) for `count` events, in chain order."""
     from haven.audit.chain import canonical_form, canonical_time
 
-    actors = [uuid.uuid4() for _ in range(50)]
     agencies = [uuid.uuid4() for _ in range(8)]
     operation = uuid.uuid4()
     for i in range(1, count + 1):
         moment = start + timedelta(microseconds=250_000 * i + (i % 7))
-        actor = actors[i % len(actors)]
         agency = agencies[i % len(agencies)]
         target = uuid.uuid4()
         event_type = EVENT_TYPES[i % len(EVENT_TYPES)]
-        details = '{"count":%d}' % (i % 40)
+        details = f'{{"count":{i % 40}}}'
         label = f"user{i % 50:02d}"
         canonical = canonical_form(
-            sequence=i, occurred_at=canonical_time(moment), actor_id="", actor_label=label,
-            actor_agency_id=agency.hex, subject_agency_id=agency.hex, event_type=event_type,
-            target_type="person", target_id=str(target), operation_id=operation.hex, outcome="success",
-            client_address="10.0.0.%d" % (i % 250), details=details,
-        )  # fmt: skip
-        row = (i, moment, None, label, agency, agency, event_type, "person", str(target), operation, "success",
-               "10.0.0.%d" % (i % 250), details)  # fmt: skip
-        del actor
+            sequence=i,
+            occurred_at=canonical_time(moment),
+            actor_id="",
+            actor_label=label,
+            actor_agency_id=agency.hex,
+            subject_agency_id=agency.hex,
+            event_type=event_type,
+            target_type="person",
+            target_id=str(target),
+            operation_id=operation.hex,
+            outcome="success",
+            client_address=f"10.0.0.{i % 250}",
+            details=details,
+        )
+        row = (
+            i,
+            moment,
+            None,
+            label,
+            agency,
+            agency,
+            event_type,
+            "person",
+            str(target),
+            operation,
+            "success",
+            f"10.0.0.{i % 250}",
+            details,
+        )
         yield row, canonical
 
 
@@ -69,14 +88,39 @@ def build(count: int) -> None:
     started = time.perf_counter()
     for row, canonical in _events(count, datetime(2026, 12, 3, 10, 0, tzinfo=UTC)):
         digest = hashlib.sha256((prev + canonical).encode()).hexdigest()
-        (seq, moment, _actor, label, actor_agency, subject_agency, event_type, target_type, target_id, operation,
-         outcome, client, details) = row  # fmt: skip
-        batch.append(AuditRecord(
-            sequence=seq, occurred_at=moment, actor_label=label, actor_agency_id=actor_agency,
-            subject_agency_id=subject_agency, event_type=event_type, target_type=target_type, target_id=target_id,
-            operation_id=operation, outcome=outcome, client_address=client, details=details, prev_hash=prev,
-            hash=digest,
-        ))  # fmt: skip
+        (
+            seq,
+            moment,
+            _actor,
+            label,
+            actor_agency,
+            subject_agency,
+            event_type,
+            target_type,
+            target_id,
+            operation,
+            outcome,
+            client,
+            details,
+        ) = row
+        batch.append(
+            AuditRecord(
+                sequence=seq,
+                occurred_at=moment,
+                actor_label=label,
+                actor_agency_id=actor_agency,
+                subject_agency_id=subject_agency,
+                event_type=event_type,
+                target_type=target_type,
+                target_id=target_id,
+                operation_id=operation,
+                outcome=outcome,
+                client_address=client,
+                details=details,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
         prev = digest
         if len(batch) == 20_000:
             with transaction.atomic():
@@ -149,8 +193,9 @@ def main() -> None:
         subprocess.run([*me, "--phase", "build"], env=env, check=True, cwd=ROOT)
         # The verifier runs in a fresh process, as `haven audit verify` would.
         started = time.perf_counter()
-        out = subprocess.run([*me, "--phase", "verify"], env=env, check=True, cwd=ROOT, capture_output=True,
-                             text=True)  # fmt: skip
+        out = subprocess.run(
+            [*me, "--phase", "verify"], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+        )
         wall = time.perf_counter() - started
         measured = json.loads(out.stdout)
         db_mb = (Path(scratch) / "haven.sqlite3").stat().st_size / 1e6
