@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from haven.core.problems import Problem, format_path
+from haven.core.problems import format_path
 from haven.plans.languages import LANGUAGE_NAMES
 
 PLAN_FORMAT: Final = "haven.operation-plan/v1"
@@ -552,8 +552,3 @@ def consistency_problems(data: object) -> list[tuple[Path, str]]:
                 message = f"{value!r} is not the id of an agency in this plan ({_listing(agency_ids)})"
             problems.append((path, message))
     return problems
-
-
-def plan_problems_as_text(problems: Sequence[tuple[Path, str]]) -> list[Problem]:
-    """Path tuples to `Problem`s."""
-    return [Problem(format_path(path), message) for path, message in problems]

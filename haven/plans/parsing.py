@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from haven.core.problems import InvalidInput, Problem
 from haven.plans.documents import DocumentError, read_document, validation_problems
-from haven.plans.formats import Plan, consistency_problems, plan_problems_as_text
+from haven.plans.formats import Plan, consistency_problems
 
 
 def parse_plan(text: str | bytes, *, filename: str = "") -> Plan:
@@ -26,14 +26,11 @@ def parse_plan(text: str | bytes, *, filename: str = "") -> Plan:
             [Problem("", "a plan must be a mapping with format, operation and agencies at the top level")],
             what="plan",
         )
-    consistency = consistency_problems(data)
     try:
-        plan = Plan.model_validate(data)
+        return Plan.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(validation_problems(Plan, exc, consistency), what="plan") from None
-    if consistency:  # pragma: no cover - a Plan validates its own consistency; kept as a safety net
-        raise InvalidInput(plan_problems_as_text(consistency), what="plan")
-    return plan
+        # the references are checked on the raw data too, so that they are reported with the type errors
+        raise InvalidInput(validation_problems(Plan, exc, consistency_problems(data)), what="plan") from None
 
 
 def load_plan_file(path: str | Path) -> Plan:
