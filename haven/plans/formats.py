@@ -182,20 +182,34 @@ def _language(value: str) -> str:
     return value
 
 
+#: Years outside this range are typos, and would overflow the date arithmetic of the rules.
+FIRST_YEAR: Final = 1900
+LAST_YEAR: Final = 2999
+
+
+def _within_years(value: date, text: object) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise _refuse(f"{text!r} is out of range: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+
+
 def parse_timestamp(value: object) -> datetime:
     """An ISO 8601 timestamp with a UTC offset (`2026-12-03T05:00:00-05:00`); a naive one is refused."""
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise _refuse("needs a UTC offset (e.g. 2026-12-03T05:00:00-05:00)")
+        _within_years(value, value.isoformat())
         return value
     if not isinstance(value, str):
         raise _refuse(f"must be a timestamp such as 2026-12-03T05:00:00-05:00, not {describe_value(value)}")
     text = value.strip()
     if TIMESTAMP_RE.fullmatch(text):
         try:
-            return datetime.fromisoformat(text)
+            moment = datetime.fromisoformat(text)
         except ValueError:
             pass
+        else:
+            _within_years(moment, value)
+            return moment
     elif re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", text):
         raise _refuse(f"{value!r} has no UTC offset: write it like 2026-12-03T05:00:00-05:00")
     raise _refuse(f"{value!r} is not a timestamp: write it like 2026-12-03T05:00:00-05:00")
@@ -204,14 +218,18 @@ def parse_timestamp(value: object) -> datetime:
 def parse_date(value: object) -> date:
     """A calendar date written `YYYY-MM-DD`."""
     if isinstance(value, date) and not isinstance(value, datetime):
+        _within_years(value, value.isoformat())
         return value
     if not isinstance(value, str):
         raise _refuse(f"must be a date such as 2025-01-15, not {describe_value(value)}")
     if DATE_RE.fullmatch(value.strip()):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            _within_years(day, value)
+            return day
     raise _refuse(f"{value!r} is not a date: write it as YYYY-MM-DD (e.g. 2025-01-15)")
 
 

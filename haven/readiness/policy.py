@@ -50,12 +50,20 @@ DEFAULT_INFORMATION_NEEDS: Final = (
 )
 
 
+MAX_HOURS: Final = 8760  # a year: more is a typo, and would overflow the rules' date arithmetic
+
+
 def _hours(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_HOURS
+    ):
         raise PydanticCustomError(
             HAVEN_ERROR,
             "{message}",
-            {"message": f"must be a number of hours, 0 or more, not {describe_value(value)}"},
+            {"message": f"must be a number of hours from 0 to {MAX_HOURS}, not {describe_value(value)}"},
         )
     return float(value)
 

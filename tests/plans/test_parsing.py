@@ -62,6 +62,15 @@ def test_a_date_must_be_written_as_a_date() -> None:
     ]
 
 
+def test_years_far_outside_any_operation_are_refused() -> None:
+    assert lines_of(
+        edited({"operation.ends_at": "9999-12-31T23:00:00-05:00", "mou.signed_on": "0001-01-01"})
+    ) == [
+        "operation.ends_at: '9999-12-31T23:00:00-05:00' is out of range: the year must be between 1900 and 2999",
+        "mou.signed_on: '0001-01-01' is out of range: the year must be between 1900 and 2999",
+    ]
+
+
 def test_a_dangling_reference_is_refused() -> None:
     (line,) = lines_of(edited({"victim_services.providers": ["harbor-vs", "harbour-vs"]}))
     assert line.startswith(

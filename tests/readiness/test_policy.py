@@ -66,13 +66,19 @@ def test_an_invalid_policy_is_refused_with_every_problem() -> None:
         "suppression_thresold: 5\n"
     ) == [
         "format: must be exactly 'haven.readiness-policy/v1', not the text 'haven.readiness-policy/v2'",
-        "notice_lead_hours: must be a number of hours, 0 or more, not the number -1",
-        "min_service_hours_after: must be a number of hours, 0 or more, not the text 'four'",
+        "notice_lead_hours: must be a number of hours from 0 to 8760, not the number -1",
+        "min_service_hours_after: must be a number of hours from 0 to 8760, not the text 'four'",
         "allowed_information_needs: must list at least 1 entry",
         "provider_contact_limit_minutes: must be 1 or more, not 0",
         "suppression_thresold: unknown key 'suppression_thresold'; the keys allowed here are format, "
         "notice_lead_hours, min_service_hours_after, allowed_information_needs, "
         "provider_contact_limit_minutes, suppression_threshold",
+    ]
+
+
+def test_hours_beyond_a_year_are_refused() -> None:
+    assert refusal("format: haven.readiness-policy/v1\nnotice_lead_hours: 1e308\n") == [
+        "notice_lead_hours: must be a number of hours from 0 to 8760, not the number 1e+308"
     ]
 
 

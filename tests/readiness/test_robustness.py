@@ -23,7 +23,22 @@ JUNK = st.one_of(
     st.integers(-(2**40), 2**40),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),
-    st.sampled_from(["jade-spa", "harbor-rooms", "metro-pd", "no", "2026-12-03", "2026-12-03T05:00:00", ""]),
+    st.sampled_from(
+        [
+            "jade-spa",
+            "harbor-rooms",
+            "metro-pd",
+            "no",
+            "",
+            "2026-12-03",
+            "2026-12-03T05:00:00",
+            "0001-01-01T00:00:00+05:00",
+            "9999-12-31T23:59:59-05:00",
+            "2999-12-31T23:59:59-14:00",
+            "1900-01-01T00:00:00+14:00",
+            "2026-12-03T05:00:00+23:59",
+        ]
+    ),
     st.lists(st.integers(0, 3), max_size=2),
     st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
 )
