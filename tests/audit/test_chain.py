@@ -23,13 +23,14 @@ def _append(count: int) -> list[AuditRecord]:
 
 
 def _tamper(sql: str, params: list[object]) -> None:
-    """Change the table behind the application's back (PostgreSQL: with the trigger switched off)."""
+    """Change the table behind the application's back, as someone with direct database access would
+    (on PostgreSQL a superuser, who can switch triggers off for their session)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditrecord DISABLE TRIGGER haven_audit_append_only")
+            cursor.execute("SET session_replication_role = replica")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditrecord ENABLE TRIGGER haven_audit_append_only")
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def _verify_exit(capsys) -> tuple[int, str]:
