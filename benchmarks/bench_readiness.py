@@ -20,10 +20,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from haven.plans.export import plan_to_dict  # noqa: E402
-from haven.plans.formats import Plan  # noqa: E402
-from haven.plans.parsing import load_plan_file  # noqa: E402
-from haven.readiness.report import evaluate  # noqa: E402
+from haven.plans.export import plan_to_dict
+from haven.plans.formats import Plan
+from haven.plans.parsing import load_plan_file
+from haven.readiness.report import evaluate
 
 RESULTS = ROOT / "benchmarks" / "results"
 EXAMPLE = ROOT / "tests" / "plans" / "fixtures" / "plan-northern-light.yaml"
