@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "haven.core",
     "haven.audit",
     "haven.accounts",
+    "haven.access",
+    "haven.operations",
     "haven.exercises",
     "haven.web",
 ]

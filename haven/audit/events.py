@@ -33,6 +33,52 @@ class AuditEvent(models.TextChoices):
     AUDIT_VERIFIED = "audit.verified", "Audit trail verified"
     # access decisions that refused a request
     ACCESS_DENIED = "access.denied", "Access denied"
+    # operations and plans
+    OPERATION_CREATED = "operation.created", "Operation created"
+    OPERATION_VIEWED = "operation.viewed", "Operation opened"
+    OPERATIONS_LISTED = "operation.listed", "Operations listed"
+    PLAN_SAVED = "plan.saved", "Plan saved"
+    PLAN_AMENDED = "plan.amended", "Plan amended after the action started"
+    PLAN_SAVE_REFUSED = "plan.save_refused", "Plan save refused"
+    PLAN_EXPORTED = "plan.exported", "Plan exported"
+    PLAN_IMPORTED = "plan.imported", "Plan imported"
+    OPERATION_APPROVED = "operation.approved", "Operation approved"
+    OPERATION_APPROVAL_REFUSED = "operation.approval_refused", "Approval refused"
+    OPERATION_RETURNED_TO_REVIEW = "operation.returned_to_review", "Operation returned to review"
+    READINESS_VIEWED = "readiness.viewed", "Readiness results viewed"
+    BRIEFING_VIEWED = "briefing.viewed", "Briefing viewed"
+    BRIEFING_EXPORTED = "briefing.exported", "Briefing exported"
+    # encounters
+    BOARD_VIEWED = "board.viewed", "Live board viewed"
+    PERSON_REGISTERED = "person.registered", "Person registered"
+    PERSON_OPENED = "person.opened", "Person record opened"
+    PERSON_PLACED = "person.placed", "Person placed in an area"
+    PERSON_PLACEMENT_REFUSED = "person.placement_refused", "Placement refused"
+    PERSON_RELEASED = "person.released", "Person released or transferred"
+    PERSON_CHANGED = "person.changed", "Person record changed"
+    DESIGNATION_RECORDED = "designation.recorded", "Designation recorded"
+    OBSERVATION_RECORDED = "observation.recorded", "Group observation recorded"
+    NEEDS_RECORDED = "needs.recorded", "Needs assessment recorded"
+    INFORMATION_RECORDED = "information.recorded", "Information given recorded"
+    SERVICE_RECORDED = "service.recorded", "Service recorded"
+    SAFETY_PLAN_RECORDED = "safety_plan.recorded", "Safety plan recorded"
+    ATTORNEY_NOTE_RECORDED = "attorney_note.recorded", "Attorney note recorded"
+    INTERVIEW_SCHEDULED = "interview.scheduled", "Interview scheduled"
+    INTERVIEW_RECORDED = "interview.recorded", "Interview recorded"
+    INTERVIEW_REFUSED = "interview.refused", "Interview refused by a guardrail"
+    RELIEF_RECORDED = "relief.recorded", "Immigration relief step recorded"
+    DANGER_FLAGGED = "danger.flagged", "Imminent danger flagged"
+    DANGER_RESPONDED = "danger.responded", "Imminent danger response recorded"
+    SEPARATION_ALERT_RAISED = "separation.alert_raised", "Separation alert raised"
+    SEPARATION_ALERT_CLEARED = "separation.alert_cleared", "Separation alert cleared"
+    CONSENT_RECORDED = "consent.recorded", "Consent recorded"
+    CONSENT_REVOKED = "consent.revoked", "Consent revoked"
+    CONSENT_READ = "consent.read", "Record read under a consent"
+    SCHEDULE_PLANNED = "schedule.planned", "Interview schedule planned"
+    SCHEDULE_ACCEPTED = "schedule.accepted", "Interview schedule accepted"
+    EXERCISE_LOADED = "exercise.loaded", "Exercise loaded"
+    EXERCISE_RESET = "exercise.reset", "Exercise reset"
+    REPORT_GENERATED = "report.generated", "After-action report generated"
 
 
 class Outcome(models.TextChoices):
@@ -54,4 +100,20 @@ DETAIL_KEYS: dict[str, tuple[type, ...]] = {
     "action": (str,),
     "events_verified": (int,),
     "via": (str,),
+    "version": (int,),
+    "sections": (list,),
+    "rules": (list,),
+    "format": (str,),
+    "audience": (str,),
+    "code": (str,),
+    "status": (str,),
+    "stage": (str,),
+    "area": (str,),
+    "consent_id": (str,),
+    "items": (list,),
+    "kind": (str,),
+    "role": (str,),
+    "person": (str,),
+    "rule": (str,),
+    "exercise": (bool,),
 }
