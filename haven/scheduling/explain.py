@@ -1,0 +1,243 @@
+"""Why a person stays unscheduled, in words a coordinator can act on.
+
+Two kinds of reason. Intrinsic: even with no one else to interview (only the fixed interviews in place) there
+is no valid placement — the horizon, no suitable room, no eligible interviewer, no interpreter. Capacity: a
+placement would exist on an empty day, but every start is taken by the other interviews of this schedule.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from haven.scheduling.formats import InterviewProblem, Person
+from haven.scheduling.greedy import Board
+from haven.scheduling.rules import bits, start_range, starts_within
+
+# ISO 639-1 (and a few ISO 639-3 for languages met in the field) to English names.
+LANGUAGE_NAMES: dict[str, str] = {
+    "am": "Amharic",
+    "ar": "Arabic",
+    "bn": "Bengali",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "fa": "Persian",
+    "fr": "French",
+    "ha": "Hausa",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "ht": "Haitian Creole",
+    "hy": "Armenian",
+    "id": "Indonesian",
+    "ig": "Igbo",
+    "it": "Italian",
+    "ja": "Japanese",
+    "km": "Khmer",
+    "ko": "Korean",
+    "lo": "Lao",
+    "ms": "Malay",
+    "my": "Burmese",
+    "ne": "Nepali",
+    "pa": "Punjabi",
+    "pl": "Polish",
+    "ps": "Pashto",
+    "pt": "Portuguese",
+    "qu": "Quechua",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "so": "Somali",
+    "sq": "Albanian",
+    "sw": "Swahili",
+    "th": "Thai",
+    "ti": "Tigrinya",
+    "tl": "Tagalog",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "ur": "Urdu",
+    "uz": "Uzbek",
+    "vi": "Vietnamese",
+    "yo": "Yoruba",
+    "zh": "Chinese",
+    "mam": "Mam",
+    "quc": "K'iche'",
+    "kjb": "Q'anjob'al",
+}
+
+
+def language_label(code: str) -> str:
+    """`ht` → `Haitian Creole (ht)`; an unknown code is shown as it is."""
+    name = LANGUAGE_NAMES.get(code.lower())
+    return f"{name} ({code})" if name else code
+
+
+def languages_label(codes: list[str], joiner: str = "or") -> str:
+    labels = [language_label(code) for code in codes]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + f" {joiner} " + labels[-1]
+
+
+def clock(problem: InterviewProblem, slot: int) -> str:
+    """The wall-clock time of a slot in the problem's own offset (with the date when it is another day)."""
+    moment = problem.start + timedelta(minutes=slot * problem.slot_minutes)
+    if moment.date() != problem.start.date():
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.strftime("%H:%M")
+
+
+def _interviewer_words(person: Person) -> str:
+    words = "forensic interviewer" if person.minor else "interviewer"
+    if person.interviewer_gender is not None:
+        words += f" of the stated gender ({person.interviewer_gender})"
+    return words
+
+
+def intrinsic_reason(base: Board, person: Person) -> str | None:
+    """Why `person` cannot be placed even on a day holding only the fixed interviews; None when they can."""
+    index = base.index
+    problem = index.problem
+    horizon = problem.horizon
+    ready = person.ready
+    duration = person.duration
+    allowed = start_range(ready, duration, horizon)
+    if not allowed:
+        return f"ready at slot {ready} but the interview needs {duration} slots and the horizon is {horizon}"
+    between = (
+        f"between {clock(problem, ready)} (slot {ready}) and the horizon ({clock(problem, horizon)}, "
+        f"slot {horizon})"
+    )
+    consecutive = f"{duration} consecutive slot{'s' if duration != 1 else ''}"
+
+    if not index.suitable_rooms:
+        if not problem.rooms:
+            return "no room is listed; add a private room in a nondetention setting"
+        return "no room is both private and in a nondetention setting; add one"
+    rooms = 0
+    if duration > 0:
+        for _, starts in base.room_starts(person, ignore_keep_apart=True):
+            rooms |= starts
+        rooms &= allowed
+        if not rooms:
+            return f"no private, nondetention room is free for {consecutive} {between}"
+
+    words = _interviewer_words(person)
+    pool = [
+        i
+        for i in problem.interviewers
+        if (not person.minor or i.role == "forensic_interviewer")
+        and (person.interviewer_gender is None or i.gender == person.interviewer_gender)
+    ]
+    if not pool:
+        if person.minor and person.interviewer_gender is None:
+            return "no forensic interviewer is available; a minor must be interviewed by one"
+        if person.interviewer_gender is not None:
+            return (
+                f"no {words} is available; add one, or ask {person.id} whether another interviewer "
+                "would be acceptable"
+            )
+        return "no interviewer is available"
+    if duration > 0:
+        pool_time = 0
+        for interviewer in pool:
+            free = index.interviewer_available[interviewer.id] & ~base.busy_interviewer[interviewer.id]
+            pool_time |= starts_within(free, duration)
+        if not pool_time & allowed:
+            return f"no {words} is available before the horizon: none is free for {consecutive} {between}"
+
+    options = base.options(person)
+    if not options:
+        if not person.languages:
+            return f"no language is recorded for {person.id}, so no interviewer or interpreter can be matched"
+        speakers = [t for t in problem.interpreters if any(code in t.languages for code in person.languages)]
+        wanted = languages_label(person.languages)
+        if not speakers:
+            return f"no interpreter for {wanted}, and no eligible {words} speaks it"
+        pool_languages = sorted({code for i in pool for code in i.languages})
+        return (
+            f"no interpreter between {wanted} and a language of the eligible {words}s "
+            f"({languages_label(pool_languages, 'and')})"
+        )
+    if duration == 0:
+        return None
+
+    usable = 0
+    for _, _, starts in base.interviewer_starts(person):
+        usable |= starts
+    usable &= allowed
+    if not usable:
+        return (
+            f"no interpreter for {languages_label(person.languages)} is free at the same time as an eligible "
+            f"{words} for {consecutive} {between}"
+        )
+    if not usable & rooms:
+        needs = " and an interpreter" if all(o.interpreters is not None for o in options) else ""
+        return (
+            f"no time {between} when an eligible {words}{needs} and a private, nondetention room are all free "
+            f"for {consecutive}"
+        )
+    if not base.feasible_starts(person):
+        partners = sorted(other for other in index.keep_apart[person.id] if other in base.placed)
+        return (
+            f"every time an eligible {words} and a room are free, {person.id} would be at the same location "
+            f"as {', '.join(partners)}, from whom they must be kept apart"
+        )
+    return None
+
+
+def capacity_reason(board: Board, base: Board, person: Person) -> str:
+    """Why `person` is out of a schedule in which they could fit on an otherwise empty day."""
+    problem = board.index.problem
+    horizon = problem.horizon
+    candidate = base.feasible_starts(person)
+    interviewer = room = interpreter = False
+    partners: set[str] = set()
+    first_free = None
+    for start in bits(candidate):
+        found = board.blockers(person, start)
+        if not (found.interviewer or found.room or found.interpreter or found.keep_apart):
+            first_free = start
+            break
+        interviewer |= found.interviewer
+        room |= found.room
+        interpreter |= found.interpreter
+        partners |= found.keep_apart
+    if first_free is not None:
+        return (
+            f"left out when the time limit ran out, though a place is free at {clock(problem, first_free)} "
+            f"(slot {first_free}); plan again with a longer time limit"
+        )
+    taken = []
+    if interviewer:
+        taken.append(f"eligible {_interviewer_words(person)}")
+    if room:
+        taken.append("room" if taken else "private, nondetention room")
+    if interpreter:
+        taken.append(f"interpreter for {languages_label(person.languages)}")
+    if len(taken) > 1:
+        what = ", ".join(taken[:-1]) + " and " + taken[-1]
+    else:
+        what = "".join(taken)
+    parts = []
+    if what:
+        parts.append(f"every {what} is taken until the horizon ({clock(problem, horizon)})")
+    if partners:
+        parts.append(
+            f"the free times would put {person.id} at the same location as {', '.join(sorted(partners))}, "
+            "from whom they must be kept apart"
+        )
+    extra = [
+        noun
+        for noun, short in (
+            ("an interviewer", interviewer),
+            ("a room", room),
+            ("an interpreter", interpreter),
+        )
+        if short
+    ] or ["a room elsewhere"]
+    return "; ".join(parts) + f"; add {' or '.join(extra)}, or extend the day, to fit them in"
+
+
+def unscheduled_reason(board: Board, base: Board, person: Person) -> str:
+    """The reason shown for an unscheduled person: intrinsic when there is one, else capacity."""
+    return intrinsic_reason(base, person) or capacity_reason(board, base, person)
