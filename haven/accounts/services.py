@@ -509,3 +509,23 @@ def session_expire(*, request: HttpRequest, user: User, reason: str) -> None:
 
 def agency_types() -> list[tuple[str, str]]:
     return list(AgencyType.choices)
+
+
+@transaction.atomic
+def agency_create_for_plan(*, actor: User, slug: str, name: str, type: str) -> Agency:  # noqa: A002
+    """Add an agency that a plan lists but Haven does not know yet. Rule: the coordinator of an
+    investigative agency who is writing that plan may do it (issue: "agencies not yet in Haven can be
+    added from the plan"); admins always may."""
+    if not (actor.is_active and (actor.is_admin or (actor.is_coordinator and actor.agency.is_investigative))):
+        raise Forbidden("Only a coordinator of an investigative agency or an admin can add agencies.")
+    agency = Agency(slug=slug, name=name, type=type)
+    _clean(agency)
+    agency.save()
+    record(
+        actor=actor,
+        event=AuditEvent.AGENCY_CREATED,
+        target=agency,
+        subject_agency_id=agency.pk,
+        details={"via": "plan"},
+    )
+    return agency

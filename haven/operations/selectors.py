@@ -1,0 +1,72 @@
+"""Reading operations: narrowed to the actor's agency's operations, empty by default.
+
+Rule (access-policy.md, "Principals"): an agency takes part in an operation when the operation's plan
+lists it; a user whose agency is not on the plan does not see that the operation exists.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db.models import QuerySet
+
+from haven.access.policies import Access, Compartment, Standing, require
+from haven.accounts.models import User
+from haven.core.errors import NotFound
+from haven.operations.models import Operation, OperationAgency, PlanVersion
+from haven.plans import Plan, parse_plan
+
+
+def operations_visible_to(actor: User) -> QuerySet[Operation]:
+    """The operations whose plan lists the actor's agency (none for an inactive account)."""
+    if not actor.is_active:
+        return Operation.objects.none()
+    return Operation.objects.filter(participants__agency_id=actor.agency_id).distinct()
+
+
+def standing(actor: User, operation: Operation) -> Standing:
+    """The actor's standing on the operation: on it or not, investigative or service, on the full plan."""
+    listing = (
+        OperationAgency.objects.filter(operation=operation, agency_id=actor.agency_id).first()
+        if actor.is_active
+        else None
+    )
+    return Standing(
+        user_id=actor.pk,
+        agency_id=actor.agency_id,
+        agency_type=actor.agency.type,
+        on_operation=listing is not None,
+        on_full_plan=bool(listing and listing.on_full_plan),
+        coordinator=actor.is_coordinator,
+    )
+
+
+def operation_for(actor: User, code: str) -> tuple[Operation, Standing]:
+    """Fetch and authorise: the same NotFound whether the operation is missing or hidden."""
+    operation = operations_visible_to(actor).filter(code=code).select_related("current_version").first()
+    if operation is None:
+        raise NotFound("No such operation.")
+    return operation, standing(actor, operation)
+
+
+def current_plan(operation: Operation) -> Plan:
+    """The plan of the current version (the pure model)."""
+    version = operation.current_version
+    assert version is not None
+    return plan_of(version)
+
+
+def plan_of(version: PlanVersion) -> Plan:
+    return parse_plan(json.dumps(version.document))
+
+
+def plan_for(actor: User, operation: Operation, standing_: Standing) -> Plan:
+    """The full plan, for those who may read it (investigative agencies on `distribution.full_plan`)."""
+    require(standing_, Compartment.FULL_PLAN, Access.READ, hide=False)
+    return current_plan(operation)
+
+
+def versions_for(actor: User, operation: Operation, standing_: Standing) -> QuerySet[PlanVersion]:
+    """The plan's versions and amendments belong to the full plan compartment."""
+    require(standing_, Compartment.FULL_PLAN, Access.READ, hide=False)
+    return operation.versions.select_related("author", "author__agency").order_by("-number")

@@ -1,0 +1,400 @@
+"""Every change to an operation and its plan: versions, approval, amendments — each one audited."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from haven.access.policies import Access, Compartment, may_create_operation, require
+from haven.accounts.models import Agency, User
+from haven.accounts.services import agency_create_for_plan
+from haven.audit.events import AuditEvent, Outcome
+from haven.audit.services import record
+from haven.core.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
+from haven.core.problems import Problem
+from haven.operations.models import (
+    Area,
+    InterviewLocation,
+    Operation,
+    OperationAgency,
+    OperationStatus,
+    PlanVersion,
+    VersionKind,
+)
+from haven.operations.selectors import plan_of, standing
+from haven.plans import Plan, parse_plan, plan_to_dict
+from haven.readiness import DEFAULT_POLICY, Policy, evaluate, load_policy_file
+
+SECTIONS = (
+    "operation",
+    "agencies",
+    "mou",
+    "communications",
+    "distribution",
+    "sites",
+    "anticipated",
+    "victim_services",
+    "resources",
+    "interview_locations",
+    "separation",
+    "interviews",
+    "legal_authorities",
+    "immigration_relief",
+    "victim_information",
+)
+
+
+def readiness_policy() -> Policy:
+    """The task force's readiness policy: `HAVEN_READINESS_POLICY` (a policy file) or the defaults."""
+    path = getattr(settings, "HAVEN_READINESS_POLICY", "")
+    return load_policy_file(path) if path else DEFAULT_POLICY
+
+
+def _changed_sections(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    if before is None:
+        return [s for s in SECTIONS if s in after]
+    return [s for s in SECTIONS if before.get(s) != after.get(s)]
+
+
+def _haven_agencies(*, actor: User, plan: Plan) -> dict[str, Agency]:
+    """Map each plan agency to the Haven agency of the same id, adding the ones Haven lacks.
+
+    Rule: access follows the Haven agency's type, which only admins change; a plan that gives an agency
+    another type than Haven knows it by is refused, so a plan cannot raise an agency's access."""
+    known = {a.slug: a for a in Agency.objects.filter(slug__in=[a.id for a in plan.agencies])}
+    problems = [
+        Problem(
+            f"agencies[{i}].type",
+            f"'{entry.type.value}' differs from the type Haven knows {entry.id} by ({known[entry.id].type}); "
+            "an admin changes an agency's type in Haven",
+        )
+        for i, entry in enumerate(plan.agencies)
+        if entry.id in known and known[entry.id].type != entry.type.value
+    ]
+    if problems:
+        raise ValidationFailed(problems, what="plan")
+    for entry in plan.agencies:
+        if entry.id not in known:
+            known[entry.id] = agency_create_for_plan(
+                actor=actor, slug=entry.id, name=entry.name, type=entry.type.value
+            )
+    return known
+
+
+def _check_actor_keeps_access(actor: User, plan: Plan) -> None:
+    full = set(plan.distribution.full_plan) if plan.distribution else set()
+    if actor.agency.slug not in full:
+        raise ValidationFailed(
+            [
+                Problem(
+                    "distribution.full_plan",
+                    f"must include your agency ({actor.agency.slug}): otherwise you could no longer see or edit this plan",
+                )
+            ],
+            what="plan",
+        )
+
+
+def _sync(operation: Operation, plan: Plan, agencies: dict[str, Agency]) -> None:
+    """Refresh the typed tables the rest of Haven queries from the plan just saved."""
+    operation.name = plan.operation.name
+    operation.kind = plan.operation.kind.value
+    operation.starts_at = plan.operation.starts_at
+    operation.ends_at = plan.operation.ends_at
+    full = set(plan.distribution.full_plan) if plan.distribution else set()
+    briefing = set(plan.distribution.service_briefing) if plan.distribution else set()
+    listed = {a.id for a in plan.agencies}
+    OperationAgency.objects.filter(operation=operation).exclude(plan_id__in=listed).delete()
+    for entry in plan.agencies:
+        OperationAgency.objects.update_or_create(
+            operation=operation,
+            plan_id=entry.id,
+            defaults={
+                "agency": agencies[entry.id],
+                "on_full_plan": entry.id in full,
+                "on_service_briefing": entry.id in briefing,
+            },
+        )
+    areas = plan.separation.areas if plan.separation else ()
+    Area.objects.filter(operation=operation).exclude(plan_id__in=[a.id for a in areas]).update(retired=True)
+    for area in areas:
+        Area.objects.update_or_create(
+            operation=operation,
+            plan_id=area.id,
+            defaults={
+                "name": area.name or area.id,
+                "holds": area.holds.value,
+                "location": area.location or "",
+                "retired": False,
+            },
+        )
+    locations = plan.interview_locations
+    InterviewLocation.objects.filter(operation=operation).exclude(
+        plan_id__in=[loc.id for loc in locations]
+    ).update(retired=True)
+    for loc in locations:
+        InterviewLocation.objects.update_or_create(
+            operation=operation,
+            plan_id=loc.id,
+            defaults={
+                "name": loc.name or loc.id,
+                "setting": loc.setting.value,
+                "private_rooms": loc.private_rooms or 0,
+                "retired": False,
+            },
+        )
+
+
+def _new_version(
+    *, operation: Operation, plan: Plan, actor: User, kind: VersionKind, before: dict[str, Any] | None
+) -> PlanVersion:
+    document = plan_to_dict(plan)
+    report = evaluate(plan, readiness_policy())
+    number = (operation.current_version.number if operation.current_version else 0) + 1
+    version = PlanVersion(
+        operation=operation,
+        number=number,
+        document=document,
+        author=actor,
+        kind=kind,
+        sections_changed=_changed_sections(before, document),
+        ready=report.ready,
+        failing_rules=[r.rule for r in report.results if r.status.value == "fail"],
+    )
+    version.full_clean()
+    version.save()
+    operation.current_version = version
+    return version
+
+
+@transaction.atomic
+def operation_create(*, actor: User, plan: Plan, is_exercise: bool = False) -> Operation:
+    """Create an operation from a plan. Rules: coordinators of investigative agencies create operations;
+    the code is unique; the creator's agency is on `distribution.full_plan`."""
+    if not may_create_operation(actor):
+        raise Forbidden("Only a coordinator of an investigative agency can create an operation.")
+    if Operation.objects.filter(code=plan.operation.code).exists():
+        raise ValidationFailed(
+            [Problem("operation.code", f"'{plan.operation.code}' is already the code of another operation")],
+            what="plan",
+        )
+    _check_actor_keeps_access(actor, plan)
+    agencies = _haven_agencies(actor=actor, plan=plan)
+    operation = Operation(
+        code=plan.operation.code,
+        name=plan.operation.name,
+        kind=plan.operation.kind.value,
+        starts_at=plan.operation.starts_at,
+        ends_at=plan.operation.ends_at,
+        is_exercise=is_exercise,
+        created_by=actor,
+    )
+    operation.full_clean(exclude=["current_version", "approved_version"])
+    operation.save()
+    version = _new_version(operation=operation, plan=plan, actor=actor, kind=VersionKind.CREATED, before=None)
+    _sync(operation, plan, agencies)
+    operation.save()
+    record(
+        actor=actor,
+        event=AuditEvent.OPERATION_CREATED,
+        target=operation,
+        operation_id=operation.pk,
+        subject_agency_id=actor.agency_id,
+        details={"version": version.number, "exercise": is_exercise},
+    )
+    return operation
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    version: PlanVersion
+    changed: bool
+    returned_to_review: bool = False
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    actor: User,
+    operation: Operation,
+    plan: Plan,
+    base_version: int,
+    sections: Iterable[str] | None = None,
+    kind: VersionKind | None = None,
+) -> SaveResult:
+    """Save a new version of the plan.
+
+    Rules: only a coordinator of an investigative agency on the full plan writes it; a save based on an
+    older version is refused when another save since then changed one of the same sections (never a silent
+    overwrite); an approved plan edited before the action starts returns to review; once the action has
+    started, changes are amendments — recorded and audited — and the operation stays approved."""
+    operation = Operation.objects.select_for_update().select_related("current_version").get(pk=operation.pk)
+    require(standing(actor, operation), Compartment.FULL_PLAN, Access.WRITE, hide=False)
+    current = operation.current_version
+    assert current is not None
+    document = plan_to_dict(plan)
+    touched = list(sections) if sections is not None else _changed_sections(current.document, document)
+    if base_version != current.number:
+        base = operation.versions.filter(number=base_version).first()
+        if base is None:
+            raise Conflict(f"Version {base_version} of this plan does not exist; reload the plan.")
+        clashing = [s for s in touched if base.document.get(s) != current.document.get(s)]
+        if clashing:
+            record(
+                actor=actor,
+                event=AuditEvent.PLAN_SAVE_REFUSED,
+                outcome=Outcome.FAILURE,
+                target=operation,
+                operation_id=operation.pk,
+                details={"sections": clashing, "version": current.number},
+            )
+            raise Conflict(
+                f"{', '.join(clashing)} changed since you opened the plan: {current.author.name} saved version "
+                f"{current.number} at {current.created_at:%H:%M} UTC. Your changes were not saved; reload to see "
+                "theirs, then make yours again."
+            )
+        # Other sections changed meanwhile: apply only the sections this save is about onto the current plan.
+        merged = dict(current.document)
+        for section in touched:
+            if section in document:
+                merged[section] = document[section]
+            else:
+                merged.pop(section, None)
+        # the merge result is re-validated whole
+        plan = parse_plan(json.dumps(merged))
+        document = plan_to_dict(plan)
+    if plan.operation.code != operation.code:
+        raise ValidationFailed(
+            [
+                Problem(
+                    "operation.code", f"cannot change from '{operation.code}'; an operation keeps its code"
+                )
+            ],
+            what="plan",
+        )
+    if document == current.document:
+        return SaveResult(version=current, changed=False)
+    _check_actor_keeps_access(actor, plan)
+    agencies = _haven_agencies(actor=actor, plan=plan)
+    started = operation.has_started()
+    version_kind = kind or (
+        VersionKind.AMENDMENT if started and operation.is_approved else VersionKind.EDITED
+    )
+    version = _new_version(
+        operation=operation, plan=plan, actor=actor, kind=version_kind, before=current.document
+    )
+    _sync(operation, plan, agencies)
+    returned = False
+    if operation.is_approved and not started:
+        operation.status = OperationStatus.IN_REVIEW
+        returned = True
+    operation.full_clean(exclude=["current_version", "approved_version"])
+    operation.save()
+    event = AuditEvent.PLAN_AMENDED if version.kind == VersionKind.AMENDMENT else AuditEvent.PLAN_SAVED
+    record(
+        actor=actor,
+        event=event,
+        target=operation,
+        operation_id=operation.pk,
+        details={"version": version.number, "sections": version.sections_changed},
+    )
+    if returned:
+        record(
+            actor=actor,
+            event=AuditEvent.OPERATION_RETURNED_TO_REVIEW,
+            target=operation,
+            operation_id=operation.pk,
+            details={"version": version.number},
+        )
+    return SaveResult(version=version, changed=True, returned_to_review=returned)
+
+
+@transaction.atomic
+def operation_approve(*, actor: User, operation: Operation, version: int | None = None) -> PlanVersion:
+    """Approve the current version. Rules: only a coordinator who may write the plan; refused while any
+    readiness rule fails (the refusal names them); the approval names the version it approved."""
+    operation = Operation.objects.select_for_update().select_related("current_version").get(pk=operation.pk)
+    require(standing(actor, operation), Compartment.FULL_PLAN, Access.WRITE, hide=False)
+    current = operation.current_version
+    assert current is not None
+    if version is not None and version != current.number:
+        raise Conflict(
+            f"You reviewed version {version}, but the plan is now at version {current.number}; review it again."
+        )
+    report = evaluate(plan_of(current), readiness_policy())
+    failing = [r.rule for r in report.results if r.status.value == "fail"]
+    if failing:
+        record(
+            actor=actor,
+            event=AuditEvent.OPERATION_APPROVAL_REFUSED,
+            outcome=Outcome.FAILURE,
+            target=operation,
+            operation_id=operation.pk,
+            details={"rules": failing, "version": current.number},
+        )
+        raise RuleViolation(
+            f"Approval refused: {len(failing)} readiness rule{'s' if len(failing) != 1 else ''} fail: "
+            + ", ".join(failing),
+            rule=failing[0],
+        )
+    operation.status = OperationStatus.APPROVED
+    operation.approved_version = current
+    operation.approved_by = actor
+    operation.approved_at = timezone.now()
+    operation.save(update_fields=["status", "approved_version", "approved_by", "approved_at", "updated_at"])
+    record(
+        actor=actor,
+        event=AuditEvent.OPERATION_APPROVED,
+        target=operation,
+        operation_id=operation.pk,
+        details={"version": current.number},
+    )
+    return current
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    operation: Operation
+    created: bool
+    changed: bool
+
+
+@transaction.atomic
+def plan_import(*, actor: User, plan: Plan, is_exercise: bool = False) -> ImportResult:
+    """Create the operation a plan file describes, or save it as a new version of the existing one.
+    Importing what is already there changes nothing."""
+    existing = Operation.objects.filter(code=plan.operation.code).select_related("current_version").first()
+    if existing is None:
+        operation = operation_create(actor=actor, plan=plan, is_exercise=is_exercise)
+        record(
+            actor=actor,
+            event=AuditEvent.PLAN_IMPORTED,
+            target=operation,
+            operation_id=operation.pk,
+            details={"version": 1},
+        )
+        return ImportResult(operation, created=True, changed=True)
+    assert existing.current_version is not None
+    result = plan_save(
+        actor=actor,
+        operation=existing,
+        plan=plan,
+        base_version=existing.current_version.number,
+        kind=VersionKind.IMPORTED if not existing.has_started() or not existing.is_approved else None,
+    )
+    if result.changed:
+        record(
+            actor=actor,
+            event=AuditEvent.PLAN_IMPORTED,
+            target=existing,
+            operation_id=existing.pk,
+            details={"version": result.version.number},
+        )
+    existing.refresh_from_db()
+    return ImportResult(existing, created=False, changed=result.changed)
