@@ -211,6 +211,14 @@ def operation_create(*, actor: User, plan: Plan, is_exercise: bool = False) -> O
     return operation
 
 
+class SectionConflict(Conflict):
+    """Another save changed the same sections since this one's base version."""
+
+    def __init__(self, sections: list[str], message: str) -> None:
+        self.sections = sections
+        super().__init__(message)
+
+
 @dataclass(frozen=True)
 class SaveResult:
     version: PlanVersion
@@ -218,7 +226,6 @@ class SaveResult:
     returned_to_review: bool = False
 
 
-@transaction.atomic
 def plan_save(
     *,
     actor: User,
@@ -234,6 +241,39 @@ def plan_save(
     older version is refused when another save since then changed one of the same sections (never a silent
     overwrite); an approved plan edited before the action starts returns to review; once the action has
     started, changes are amendments — recorded and audited — and the operation stays approved."""
+    try:
+        return _plan_save(
+            actor=actor,
+            operation=operation,
+            plan=plan,
+            base_version=base_version,
+            sections=sections,
+            kind=kind,
+        )
+    except Conflict as refusal:
+        # recorded after the refused transaction rolled back, so the refusal itself stays on record
+        record(
+            actor=actor,
+            event=AuditEvent.PLAN_SAVE_REFUSED,
+            outcome=Outcome.FAILURE,
+            target=operation,
+            operation_id=operation.pk,
+            details={"sections": getattr(refusal, "sections", []), "reason": "conflict"},
+        )
+        raise
+
+
+@transaction.atomic
+def _plan_save(
+    *,
+    actor: User,
+    operation: Operation,
+    plan: Plan,
+    base_version: int,
+    sections: Iterable[str] | None = None,
+    kind: VersionKind | None = None,
+) -> SaveResult:
+    """The transaction of `plan_save`."""
     operation = Operation.objects.select_for_update().select_related("current_version").get(pk=operation.pk)
     require(standing(actor, operation), Compartment.FULL_PLAN, Access.WRITE, hide=False)
     current = operation.current_version
@@ -257,7 +297,7 @@ def plan_save(
             raise Conflict(
                 f"{', '.join(clashing)} changed since you opened the plan: {current.author.name} saved version "
                 f"{current.number} at {current.created_at:%H:%M} UTC. Your changes were not saved; reload to see "
-                "theirs, then make yours again."
+                "theirs, then make yours again.",
             )
         # Other sections changed meanwhile: apply only the sections this save is about onto the current plan.
         merged = dict(current.document)
@@ -315,10 +355,25 @@ def plan_save(
     return SaveResult(version=version, changed=True, returned_to_review=returned)
 
 
-@transaction.atomic
 def operation_approve(*, actor: User, operation: Operation, version: int | None = None) -> PlanVersion:
     """Approve the current version. Rules: only a coordinator who may write the plan; refused while any
     readiness rule fails (the refusal names them); the approval names the version it approved."""
+    try:
+        return _operation_approve(actor=actor, operation=operation, version=version)
+    except RuleViolation as refusal:
+        record(
+            actor=actor,
+            event=AuditEvent.OPERATION_APPROVAL_REFUSED,
+            outcome=Outcome.FAILURE,
+            target=operation,
+            operation_id=operation.pk,
+            details={"rules": refusal.rule.split(",")},
+        )
+        raise
+
+
+@transaction.atomic
+def _operation_approve(*, actor: User, operation: Operation, version: int | None) -> PlanVersion:
     operation = Operation.objects.select_for_update().select_related("current_version").get(pk=operation.pk)
     require(standing(actor, operation), Compartment.FULL_PLAN, Access.WRITE, hide=False)
     current = operation.current_version
@@ -341,7 +396,7 @@ def operation_approve(*, actor: User, operation: Operation, version: int | None 
         raise RuleViolation(
             f"Approval refused: {len(failing)} readiness rule{'s' if len(failing) != 1 else ''} fail: "
             + ", ".join(failing),
-            rule=failing[0],
+            rule=",".join(failing),
         )
     operation.status = OperationStatus.APPROVED
     operation.approved_version = current

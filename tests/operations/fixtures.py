@@ -1,0 +1,90 @@
+"""An operation for tests: the Northern Light example, moved in time relative to now, with a second
+victim service provider (bay-vs) so "a provider of another agency on the operation" exists."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from haven.accounts.models import User
+from haven.operations.models import Operation
+from haven.operations.services import operation_approve, operation_create
+from haven.plans import Plan, parse_plan
+from tests.personas import make_user
+from tests.plans.builders import edited, example_data
+
+EXAMPLE_START = datetime.fromisoformat("2026-12-03T05:00:00-05:00")
+_TIMESTAMP_KEYS = {"starts_at", "ends_at", "available_from", "available_until", "at", "acknowledged_at"}
+_DATE_KEYS = {"signed_on", "expires_on"}
+
+
+def _shift(node: Any, delta: timedelta) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key in _TIMESTAMP_KEYS and isinstance(value, str):
+                out[key] = (datetime.fromisoformat(value) + delta).isoformat()
+            elif key in _DATE_KEYS and isinstance(value, str):
+                out[key] = (date.fromisoformat(value) + timedelta(days=delta.days)).isoformat()
+            else:
+                out[key] = _shift(value, delta)
+        return out
+    if isinstance(node, list):
+        return [_shift(item, delta) for item in node]
+    return node
+
+
+def task_force_data(
+    *, starts_in: timedelta = timedelta(days=3), changes: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The example plan data, starting `starts_in` from now (negative: already started)."""
+    data = example_data()
+    data["agencies"].append(
+        {
+            "id": "bay-vs",
+            "name": "Bayside Survivor Network",
+            "type": "victim_service_provider",
+            "responsibilities": ["Case management"],
+            "contact": {"name": "Otto Provider", "phone": "+1 555 0110"},
+        }
+    )
+    data["mou"]["parties"].append("bay-vs")
+    data["communications"]["channels"][2]["parties"].append("bay-vs")
+    data["distribution"]["service_briefing"].append("bay-vs")
+    data["victim_services"]["providers"].append("bay-vs")
+    data["victim_services"]["notifications"].append(
+        {
+            "agency": "bay-vs",
+            "at": "2026-11-30T10:00:00-05:00",
+            "acknowledged_at": "2026-11-30T13:00:00-05:00",
+        }
+    )
+    start = timezone.now().replace(microsecond=0) + starts_in
+    data = _shift(data, start - EXAMPLE_START)
+    return edited(changes or {}, base=data)
+
+
+def task_force_plan(**kwargs: Any) -> Plan:
+    return parse_plan(json.dumps(task_force_data(**kwargs)))
+
+
+def make_operation(
+    *,
+    starts_in: timedelta = timedelta(days=3),
+    approved: bool = True,
+    exercise: bool = False,
+    changes: dict[str, Any] | None = None,
+    coordinator: User | None = None,
+) -> Operation:
+    """Create (and approve) the test operation as the metro-pd coordinator."""
+    actor = coordinator or make_user("coordinator")
+    operation = operation_create(
+        actor=actor, plan=task_force_plan(starts_in=starts_in, changes=changes), is_exercise=exercise
+    )
+    if approved:
+        operation_approve(actor=actor, operation=operation)
+    operation.refresh_from_db()
+    return operation
