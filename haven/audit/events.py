@@ -79,6 +79,9 @@ class AuditEvent(models.TextChoices):
     EXERCISE_LOADED = "exercise.loaded", "Exercise loaded"
     EXERCISE_RESET = "exercise.reset", "Exercise reset"
     REPORT_GENERATED = "report.generated", "After-action report generated"
+    # encryption at rest
+    DATA_KEY_CREATED = "keys.data_key_created", "Agency data key created"
+    KEYS_ROTATED = "keys.rotated", "Key-encryption key rotated"
 
 
 class Outcome(models.TextChoices):
@@ -116,4 +119,8 @@ DETAIL_KEYS: dict[str, tuple[type, ...]] = {
     "person": (str,),
     "rule": (str,),
     "exercise": (bool,),
+    "kek_id": (str,),
+    "previous_kek_ids": (list,),
+    "agencies": (list,),
+    "kek_source": (str,),
 }
