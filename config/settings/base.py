@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "haven.accounts",
     "haven.access",
     "haven.operations",
+    "haven.encounters",
     "haven.exercises",
     "haven.web",
 ]

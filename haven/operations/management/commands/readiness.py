@@ -55,4 +55,4 @@ class Command(BaseCommand):
             cli.problems_exit(error, sys.stderr)
         except HavenError as error:
             cli.fail(error.message)
-        raise SystemExit(run_readiness(plan, fmt=options["format"], policy=policy, out=self.stdout))
+        raise SystemExit(run_readiness(plan, fmt=options["format"], policy=policy, out=sys.stdout))
