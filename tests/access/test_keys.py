@@ -259,7 +259,7 @@ def test_a_data_key_wrapped_by_an_unknown_kek_says_which_key_is_missing(
     assert "Restore that key from your key backup" in message
 
 
-def test_a_wrong_kek_under_the_right_name_or_an_altered_wrapped_key_fails_to_unwrap(
+def test_an_altered_wrapped_key_fails_to_unwrap(
     owners: list[Agency],
 ) -> None:
     sealed = seal_several(owners[:1])
@@ -273,6 +273,27 @@ def test_a_wrong_kek_under_the_right_name_or_an_altered_wrapped_key_fails_to_unw
     with pytest.raises(DataKeyUnwrapFailed, match="authentication failed") as refused:
         unseal(**where, sealed=blob)
     assert f"key-encryption key {row.kek_id}" in str(refused.value)
+
+
+def test_a_data_key_naming_one_kek_but_wrapped_by_another_fails_to_unwrap(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, owners: list[Agency]
+) -> None:
+    # given: harbor's data key wrapped by the old key, its row relabelled as if the new key had wrapped it
+    settings.HAVEN_KEK = b64(OLD_KEK)
+    where, _, blob = seal_several(owners[:1])[0]
+    AgencyDataKey.objects.update(kek_id=kek_id(NEW_KEK))
+    monkeypatch.setenv("HAVEN_KEK_RETIRED", b64(NEW_KEK))
+    keys.clear_caches()
+
+    with pytest.raises(DataKeyUnwrapFailed) as refused:
+        unseal(**where, sealed=blob)
+
+    message = str(refused.value)
+    assert (
+        f"does not open with the key-encryption key {kek_id(NEW_KEK)} from HAVEN_KEK_RETIRED (item 1)"
+        in message
+    )
+    assert "holds a different key than the one that wrapped it" in message
 
 
 def test_a_wrapped_key_copied_to_another_agency_does_not_unwrap(owners: list[Agency]) -> None:
