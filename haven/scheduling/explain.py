@@ -72,10 +72,7 @@ def language_label(code: str) -> str:
 
 
 def languages_label(codes: list[str], joiner: str = "or") -> str:
-    labels = [language_label(code) for code in codes]
-    if len(labels) <= 1:
-        return "".join(labels)
-    return ", ".join(labels[:-1]) + f" {joiner} " + labels[-1]
+    return _listed([language_label(code) for code in codes], joiner)
 
 
 def clock(problem: InterviewProblem, slot: int) -> str:
@@ -214,13 +211,9 @@ def capacity_reason(board: Board, base: Board, person: Person) -> str:
         taken.append("room" if taken else "private, nondetention room")
     if interpreter:
         taken.append(f"interpreter for {languages_label(person.languages)}")
-    if len(taken) > 1:
-        what = ", ".join(taken[:-1]) + " and " + taken[-1]
-    else:
-        what = "".join(taken)
     parts = []
-    if what:
-        parts.append(f"every {what} is taken until the horizon ({clock(problem, horizon)})")
+    if taken:
+        parts.append(f"every {_listed(taken, 'and')} is taken until the horizon ({clock(problem, horizon)})")
     if partners:
         parts.append(
             f"the free times would put {person.id} at the same location as {', '.join(sorted(partners))}, "
@@ -234,8 +227,15 @@ def capacity_reason(board: Board, base: Board, person: Person) -> str:
             ("an interpreter", interpreter),
         )
         if short
-    ] or ["a room elsewhere"]
-    return "; ".join(parts) + f"; add {' or '.join(extra)}, or extend the day, to fit them in"
+    ] or ["a room at another location"]
+    return "; ".join(parts) + f"; add {_listed(extra, 'or')}, or extend the day, to fit them in"
+
+
+def _listed(items: list[str], joiner: str) -> str:
+    """`["a", "b", "c"]` → `a, b and c`."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {joiner} " + items[-1]
 
 
 def unscheduled_reason(board: Board, base: Board, person: Person) -> str:

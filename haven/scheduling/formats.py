@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -24,8 +24,8 @@ from haven.core.problems import InvalidInput, format_path
 from haven.core.problems import Problem as InputProblem
 from haven.scheduling.rules import fixed_problems
 
-PROBLEM_FORMAT = "haven.interview-problem/v1"
-SCHEDULE_FORMAT = "haven.interview-schedule/v1"
+PROBLEM_FORMAT: Final = "haven.interview-problem/v1"
+SCHEDULE_FORMAT: Final = "haven.interview-schedule/v1"
 
 # A horizon beyond this many slots is refused: it would be more than three months of 15-minute slots, and
 # every slot costs memory and time in the solver.

@@ -17,6 +17,8 @@ from haven.scheduling.formats import (
     Interviewer,
     InterviewProblem,
     Person,
+    Priority,
+    Role,
     Room,
 )
 
@@ -50,7 +52,7 @@ def _shifts(horizon: int) -> list[list[tuple[int, int]]]:
 
 def generate_problem(persons: int, *, seed: int, scarce: bool = False, horizon: int = 48) -> InterviewProblem:
     """A fictional problem with `persons` people; `scarce` gives about half the usual resources."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible fictional data, not a secret
     languages = list(LANGUAGE_SHARES)
     shares = list(LANGUAGE_SHARES.values())
     shifts = _shifts(horizon)
@@ -67,7 +69,7 @@ def generate_problem(persons: int, *, seed: int, scarce: bool = False, horizon: 
             else int(rng.triangular(0, 0.65 * horizon, 0.1 * horizon))
         )
         roll = rng.random()
-        priority = "urgent" if roll < 0.15 else "high" if roll < 0.4 else None
+        priority: Priority | None = "urgent" if roll < 0.15 else "high" if roll < 0.4 else None
         roll = rng.random()
         gender = "female" if roll < 0.3 else "male" if roll < 0.38 else None
         people.append(
@@ -98,7 +100,7 @@ def generate_problem(persons: int, *, seed: int, scarce: bool = False, horizon: 
     interviewers = []
     for number in range(1, interviewer_count + 1):
         roll = rng.random()
-        role = "forensic_interviewer" if roll < 0.25 else "prosecutor" if roll < 0.4 else "investigator"
+        role: Role = "forensic_interviewer" if roll < 0.25 else "prosecutor" if roll < 0.4 else "investigator"
         if number == 1:
             role = "forensic_interviewer"
         roll = rng.random()
@@ -115,7 +117,7 @@ def generate_problem(persons: int, *, seed: int, scarce: bool = False, horizon: 
         )
 
     need = Counter(code for p in people for code in p.languages[:1] if code not in {"en"})
-    interpreters = []
+    interpreters: list[Interpreter] = []
     for code, count in sorted(need.items()):
         wanted = max(1, math.ceil(factor * 0.6 * count * 3.5 / slots_per_resource))
         shift = rng.choice(shifts)  # one agency per language: the same hours

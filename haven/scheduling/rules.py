@@ -179,6 +179,7 @@ def assignment_faults(
     index: ProblemIndex,
     person: Person,
     start: int,
+    *,
     room: Room,
     interviewer: Interviewer,
     interpreter: Interpreter | None,
@@ -275,9 +276,9 @@ def fixed_problems(problem: InterviewProblem) -> list[InputProblem]:
             index,
             person,
             person.fixed.start,
-            index.rooms[person.fixed.room],
-            index.interviewers[person.fixed.interviewer],
-            index.interpreters[interpreter] if interpreter is not None else None,
+            room=index.rooms[person.fixed.room],
+            interviewer=index.interviewers[person.fixed.interviewer],
+            interpreter=index.interpreters[interpreter] if interpreter is not None else None,
         ):
             found.append(InputProblem(f"persons[{position}].fixed", f"cannot be kept: {sentence}"))
     for later, (position, person) in enumerate(fixed):

@@ -56,7 +56,7 @@ FULL_MODEL_PERSONS = 80
 LNS_START_SIZE = 30
 LNS_MIN_SIZE = 8
 LNS_MAX_SIZE = 120
-LNS_STEP_SECONDS = 0.5
+LNS_STEP_SECONDS = 0.25
 LNS_MIN_SECONDS = 0.05
 
 
@@ -353,9 +353,8 @@ class Model:
                         self.model.add_no_overlap([mine, theirs])
 
     def hint(self, board: Board) -> None:
-        """Start the search from a valid schedule."""
+        """Start the search from a valid schedule (once per model)."""
         model = self.model
-        model.clear_hints()
         instance = self.instance
         for entry in instance.domains:
             v = self.vars[entry.person.id]
@@ -370,15 +369,15 @@ class Model:
             start = placed.start if placed is not None else entry.first
             model.add_hint(v.scheduled, placed is not None)
             model.add_hint(v.start, start)
-            for kind, options in (("i", v.interviewers), ("r", v.rooms), ("t", v.interpreters)):
-                for number, literal in options.items():
+            for kind, chosen_by in (("i", v.interviewers), ("r", v.rooms), ("t", v.interpreters)):
+                for number, literal in chosen_by.items():
                     if literal is v.scheduled or literal.index in literals:
                         continue
                     literals.add(literal.index)
                     model.add_hint(literal, chosen.get(kind) == number)
             for (kind, number), var in v.starts.items():
-                options = {"i": entry.interviewers, "r": entry.rooms, "t": entry.interpreters}[kind]
-                model.add_hint(var, start if chosen.get(kind) == number else lowest_bit(options[number]))
+                starts = {"i": entry.interviewers, "r": entry.rooms, "t": entry.interpreters}[kind][number]
+                model.add_hint(var, start if chosen.get(kind) == number else lowest_bit(starts))
             location = instance.index.rooms[placed.room].location if placed is not None else None
             for place, literal in v.places.items():
                 if literal.index not in literals:
@@ -476,7 +475,14 @@ class _Search:
     """The incumbent schedule and the proven bound, for the modelled persons, across the steps of a solve."""
 
     def __init__(
-        self, instance: Instance, best: Board, *, deadline: float, workers: int, began: float, stats: SolveStats
+        self,
+        instance: Instance,
+        best: Board,
+        *,
+        deadline: float,
+        workers: int,
+        began: float,
+        stats: SolveStats,
     ) -> None:
         self.instance = instance
         self.index = instance.index
@@ -490,7 +496,7 @@ class _Search:
         self.relaxation: Relaxation | None = None
         self.wait_bounded_at: int | None = None
         self.modelled = {e.person.id: e.person for e in instance.domains}
-        self.random = random.Random(len(instance.domains))
+        self.random = random.Random(len(instance.domains))  # noqa: S311 - search diversity, not a secret
 
     def left(self) -> float:
         return self.deadline - time.perf_counter() - RESERVE_SECONDS
@@ -531,14 +537,18 @@ class _Search:
         if self.left() < MIN_MODEL_SECONDS:
             return
         self.wait_bounded_at = unscheduled
-        bound = self._relaxation().min_wait(max_unscheduled=unscheduled, time_limit=min(0.25 * self.left(), 20.0))
+        bound = self._relaxation().min_wait(
+            max_unscheduled=unscheduled, time_limit=min(0.25 * self.left(), 20.0)
+        )
         if bound is not None:
             self.stats.lp_bound = bound
             self.lower_part = max(self.lower_part, (unscheduled, bound))
 
     # -- the whole model ---------------------------------------------------------------------------------
 
-    def _solve(self, model: Model, objective: cp_model.LinearExprT, seconds: float, phase: str) -> cp_model.CpSolver | None:
+    def _solve(
+        self, model: Model, objective: cp_model.LinearExprT, seconds: float, phase: str
+    ) -> cp_model.CpSolver | None:
         model.model.minimize(objective)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(seconds, 0.01)
@@ -546,7 +556,9 @@ class _Search:
         callback = _FirstSolution(self.began)
         status = solver.solve(model.model, callback)
         if phase:
-            self.stats.phases.append(f"{phase}: {solver.status_name(status).lower()} in {solver.wall_time:.2f}s")
+            self.stats.phases.append(
+                f"{phase}: {solver.status_name(status).lower()} in {solver.wall_time:.2f}s"
+            )
         if callback.first is not None and self.stats.first_solver_solution_seconds is None:
             self.stats.first_solver_solution_seconds = callback.first
         self.last_status = status
@@ -564,11 +576,13 @@ class _Search:
 
     def _full_model(self, budget: float) -> None:
         until = time.perf_counter() + budget
-        model = Model(self.instance)
         base = self.instance.base
         if self.best_part[0] > self.lower_part[0] and until - time.perf_counter() > MIN_MODEL_SECONDS:
+            model = Model(self.instance)
             model.hint(self.best)
-            solver = self._solve(model, model.unscheduled, 0.5 * (until - time.perf_counter()), "unscheduled weight")
+            solver = self._solve(
+                model, model.unscheduled, 0.5 * (until - time.perf_counter()), "unscheduled weight"
+            )
             if solver is not None:
                 self._offer(base, model, solver)
                 proven = math.ceil(solver.best_objective_bound - 1e-6)
@@ -577,6 +591,7 @@ class _Search:
         if self.proven() or until - time.perf_counter() < MIN_MODEL_SECONDS:
             return
         unscheduled_proven = self.best_part[0] == self.lower_part[0]
+        model = Model(self.instance)
         model.hint(self.best)
         model.model.add(model.unscheduled <= self.best_part[0])
         big = 1 if unscheduled_proven else model.max_wait + 1
@@ -595,22 +610,37 @@ class _Search:
     # -- large neighbourhood search ----------------------------------------------------------------------
 
     def _neighbourhoods(self) -> None:
-        """Re-optimise a few dozen people at a time with everyone else held in place, until the deadline."""
+        """Re-optimise a few dozen people at a time with everyone else held in place, until the deadline.
+
+        Neighbourhoods are chosen by time (everyone around a moment), by blockers (a person waiting long and
+        whoever holds what they need meanwhile), by interviewers (the people of a few interchangeable
+        interviewers) and at random; a kind that pays off is chosen more often.
+        """
         size = min(LNS_START_SIZE, len(self.modelled))
-        strategies = (self._by_time, self._by_blockers, self._by_interviewers, self._at_random)
-        turn = 0
+        strategies = {
+            "time": self._by_time,
+            "blockers": self._by_blockers,
+            "interviewers": self._by_interviewers,
+            "random": self._at_random,
+        }
+        score = dict.fromkeys(strategies, 1.0)
         tried = improved = 0
         while self.left() > LNS_MIN_SECONDS and not self.proven():
-            strategy = strategies[turn % len(strategies)]
-            turn += 1
-            chosen = strategy(size)
+            name = self.random.choices(list(score), list(score.values()))[0]
+            chosen, window = strategies[name](size)
             if not chosen:
                 continue
             base = self.best.copy()
             for person in chosen:
-                if person.id in base.placed:
+                placed = base.placed.get(person.id)
+                if placed is not None:
                     base.remove(person.id)
-            instance = Instance(self.index, base, chosen)
+                    if window is not None:
+                        window = (
+                            min(window[0], placed.start),
+                            max(window[1], placed.start + person.duration),
+                        )
+            instance = Instance(self.index, base, chosen, window)
             if not instance.domains:
                 continue
             model = Model(instance)
@@ -618,21 +648,30 @@ class _Search:
             seconds = min(LNS_STEP_SECONDS, self.left())
             solver = self._solve(model, (model.max_wait + 1) * model.unscheduled + model.wait, seconds, "")
             tried += 1
+            gained = False
             if solver is not None:
                 candidate = base.copy()
                 for assignment in model.extract(solver):
                     candidate.place(assignment)
                 part = _modelled_part(candidate, self.instance)
                 if part <= self.best_part:
-                    if part < self.best_part:
-                        improved += 1
+                    gained = part < self.best_part
                     self.best, self.best_part = candidate, part
                     self._bound_wait()
-            if self.last_status == cp_model.OPTIMAL and solver is not None and solver.wall_time < 0.5 * seconds:
-                size = min(int(size * 1.25) + 1, LNS_MAX_SIZE, len(self.modelled))
+            improved += gained
+            score[name] = 0.8 * score[name] + (1.0 if gained else 0.05)
+            if (
+                self.last_status == cp_model.OPTIMAL
+                and solver is not None
+                and solver.wall_time < 0.5 * seconds
+            ):
+                size = min(int(size * 1.2) + 1, LNS_MAX_SIZE, len(self.modelled))
             elif self.last_status != cp_model.OPTIMAL:
-                size = max(LNS_MIN_SIZE, int(size * 0.8))
-        self.stats.phases.append(f"neighbourhoods: {improved} improvements in {tried} steps, last size {size}")
+                size = max(LNS_MIN_SIZE, int(size * 0.85))
+        self.stats.phases.append(
+            f"neighbourhoods: {improved} improvements in {tried} steps, last size {size}, "
+            + ", ".join(f"{k} {v:.2f}" for k, v in score.items())
+        )
 
     def _movable(self) -> list[Person]:
         return list(self.modelled.values())
@@ -643,19 +682,18 @@ class _Search:
         self.random.shuffle(rest)
         return chosen + rest[: max(0, size - len(chosen))]
 
-    def _by_time(self, size: int) -> list[Person]:
-        """Everyone interviewed (or waiting) around a random moment."""
+    def _by_time(self, size: int) -> tuple[list[Person], tuple[int, int] | None]:
+        """Everyone interviewed (or waiting) around a random moment, kept within that stretch of time."""
         horizon = self.index.horizon
         centre = self.random.randrange(max(horizon, 1))
         width = 2
         pool: list[Person] = []
         while width <= 2 * horizon:
-            low, high = centre - width, centre + width
-            pool = [p for p in self._movable() if self._near(p, low, high)]
+            pool = [p for p in self._movable() if self._near(p, centre - width, centre + width)]
             if len(pool) >= size:
                 break
             width *= 2
-        return self._fill([], pool, size)
+        return self._fill([], pool, size), (max(0, centre - width), min(horizon, centre + width))
 
     def _near(self, person: Person, low: int, high: int) -> bool:
         placed = self.best.placed.get(person.id)
@@ -663,11 +701,16 @@ class _Search:
             return placed.start < high and placed.start + person.duration > low
         return person.ready < high
 
-    def _by_blockers(self, size: int) -> list[Person]:
+    def _by_blockers(self, size: int) -> tuple[list[Person], tuple[int, int] | None]:
         """Someone waiting long (or left out), and the people holding what they need meanwhile."""
         movable = self._movable()
         waiting = [
-            (p.weight * (self.best.placed[p.id].start - p.ready) if p.id in self.best.placed else 4 * p.weight, p)
+            (
+                p.weight * (self.best.placed[p.id].start - p.ready)
+                if p.id in self.best.placed
+                else 8 * p.weight,
+                p,
+            )
             for p in movable
         ]
         waiting = [(score, p) for score, p in waiting if score > 0]
@@ -692,13 +735,13 @@ class _Search:
         self.random.shuffle(holders)
         chosen = [target, *holders[: size - 1]]
         others = [p for p in movable if self._near(p, target.ready, until)]
-        return self._fill(chosen, others, size)
+        return self._fill(chosen, others, size), (target.ready, until)
 
-    def _by_interviewers(self, size: int) -> list[Person]:
+    def _by_interviewers(self, size: int) -> tuple[list[Person], tuple[int, int] | None]:
         """The people of two or three interviewers who could stand in for each other."""
         interviewers = [i.id for i in self.index.problem.interviewers]
         if not interviewers:
-            return []
+            return [], None
         first = self.index.interviewers[self.random.choice(interviewers)]
         alike = [
             i.id
@@ -712,10 +755,10 @@ class _Search:
             if (p.id in self.best.placed and self.best.placed[p.id].interviewer in picked)
             or p.id not in self.best.placed
         ]
-        return self._fill([], pool, size)
+        return self._fill([], pool, size), None
 
-    def _at_random(self, size: int) -> list[Person]:
-        return self._fill([], self._movable(), size)
+    def _at_random(self, size: int) -> tuple[list[Person], tuple[int, int] | None]:
+        return self._fill([], self._movable(), size), None
 
 
 def solve_with_stats(

@@ -67,9 +67,11 @@ def check_schedule(problem: InterviewProblem, schedule: Schedule) -> list[Violat
             index,
             person,
             assignment.start,
-            index.rooms[assignment.room],
-            index.interviewers[assignment.interviewer],
-            index.interpreters[assignment.interpreter] if assignment.interpreter is not None else None,
+            room=index.rooms[assignment.room],
+            interviewer=index.interviewers[assignment.interviewer],
+            interpreter=index.interpreters[assignment.interpreter]
+            if assignment.interpreter is not None
+            else None,
         ):
             found.append(Violation(rule, person.id, sentence))
 
