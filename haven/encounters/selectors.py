@@ -235,7 +235,7 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
                     "agency": kept.agency.name,
                     "service_kind": kept.service_kind,
                     "service_status": kept.service_status,
-                    "text": open_field(entry, "text", kept.agency_id),
+                    "text": open_field(kept, "text", kept.agency_id),
                 }
             )
     view.service_records = records if records or standing.provider else None

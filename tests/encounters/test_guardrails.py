@@ -1,0 +1,260 @@
+"""Each guardrail refusing, and the same action allowed once its precondition holds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from haven.audit.models import AuditRecord
+from haven.core.errors import Forbidden, RuleViolation, ValidationFailed
+from haven.encounters import services
+from haven.encounters.models import InterviewStatus, SeparationAlert
+from haven.operations.models import InterviewLocation
+from tests.operations.fixtures import make_operation
+
+pytestmark = pytest.mark.django_db
+
+
+def _schedule(
+    persona, person, rooms, t0, *, who="federal_agent", role="investigator", minutes_after=120, **kw
+):
+    return services.interview_schedule(
+        actor=persona(who),
+        person=person,
+        interviewer=kw.pop("interviewer", persona(who)),
+        role=role,
+        location=kw.pop("location", rooms),
+        starts_at=t0 + timedelta(minutes=minutes_after),
+        minutes=60,
+        **kw,
+    )
+
+
+def test_encounter_records_need_an_approved_operation(persona):
+    operation = make_operation(approved=False)
+    with pytest.raises(RuleViolation, match="not approved"):
+        services.person_register(actor=persona("investigator"), operation=operation, code="P-001")
+
+
+def test_only_investigative_agencies_register_people(operation, persona):
+    with pytest.raises(Forbidden):
+        services.person_register(actor=persona("advocate"), operation=operation, code="P-001")
+
+
+def test_a_person_code_is_pseudonymous(operation, persona):
+    with pytest.raises(ValidationFailed) as refused:
+        services.person_register(actor=persona("investigator"), operation=operation, code="Maria Garcia")
+    assert refused.value.problems[0].path == "code"
+
+
+def test_interview_refused_before_needs_then_allowed(register, persona, rooms, t0, care):
+    person = register()
+    with pytest.raises(RuleViolation, match="needs were not assessed") as refused:
+        _schedule(persona, person, rooms, t0)
+    assert refused.value.rule == "interview.needs-first"
+    assert AuditRecord.objects.filter(event_type="interview.refused").count() == 1
+    care(person)
+    interview = _schedule(persona, person, rooms, t0)
+    assert interview.status == InterviewStatus.SCHEDULED
+
+
+def test_interview_refused_before_information_then_allowed(register, persona, rooms, t0):
+    person = register()
+    services.needs_assessment_record(actor=persona("advocate"), person=person, at=t0 + timedelta(minutes=30))
+    with pytest.raises(RuleViolation) as refused:
+        _schedule(persona, person, rooms, t0)
+    assert refused.value.rule == "interview.information-first"
+    services.information_record(
+        actor=persona("advocate"),
+        person=person,
+        language="es",
+        materials=["What happens next"],
+        at=t0 + timedelta(minutes=40),
+    )
+    assert _schedule(persona, person, rooms, t0).pk
+
+
+def test_care_recorded_after_the_interview_start_does_not_count(register, persona, rooms, t0, care):
+    person = register()
+    care(person, at_minutes=200)
+    with pytest.raises(RuleViolation, match="needs were not assessed"):
+        _schedule(persona, person, rooms, t0, minutes_after=120)
+    assert _schedule(persona, person, rooms, t0, minutes_after=240).pk
+
+
+def test_a_minor_is_interviewed_only_by_a_forensic_interviewer(register, persona, rooms, t0, care, operation):
+    person = register("P-002", tags=("female", "minor"))
+    care(person)
+    with pytest.raises(RuleViolation) as refused:
+        _schedule(persona, person, rooms, t0)
+    assert refused.value.rule == "interview.minor-forensic"
+    suite = operation.interview_locations.get(plan_id="cac-suite")
+    interview = _schedule(
+        persona, person, rooms, t0, who="forensic", role="forensic_interviewer", location=suite
+    )
+    assert interview.role == "forensic_interviewer"
+
+
+def test_an_interviewer_must_be_qualified_for_the_role(register, persona, rooms, t0, care):
+    person = register()
+    care(person)
+    with pytest.raises(RuleViolation) as refused:
+        _schedule(persona, person, rooms, t0, role="prosecutor")
+    assert refused.value.rule == "interview.qualified"
+    assert _schedule(persona, person, rooms, t0, who="prosecutor", role="prosecutor").pk
+
+
+def test_interviews_take_place_in_a_nondetention_setting(register, persona, rooms, t0, care, operation):
+    person = register()
+    care(person)
+    cell = InterviewLocation.objects.create(
+        operation=operation,
+        plan_id="precinct-4",
+        name="Precinct 4 interview room",
+        setting="detention",
+        private_rooms=1,
+    )
+    with pytest.raises(RuleViolation) as refused:
+        _schedule(persona, person, rooms, t0, location=cell)
+    assert refused.value.rule == "interview.nondetention"
+    assert _schedule(persona, person, rooms, t0).pk
+
+
+def test_the_interviewer_is_the_single_official_note_taker(register, persona, rooms, t0, care):
+    person = register()
+    care(person)
+    with pytest.raises(RuleViolation) as refused:
+        _schedule(persona, person, rooms, t0, note_taker=persona("investigator"))
+    assert refused.value.rule == "interview.note-taker"
+    interview = _schedule(persona, person, rooms, t0)
+    with pytest.raises(RuleViolation):
+        services.interview_conduct(
+            actor=persona("investigator"), interview=interview, notes="Someone else's notes"
+        )
+    services.interview_conduct(
+        actor=persona("federal_agent"), interview=interview, notes="Describes a job offer"
+    )
+    interview.refresh_from_db()
+    assert interview.status == InterviewStatus.CONDUCTED
+
+
+def test_a_stated_gender_preference_is_honoured_unless_withdrawn(register, persona, rooms, t0, care):
+    person = register(interviewer_gender="male")
+    care(person)
+    with pytest.raises(RuleViolation) as refused:
+        _schedule(persona, person, rooms, t0)  # fay.federal is female
+    assert refused.value.rule == "interview.gender-preference"
+    services.interviewer_preference_withdraw(actor=persona("advocate"), person=person)
+    assert _schedule(persona, person, rooms, t0).pk
+    assert AuditRecord.objects.filter(event_type="person.changed", target_id=str(person.pk)).exists()
+
+
+def test_interviews_are_individual(register, persona, rooms, t0, care):
+    first, second = register("P-001"), register("P-002")
+    care(first)
+    care(second)
+    _schedule(persona, first, rooms, t0)
+    with pytest.raises(RuleViolation) as refused:
+        _schedule(persona, first, rooms, t0, who="prosecutor", role="prosecutor")
+    assert refused.value.rule == "interview.person-overlap"
+    with pytest.raises(RuleViolation) as busy:
+        _schedule(persona, second, rooms, t0)
+    assert busy.value.rule == "interview.interviewer-overlap"
+    assert _schedule(persona, second, rooms, t0, minutes_after=180).pk
+
+
+def test_a_suspect_is_never_placed_where_potential_victims_are(register, persona, t0):
+    suspect = register("P-002", area="undetermined-room")
+    services.designation_record(actor=persona("investigator"), person=suspect, status="suspect")
+    with pytest.raises(RuleViolation) as refused:
+        services.person_place(actor=persona("investigator"), person=suspect, area="community-room")
+    assert refused.value.rule == "separation.suspect-in-victims-area"
+    services.person_place(actor=persona("investigator"), person=suspect, area="precinct-holding")
+    suspect.refresh_from_db()
+    assert suspect.area.plan_id == "precinct-holding"
+
+
+def test_a_potential_victim_is_never_placed_in_a_suspects_area(register, persona):
+    victim = register("P-001", area="undetermined-room")
+    services.designation_record(actor=persona("investigator"), person=victim, status="potential_victim")
+    with pytest.raises(RuleViolation) as refused:
+        services.person_place(actor=persona("investigator"), person=victim, area="precinct-holding")
+    assert refused.value.rule == "separation.victim-in-suspects-area"
+    services.person_place(actor=persona("investigator"), person=victim, area="community-room")
+
+
+def test_a_suspect_is_not_placed_in_an_undetermined_area_holding_a_potential_victim(register, persona):
+    victim = register("P-001", area="undetermined-room")
+    services.designation_record(actor=persona("investigator"), person=victim, status="potential_victim")
+    suspect = register("P-002", area=None)
+    services.designation_record(actor=persona("investigator"), person=suspect, status="suspect")
+    with pytest.raises(RuleViolation) as refused:
+        services.person_place(actor=persona("investigator"), person=suspect, area="undetermined-room")
+    assert refused.value.rule == "separation.suspect-with-victims"
+
+
+def test_a_designation_change_leaving_a_suspect_with_a_victim_raises_an_alert_until_one_moves(
+    register, persona
+):
+    victim = register("P-001", area="undetermined-room")
+    manager = register("P-002", area="undetermined-room")
+    services.designation_record(actor=persona("investigator"), person=victim, status="potential_victim")
+    assert not SeparationAlert.objects.exists()
+    services.designation_record(actor=persona("investigator"), person=manager, status="suspect")
+    alert = SeparationAlert.objects.get()
+    assert (alert.suspect, alert.potential_victim, alert.cleared_at) == (manager, victim, None)
+    services.person_place(actor=persona("investigator"), person=manager, area="precinct-holding")
+    alert.refresh_from_db()
+    assert alert.cleared_at is not None
+    assert AuditRecord.objects.filter(event_type="separation.alert_raised").count() == 1
+    assert AuditRecord.objects.filter(event_type="separation.alert_cleared").count() == 1
+
+
+def test_only_investigative_users_designate_and_observe(register, persona):
+    person = register()
+    with pytest.raises(Forbidden):
+        services.designation_record(actor=persona("advocate"), person=person, status="potential_victim")
+    with pytest.raises(Forbidden):
+        services.observation_record(actor=persona("attorney"), person=person, signs=["appears_fearful"])
+
+
+def test_only_providers_assess_needs_and_keep_victim_service_records(register, persona):
+    person = register()
+    with pytest.raises(Forbidden):
+        services.needs_assessment_record(actor=persona("investigator"), person=person, medical="x")
+    with pytest.raises(Forbidden):
+        services.victim_service_record(
+            actor=persona("investigator"), person=person, kind="safety_plan", text="x"
+        )
+    with pytest.raises(Forbidden):
+        services.attorney_note_record(actor=persona("advocate"), person=person, text="x")
+
+
+def test_continued_presence_is_requested_by_federal_law_enforcement(register, persona):
+    person = register()
+    with pytest.raises(Forbidden):
+        services.relief_record(
+            actor=persona("investigator"), person=person, kind="continued_presence", status="requested"
+        )
+    step = services.relief_record(
+        actor=persona("federal_agent"), person=person, kind="continued_presence", status="requested"
+    )
+    assert step.status == "requested"
+    citizen = register("P-003", tags=("male", "adult", "us_citizen"))
+    with pytest.raises(RuleViolation, match="foreign_national"):
+        services.relief_record(
+            actor=persona("federal_agent"), person=citizen, kind="continued_presence", status="requested"
+        )
+
+
+def test_imminent_danger_stays_until_an_investigative_user_responds(register, persona):
+    person = register()
+    flag = services.danger_flag(actor=persona("advocate"), person=person)
+    with pytest.raises(Forbidden):
+        services.danger_respond(actor=persona("advocate"), flag=flag, response="Moved to a safe room")
+    services.danger_respond(
+        actor=persona("investigator"), flag=flag, response="Officer posted at the shelter"
+    )
+    flag.refresh_from_db()
+    assert flag.responded_at is not None
