@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from haven.api.api import api
 from haven.web import views_auth
 
 admin.site.site_header = "Haven administration"
@@ -17,5 +18,6 @@ urlpatterns = [
     path("django-admin/password_change/", RedirectView.as_view(pattern_name="web:password")),
     path("django-admin/password_change/done/", RedirectView.as_view(pattern_name="web:home")),
     path("django-admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("", include("haven.web.urls")),
 ]

@@ -1,0 +1,176 @@
+"""One place that turns refusals into API responses, each with a stable `code`.
+
+| status | code | raised as |
+|---|---|---|
+| 400 | `invalid` | `InvalidInput` / `ValidationFailed` (a plan, a body), ninja's request validation |
+| 401 | `not_authenticated` | (the accounts middleware answers first; also ninja's `AuthenticationError`) |
+| 403 | `forbidden` | `Forbidden`: the caller may know the record exists but may not do this |
+| 403 | `csrf_failed` | an unsafe request without the X-CSRFToken header |
+| 404 | `not_found` | `NotFound` (hidden and missing alike), an unknown API path |
+| 409 | `conflict` | `Conflict` / `SectionConflict` |
+| 422 | `rule_violation` | `RuleViolation` (approval while readiness rules fail) |
+
+A 404 body is always exactly `{"code": "not_found", "message": "Not found."}`: a hidden record and a
+missing one look the same. Refusals by the policy (403, 404) are audited as `ACCESS_DENIED`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final, TypeVar
+
+import pydantic
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as RequestValidationError
+
+from haven.audit.events import AuditEvent, Outcome
+from haven.audit.services import record
+from haven.core.errors import Conflict, Forbidden, HavenError, NotFound, RuleViolation
+from haven.core.problems import InvalidInput, Problem, format_path
+
+NOT_FOUND_BODY: Final = {"code": NotFound.code, "message": "Not found."}
+EXERCISE_HEADER: Final = "X-Haven-Exercise"
+
+_Model = TypeVar("_Model", bound=pydantic.BaseModel)
+
+
+# -- the exercise marker ------------------------------------------------------------------------------------
+
+
+def mark_exercise(request: HttpRequest, exercise: bool) -> None:
+    """Remember that this response is about an exercise operation (body and header say so)."""
+    if exercise:
+        request.haven_exercise = True  # type: ignore[attr-defined]
+
+
+def is_exercise(request: HttpRequest) -> bool:
+    return bool(getattr(request, "haven_exercise", False))
+
+
+# -- bodies -------------------------------------------------------------------------------------------------
+
+
+def json_body(request: HttpRequest) -> dict[str, Any]:
+    """The request body as a JSON object, or `InvalidInput` saying what is wrong with it."""
+    try:
+        data = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput([Problem("", "the body must be a JSON object")], what="body") from None
+    if not isinstance(data, dict):
+        raise InvalidInput([Problem("", "the body must be a JSON object")], what="body")
+    return data
+
+
+def read_body(request: HttpRequest, model: type[_Model]) -> _Model:
+    """The body validated by `model` (unknown fields refused), every problem with its path."""
+    data = json_body(request)
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems = [
+            Problem(format_path([part for part in error["loc"] if isinstance(part, str | int)]), error["msg"])
+            for error in exc.errors(include_url=False)
+        ]
+        raise InvalidInput(problems, what="body") from None
+
+
+# -- responses ----------------------------------------------------------------------------------------------
+
+
+def _respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+    if status != 404 and is_exercise(request):
+        body = {**body, "exercise": True}
+    response = JsonResponse(body, status=status)
+    if status != 404 and is_exercise(request):
+        response[EXERCISE_HEADER] = "true"
+    return response
+
+
+def _denied(request: HttpRequest, error: HavenError) -> None:
+    user = request.user if request.user.is_authenticated else None
+    record(
+        actor=user,
+        event=AuditEvent.ACCESS_DENIED,
+        outcome=Outcome.DENIED,
+        details={"path": request.path[:200], "method": request.method or "", "code": error.code},
+    )
+
+
+def not_found(request: HttpRequest, error: NotFound | None = None) -> HttpResponse:
+    _denied(request, error or NotFound())
+    return JsonResponse(NOT_FOUND_BODY, status=404)
+
+
+def haven_error(request: HttpRequest, error: HavenError) -> HttpResponse:
+    if isinstance(error, NotFound):
+        return not_found(request, error)
+    if isinstance(error, Forbidden):
+        _denied(request, error)
+        return _respond(request, 403, {"code": error.code, "message": error.message})
+    if isinstance(error, Conflict):
+        sections = list(getattr(error, "sections", []))
+        return _respond(request, 409, {"code": error.code, "message": error.message, "sections": sections})
+    if isinstance(error, RuleViolation):
+        rules = [rule for rule in error.rule.split(",") if rule]
+        return _respond(request, 422, {"code": error.code, "message": error.message, "rules": rules})
+    return _respond(request, 400, {"code": error.code, "message": error.message})
+
+
+def invalid_input(request: HttpRequest, error: InvalidInput) -> HttpResponse:
+    count = len(error.problems)
+    message = f"The {error.what} has {count} problem{'s' if count != 1 else ''}; nothing was changed."
+    return _respond(
+        request,
+        400,
+        {
+            "code": "invalid",
+            "message": message,
+            "problems": [{"path": p.path, "message": p.message} for p in error.problems],
+        },
+    )
+
+
+def request_invalid(request: HttpRequest, error: RequestValidationError) -> HttpResponse:
+    """ninja's own validation of query, header and path parameters, in the `invalid` shape."""
+    problems = []
+    for item in error.errors:
+        loc = [part for part in item.get("loc", ()) if isinstance(part, str | int)]
+        # ("query", "audience") → "audience"; ("body", "payload", "version") → "version"
+        if loc and loc[0] == "body":
+            loc = loc[2:]
+        elif loc:
+            loc = loc[1:]
+        problems.append(Problem(format_path(loc), str(item.get("msg", "is not valid"))))
+    return invalid_input(request, InvalidInput(problems, what="request"))
+
+
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    if isinstance(error, AuthenticationError):
+        return _respond(request, 401, {"code": "not_authenticated", "message": "Sign in first."})
+    if error.status_code == 403 and "csrf" in error.message.lower():
+        return _respond(
+            request,
+            403,
+            {
+                "code": "csrf_failed",
+                "message": "CSRF check failed: send the X-CSRFToken header (GET /api/v1/session gives the token).",
+            },
+        )
+    if error.status_code == 404:
+        return not_found(request)
+    return _respond(request, error.status_code, {"code": "error", "message": error.message})
+
+
+def http404(request: HttpRequest, error: Http404) -> HttpResponse:
+    return not_found(request)
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the handlers on the API (the most specific class wins)."""
+    api.exception_handler(HavenError)(haven_error)
+    api.exception_handler(InvalidInput)(invalid_input)
+    api.exception_handler(RequestValidationError)(request_invalid)
+    api.exception_handler(HttpError)(http_error)
+    api.exception_handler(Http404)(http404)
