@@ -29,11 +29,13 @@ import stat
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,6 +43,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -144,9 +147,19 @@ _lock = threading.RLock()
 _ring: KeyRing | None = None
 _data_keys: dict[tuple[uuid.UUID, uuid.UUID], DataKey] = {}
 _active: dict[uuid.UUID, uuid.UUID] = {}
-# Data keys this process created in a transaction that has not committed yet: never cached before commit,
-# so a rolled-back key can never be used to seal anything.
+
+
+@dataclass(frozen=True)
+class _Pending:
+    data_key: DataKey
+    committed: Callable[[], None]
+
+
+# Data keys created in a transaction that has not committed yet: never in the process-wide cache before
+# the commit, so a rolled-back key can never seal anything; until then each is kept for its own
+# connection only, while its on-commit callback shows the transaction still stands.
 _uncommitted: set[uuid.UUID] = set()
+_pending: WeakKeyDictionary[BaseDatabaseWrapper, dict[uuid.UUID, _Pending]] = WeakKeyDictionary()
 
 
 def clear_caches() -> None:
@@ -156,6 +169,7 @@ def clear_caches() -> None:
         _ring = None
         _data_keys.clear()
         _active.clear()
+        _pending.clear()  # (not _uncommitted: those keys must stay out of the cache until they commit)
 
 
 @receiver(setting_changed)
@@ -385,6 +399,24 @@ def _remember_unless_uncommitted(data_key: DataKey, *, active: bool) -> None:
         _remember(data_key, active=active)
 
 
+def _created_in_this_transaction(agency_id: uuid.UUID) -> DataKey | None:
+    """A data key this connection created in its open transaction, while that is still standing.
+
+    Django drops the on-commit callbacks of a savepoint that rolls back (and all of them when the
+    transaction does), so the key's callback still being queued is exactly "not rolled back".
+    """
+    connection = transaction.get_connection()
+    entry = _pending.get(connection, {}).get(agency_id)
+    if entry is None:
+        return None
+    queued = getattr(connection, "run_on_commit", [])
+    if any(len(item) > 1 and item[1] is entry.committed for item in queued):
+        return entry.data_key
+    del _pending[connection][agency_id]
+    _uncommitted.discard(entry.data_key.id)
+    return None
+
+
 def active_data_key(agency_id: uuid.UUID) -> DataKey:
     """The agency's active data key, created (wrapped by the current KEK, audited) at its first use."""
     with _lock:
@@ -392,6 +424,9 @@ def active_data_key(agency_id: uuid.UUID) -> DataKey:
         cached = _data_keys.get((agency_id, key_id)) if key_id else None
     if cached is not None:
         return cached
+    created = _created_in_this_transaction(agency_id)
+    if created is not None:
+        return created
     row = AgencyDataKey.objects.filter(agency_id=agency_id, retired_at__isnull=True).first()
     if row is None:
         return _create_data_key(agency_id)
@@ -406,6 +441,9 @@ def data_key(agency_id: uuid.UUID, key_id: uuid.UUID) -> DataKey | None:
         cached = _data_keys.get((agency_id, key_id))
     if cached is not None:
         return cached
+    created = _created_in_this_transaction(agency_id)
+    if created is not None and created.id == key_id:
+        return created
     row = AgencyDataKey.objects.filter(pk=key_id, agency_id=agency_id).first()
     if row is None:
         return None
@@ -446,12 +484,16 @@ def _create_data_key(agency_id: uuid.UUID) -> DataKey:
         _remember_unless_uncommitted(data_key, active=True)
         return data_key
     created = DataKey(id=row.id, agency_id=agency_id, kek_id=kek.kek_id, key=key)
-    _uncommitted.add(row.id)
+    connection = transaction.get_connection()
 
     def committed() -> None:
+        _pending.get(connection, {}).pop(agency_id, None)
         _uncommitted.discard(row.id)
         _remember(created, active=True)
 
+    if connection.in_atomic_block:
+        _uncommitted.add(row.id)
+        _pending.setdefault(connection, {})[agency_id] = _Pending(created, committed)
     transaction.on_commit(committed)
     return created
 

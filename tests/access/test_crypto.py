@@ -277,6 +277,29 @@ def test_a_committed_data_key_is_served_from_memory(
         assert unseal(**place(harbor), sealed=again) == NOTE
 
 
+def test_a_data_key_created_in_the_open_transaction_is_served_from_memory_within_it(
+    harbor: Agency, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    # the test's own transaction never commits: like one long service transaction (an exercise load)
+    first = seal(**place(harbor), plaintext=NOTE)
+
+    with django_assert_num_queries(0):
+        again = seal(**place(harbor), plaintext=NOTE)
+        assert unseal(**place(harbor), sealed=first) == NOTE
+        assert unseal(**place(harbor), sealed=again) == NOTE
+
+
+def test_a_data_key_of_a_rolled_back_savepoint_is_forgotten_within_the_transaction(harbor: Agency) -> None:
+    with pytest.raises(RuntimeError, match="the service failed"):
+        _seal_then_fail(harbor)
+
+    sealed = seal(**place(harbor), plaintext=NOTE)
+
+    kept = AgencyDataKey.objects.get(agency=harbor)
+    assert uuid.UUID(bytes=sealed[1:17]) == kept.pk
+    assert unseal(**place(harbor), sealed=sealed) == NOTE
+
+
 def test_a_second_process_creating_the_same_agency_key_uses_the_first(harbor: Agency) -> None:
     sealed = seal(**place(harbor), plaintext=NOTE)
     keys.clear_caches()
