@@ -630,7 +630,7 @@ def _install_new_key_file(old: Kek, new: Kek) -> Path | None:
 
 def _operator_notes(report: RotationReport, *, ring: KeyRing) -> list[str]:
     notes: list[str] = []
-    needed = ", ".join(f"{kek_id} ({count} data keys)" for kek_id, count in report.still_needed.items())
+    needed = ", ".join(f"{kek_id} ({data_keys(count)})" for kek_id, count in report.still_needed.items())
     if report.embedded:
         if report.retired_file is not None:
             notes.append(
@@ -663,6 +663,10 @@ def _operator_notes(report: RotationReport, *, ring: KeyRing) -> list[str]:
             "keep database backups taken before this rotation, then destroy it."
         )
     return notes
+
+
+def data_keys(count: int) -> str:
+    return f"{count} data key{'' if count == 1 else 's'}"
 
 
 def key_status() -> dict[str, Any]:

@@ -528,8 +528,8 @@ def test_status_names_the_keys_and_what_each_wraps(key_file: Path, owners: list[
     text = out.getvalue()
     assert f"Current key: {kek_id(key_file.read_bytes())}" in text
     assert f"Earlier key, kept for unwrapping: {kek_id(old)}" in text
-    assert f"Data keys wrapped by {kek_id(old)}: 2 (in the key ring)" in text
-    assert f"Data keys wrapped by {kek_id(key_file.read_bytes())}: 1 (in the key ring)" in text
+    assert f"Wrapped by {kek_id(old)}: 2 data keys (in the key ring)" in text
+    assert f"Wrapped by {kek_id(key_file.read_bytes())}: 1 data key (in the key ring)" in text
 
 
 def test_status_fails_when_a_wrapping_key_is_missing(owners: list[Agency]) -> None:

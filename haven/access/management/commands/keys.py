@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from haven.access.keys import EncryptionError, kek_rotate, key_status
+from haven.access.keys import EncryptionError, data_keys, kek_rotate, key_status
 from haven.accounts.models import Agency
 
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         report = kek_rotate(agency=agency)
         scope = f"agency {slug}" if slug else "every agency"
         self.stdout.write(
-            f"Rotated ({scope}): {report.rewrapped} data keys re-wrapped under key-encryption key "
+            f"Rotated ({scope}): {data_keys(report.rewrapped)} re-wrapped under key-encryption key "
             f"{report.new_kek_id}"
             + (f" (previously {', '.join(report.previous_kek_ids)})" if report.previous_kek_ids else "")
             + "."
@@ -63,7 +63,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Earlier key, kept for unwrapping: {kek_id}")
         for kek_id, count in status["data_keys_by_kek"].items():
             state = "MISSING from the key ring" if kek_id in status["missing"] else "in the key ring"
-            self.stdout.write(f"Data keys wrapped by {kek_id}: {count} ({state})")
+            self.stdout.write(f"Wrapped by {kek_id}: {data_keys(count)} ({state})")
         if status["missing"]:
             raise CommandError(
                 "Some data keys are wrapped by key-encryption keys this installation does not have: "
