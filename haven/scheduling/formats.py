@@ -213,9 +213,16 @@ def _message(error: Mapping[str, Any], fields_by_parent: Mapping[str, Sequence[s
     loc: tuple[str | int, ...] = tuple(error["loc"])
     got = _shown(error.get("input"))
     ctx: Mapping[str, Any] = error.get("ctx") or {}
-    in_window = len(loc) >= 2 and isinstance(loc[-1], int) and loc[-3:-2] == ("available",)
-    if in_window and kind in {"missing", "too_long"}:
-        return "a window is a pair of slots [start, end]"
+    in_window = len(loc) >= 3 and isinstance(loc[-1], int) and loc[-3] == "available"
+    whole_window = len(loc) >= 2 and isinstance(loc[-1], int) and loc[-2] == "available"
+    if (in_window and kind == "missing") or (
+        whole_window and kind in {"too_long", "too_short", "tuple_type"}
+    ):
+        return (
+            f"a window is a pair of slots [start, end] (got {got})"
+            if whole_window
+            else ("a window is a pair of slots [start, end]")
+        )
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
@@ -260,6 +267,8 @@ def _pydantic_problems(
     problems: list[InputProblem] = []
     for item in error.errors():
         loc = tuple(part for part in item["loc"] if isinstance(part, str | int))
+        if item["type"] == "missing" and len(loc) >= 3 and loc[-3] == "available":
+            loc = loc[:-1]  # a window of the wrong length is the window's problem, not its element's
         problems.append(InputProblem(format_path(loc), _message(item, fields_by_parent)))
     return problems
 
