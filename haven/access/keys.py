@@ -406,15 +406,17 @@ def _created_in_this_transaction(agency_id: uuid.UUID) -> DataKey | None:
     transaction does), so the key's callback still being queued is exactly "not rolled back".
     """
     connection = transaction.get_connection()
-    entry = _pending.get(connection, {}).get(agency_id)
-    if entry is None:
+    with _lock:
+        entry = _pending.get(connection, {}).get(agency_id)
+        if entry is None:
+            return None
+        queued = getattr(connection, "run_on_commit", [])
+        if any(len(item) > 1 and item[1] is entry.committed for item in queued):
+            return entry.data_key
+        # rolled back: the row is gone, so nothing can read it from the database and cache it either
+        del _pending[connection][agency_id]
+        _uncommitted.discard(entry.data_key.id)
         return None
-    queued = getattr(connection, "run_on_commit", [])
-    if any(len(item) > 1 and item[1] is entry.committed for item in queued):
-        return entry.data_key
-    del _pending[connection][agency_id]
-    _uncommitted.discard(entry.data_key.id)
-    return None
 
 
 def active_data_key(agency_id: uuid.UUID) -> DataKey:
@@ -487,13 +489,15 @@ def _create_data_key(agency_id: uuid.UUID) -> DataKey:
     connection = transaction.get_connection()
 
     def committed() -> None:
-        _pending.get(connection, {}).pop(agency_id, None)
-        _uncommitted.discard(row.id)
+        with _lock:
+            _pending.get(connection, {}).pop(agency_id, None)
+            _uncommitted.discard(row.id)
         _remember(created, active=True)
 
     if connection.in_atomic_block:
-        _uncommitted.add(row.id)
-        _pending.setdefault(connection, {})[agency_id] = _Pending(created, committed)
+        with _lock:
+            _uncommitted.add(row.id)
+            _pending.setdefault(connection, {})[agency_id] = _Pending(created, committed)
     transaction.on_commit(committed)
     return created
 
