@@ -93,6 +93,7 @@ class SolveStats:
     phases: list[str] = field(default_factory=list)
     lp_bound: int | None = None
     modelled_persons: int = 0
+    invalid_models: int = 0  # a defect if ever non-zero: the tests assert it stays zero
 
 
 def _group(
@@ -359,7 +360,7 @@ class Model:
         for entry in instance.domains:
             v = self.vars[entry.person.id]
             placed = board.placed.get(entry.person.id)
-            literals: set[int] = set()
+            literals: set[int] = {v.scheduled.index}
             chosen: dict[str, int] = {}
             if placed is not None:
                 chosen["i"] = instance.interviewer_class[placed.interviewer]
@@ -371,7 +372,7 @@ class Model:
             model.add_hint(v.start, start)
             for kind, chosen_by in (("i", v.interviewers), ("r", v.rooms), ("t", v.interpreters)):
                 for number, literal in chosen_by.items():
-                    if literal is v.scheduled or literal.index in literals:
+                    if literal.index in literals:
                         continue
                     literals.add(literal.index)
                     model.add_hint(literal, chosen.get(kind) == number)
@@ -381,6 +382,7 @@ class Model:
             location = instance.index.rooms[placed.room].location if placed is not None else None
             for place, literal in v.places.items():
                 if literal.index not in literals:
+                    literals.add(literal.index)
                     model.add_hint(literal, place == location)
 
     def extract(self, solver: cp_model.CpSolver) -> list[Assignment]:
@@ -496,6 +498,7 @@ class _Search:
         self.relaxation: Relaxation | None = None
         self.wait_bounded_at: int | None = None
         self.modelled = {e.person.id: e.person for e in instance.domains}
+        self.last_status: cp_model.CpSolverStatus = cp_model.UNKNOWN
         self.random = random.Random(len(instance.domains))  # noqa: S311 - search diversity, not a secret
 
     def left(self) -> float:
@@ -562,6 +565,8 @@ class _Search:
         if callback.first is not None and self.stats.first_solver_solution_seconds is None:
             self.stats.first_solver_solution_seconds = callback.first
         self.last_status = status
+        if status == cp_model.MODEL_INVALID:
+            self.stats.invalid_models += 1
         return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
     def _offer(self, base: Board, model: Model, solver: cp_model.CpSolver) -> bool:

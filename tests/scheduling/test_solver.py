@@ -35,8 +35,9 @@ def assert_sound(problem: InterviewProblem, schedule: Schedule) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_every_returned_schedule_is_valid_and_lists_everyone_once(problem: InterviewProblem) -> None:
-    schedule = solve(problem, time_limit=2.0)
+    schedule, stats = solve_with_stats(problem, time_limit=2.0)
     assert_sound(problem, schedule)
+    assert stats.invalid_models == 0
     assert schedule.cost.key() <= board_cost(greedy_board(problem)).key()
 
 
@@ -52,8 +53,9 @@ def test_every_returned_schedule_is_valid_and_lists_everyone_once(problem: Inter
     )
 )
 def test_tiny_instances_are_solved_to_the_brute_force_optimum(problem: InterviewProblem) -> None:
-    schedule = solve(problem, time_limit=5.0)
+    schedule, stats = solve_with_stats(problem, time_limit=5.0)
     assert_sound(problem, schedule)
+    assert stats.invalid_models == 0
     assert schedule.cost.key() == brute_force_optimum(problem)
     assert schedule.solver is not None
     assert schedule.solver.status == "optimal"
@@ -89,6 +91,7 @@ def test_the_time_limit_is_kept_on_500_people() -> None:
     assert stats.first_valid_seconds < 2.0
     assert_sound(problem, schedule)
     assert schedule.cost.key() <= stats.greedy_cost.key()
+    assert stats.invalid_models == 0
 
 
 def test_a_very_short_limit_still_returns_a_valid_schedule() -> None:
