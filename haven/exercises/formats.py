@@ -34,7 +34,7 @@ from pydantic_core import PydanticCustomError
 
 from haven.core.problems import InvalidInput, Problem, format_path
 from haven.plans import Plan, load_plan_file, parse_plan
-from haven.plans.documents import DocumentError, read_document, validation_problems
+from haven.plans.documents import DocumentError, annotation_at, read_document, validation_problems
 from haven.plans.formats import (
     HAVEN_ERROR,
     INVESTIGATIVE_TYPES,
@@ -455,10 +455,24 @@ def parse_exercise(text: str | bytes, *, filename: str = "", base_dir: Path | No
     except PydanticValidationError as exc:
         problems += validation_problems(ExerciseFile, exc, extra)
         raise InvalidInput(problems, what="exercise") from None
-    problems += [Problem(format_path(path), message) for path, message in extra]
+    problems += [Problem(format_path(path), message) for path, message in sorted(extra, key=_document_order)]
     if problems or plan is None:
         raise InvalidInput(problems, what="exercise")
     return Exercise(document=document, plan=plan, source=filename)
+
+
+def _document_order(problem: tuple[Path_, str]) -> tuple[int, ...]:
+    """Problems in the order of the file's fields, list entries by index (as the schema's own are)."""
+    key: list[int] = []
+    path = problem[0]
+    for depth, part in enumerate(path):
+        if isinstance(part, int):
+            key.append(part)
+            continue
+        owner = annotation_at(ExerciseFile, path[:depth])
+        names = list(owner.model_fields) if isinstance(owner, type) and issubclass(owner, BaseModel) else []
+        key.append(names.index(part) if part in names else len(names))
+    return tuple(key)
 
 
 def load_exercise_file(path: str | Path) -> Exercise:

@@ -242,7 +242,8 @@ def _user_differences(exercise: Exercise) -> list[tuple[int, list[str]]]:
                 (
                     index,
                     [
-                        f"users[{index}] ({wanted.username}): {', '.join(fields)} differ from the account in Haven"
+                        f"users[{index}] ({wanted.username}): {', '.join(fields)} "
+                        f"differ{'s' if len(fields) == 1 else ''} from the account in Haven"
                     ],
                 )
             )
@@ -767,6 +768,13 @@ def _wanted(exercise: Exercise) -> dict[str, dict[Key, tuple[str, Fields]]]:
     return wanted
 
 
+def _opened(instance: Any, name: str, agency_id: Any) -> str:
+    """The text of a sealed field for comparison; a field written without text reads as no text."""
+    if not bytes(getattr(instance, f"{name}_sealed") or b""):
+        return ""
+    return open_field(instance, name, agency_id)
+
+
 def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
     """What the database holds for the operation, in the same form as `_wanted`."""
     stored: dict[str, dict[Key, Fields]] = {section: {} for section, _ in SECTIONS}
@@ -793,7 +801,7 @@ def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
         stored["observations"][(o.person.code, o.by.username, _t(o.at))] = {
             "signs": sorted({s.sign for s in o.signs.all()}),
             "towards": o.towards.code if o.towards else None,
-            "text": open_field(o, "text", o.agency_id),
+            "text": _opened(o, "text", o.agency_id),
         }
     for f in DangerFlag.objects.filter(**on).select_related("person", "flagged_by", "responded_by"):
         response = (
@@ -809,7 +817,7 @@ def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
             "language": n.language,
             "urgent": sorted(n.urgent_domains),
             **{
-                name: open_field(n, name, n.agency_id)
+                name: _opened(n, name, n.agency_id)
                 for name in ("medical", "shelter", "food", "safety", "language_notes")
             },
         }
@@ -817,8 +825,8 @@ def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
         stored["information"][(info.person.code, info.by.username, _t(info.at))] = {
             "language": info.language,
             "materials": list(info.materials),
-            "questions": open_field(info, "questions", info.agency_id),
-            "answers": open_field(info, "answers", info.agency_id),
+            "questions": _opened(info, "questions", info.agency_id),
+            "answers": _opened(info, "answers", info.agency_id),
         }
     sections = {
         VictimServiceKind.SAFETY_PLAN: "safety_plans",
@@ -828,14 +836,14 @@ def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
     }
     for v in VictimServiceRecord.objects.filter(**on).select_related("person", "by"):
         key = (v.person.code, v.by.username, _t(v.at))
-        text = open_field(v, "text", v.agency_id)
+        text = _opened(v, "text", v.agency_id)
         if v.kind == VictimServiceKind.SERVICE:
             stored["services"][key] = {"kind": v.service_kind, "status": v.service_status, "notes": text}
         else:
             stored[sections[VictimServiceKind(v.kind)]][key] = {"text": text}
     for a in AttorneyNote.objects.filter(**on).select_related("person", "by"):
         stored["attorney_notes"][(a.person.code, a.by.username, _t(a.at))] = {
-            "text": open_field(a, "text", a.agency_id)
+            "text": _opened(a, "text", a.agency_id)
         }
     for c in Consent.objects.filter(**on).select_related("person", "recorded_by", "recipient"):
         stored["consents"][
@@ -844,10 +852,7 @@ def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
             "items": sorted(c.items),
             "in_writing": c.in_writing,
             "expires_on": c.expires_on.isoformat(),
-            **{
-                name: open_field(c, name, c.agency_id)
-                for name in ("purpose", "guardian", "minor_may_consent")
-            },
+            **{name: _opened(c, name, c.agency_id) for name in ("purpose", "guardian", "minor_may_consent")},
             "revoked": c.revoked_at is not None,
         }
     for iv in Interview.objects.filter(**on).select_related(
@@ -861,7 +866,7 @@ def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
             "interpreter": iv.interpreter.username if iv.interpreter else None,
             "room": iv.room,
             "status": iv.status,
-            "notes": open_field(iv, "notes", iv.agency_id),
+            "notes": _opened(iv, "notes", iv.agency_id),
         }
     for r in ReliefStep.objects.filter(**on).select_related("person", "by"):
         stored["relief"][(r.person.code, r.by.username, _t(r.at))] = {"kind": r.kind, "status": r.status}
@@ -885,7 +890,10 @@ def _record_differences(exercise: Exercise, operation: Operation) -> list[str]:
     if version is None or version.document != document:
         before = version.document if version is not None else {}
         sections = [s for s in PLAN_SECTIONS if before.get(s) != document.get(s)]
-        differences.append(f"plan: {', '.join(sections) or 'the plan'} differ from the plan as loaded")
+        differences.append(
+            f"plan: {', '.join(sections) or 'the plan'} "
+            f"differ{'s' if len(sections) <= 1 else ''} from the plan as loaded"
+        )
     elif operation.approved_version_id != version.pk:
         differences.append("plan: the loaded plan is not the approved version")
     wanted, stored = _wanted(exercise), _stored(operation)
