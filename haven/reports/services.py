@@ -17,7 +17,7 @@ from haven.operations.selectors import operation_for
 from haven.operations.services import readiness_policy
 from haven.reports.audiences import Audience, Published, publish
 from haven.reports.figures import Scope, TimelineRow, compute
-from haven.reports.policies import default_audience, may_name_plan_authors, report_scope
+from haven.reports.policies import audiences_for, default_audience, may_name_plan_authors, report_scope
 from haven.reports.selectors import report_input
 
 FORMAT = "haven.after-action/v1"
@@ -41,6 +41,7 @@ class Report:
     limit_minutes: int
     published: Published
     timeline: list[TimelineRow] = field(default_factory=list)
+    audiences: tuple[Audience, ...] = ()  # the audiences the actor may ask for
 
     @property
     def threshold(self) -> int:
@@ -115,4 +116,5 @@ def report_generate(
         limit_minutes=policy.provider_contact_limit_minutes,
         published=published,
         timeline=published.timeline,
+        audiences=tuple(audiences_for(standing)),
     )

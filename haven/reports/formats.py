@@ -1,0 +1,225 @@
+"""A report as `haven.after-action/v1` JSON, as Markdown, and as CSV with HTCDS column names.
+
+The CSV holds the shareable figures only, one row per published number. Its columns take the names of
+IOM's Human Trafficking Case Data Standard (HTCDS) where Haven holds the same information, so that the
+counts can be pooled with other programmes' data; see docs/formats/after-action.md for the mapping and for
+the figures that have no HTCDS equivalent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from typing import Any
+
+from haven.core.errors import ValidationFailed
+from haven.core.problems import Problem
+from haven.reports.audiences import WITHHELD, Audience
+from haven.reports.layout import Block, sections
+from haven.reports.services import FORMAT, Report
+
+EXERCISE_MARKING = "EXERCISE — FICTIONAL DATA"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The report as the `haven.after-action/v1` document (a JSON-ready mapping)."""
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "operation": {
+            "code": report.code,
+            "name": report.name,
+            "exercise": report.exercise,
+            "starts_at": report.starts_at,
+            "ends_at": report.ends_at,
+        },
+        "audience": report.audience.value,
+        "scope": report.scope.value,
+        "agency": report.agency or None,
+        "generated_at": report.generated_at,
+        "generated_by": report.generated_by if report.internal else None,
+        "policy": {
+            "provider_contact_limit_minutes": report.limit_minutes,
+            "suppression_threshold": report.threshold,
+        },
+        "percentile_method": "nearest-rank",
+        "markers": {"suppressed": report.published.fewer, "withheld": WITHHELD}
+        if report.audience is Audience.SHAREABLE
+        else None,
+        "figures": dict(sorted(report.figures.items())),
+    }
+    if report.internal:
+        document["timeline"] = [
+            {
+                "code": row.code,
+                "designation": row.designation,
+                "encountered_at": row.encountered_at,
+                "provider_contact_at": row.provider_contact_at,
+                "minutes_to_provider_contact": row.minutes_to_provider_contact,
+                "interview_at": row.interview_at,
+                "minutes_to_interview": row.minutes_to_interview,
+                "outcome": row.outcome or None,
+            }
+            for row in report.timeline
+        ]
+    return _plain(document)  # type: ignore[no-any-return]
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+# --- Markdown -----------------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(block: Block) -> list[str]:
+    lines = [f"*{block.caption}*", ""] if block.caption else []
+    lines.append("| " + " | ".join(_cell(c) or " " for c in block.columns) + " |")
+    lines.append("|" + "|".join("---" for _ in block.columns) + "|")
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
+    return [*lines, ""]
+
+
+def heading(report: Report) -> tuple[str, str]:
+    """The report's title and the line under it (audience, scope, when)."""
+    audience = {
+        Audience.INTERNAL: "Internal — for the task force's coordinators",
+        Audience.SHAREABLE: f"Shareable — de-identified; counts below {report.threshold} suppressed",
+    }[report.audience]
+    whose = f" · figures for {report.agency}'s own clients" if report.agency else ""
+    return (
+        f"After-action report: {report.code} {report.name}",
+        f"{audience}{whose} · generated {report.generated_at:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+def to_markdown(report: Report) -> str:
+    title, subtitle = heading(report)
+    lines = [f"# {title}", "", subtitle, ""]
+    if report.exercise:
+        lines += [f"> **{EXERCISE_MARKING}** — every person and number in this report is invented.", ""]
+    if report.audience is Audience.SHAREABLE:
+        lines += [
+            f"> Counts from 1 to {report.threshold - 1} read “{report.published.fewer}”; “{WITHHELD}” marks a "
+            "count hidden so that a small one cannot be worked out by subtraction.",
+            "",
+        ]
+    for section in sections(report):
+        lines += [f"## {section.title}", ""]
+        if section.note:
+            lines += [section.note, ""]
+        for block in section.blocks:
+            lines += _md_table(block)
+    lines += ["Percentiles use the nearest-rank method; minutes are whole minutes, rounded down.", ""]
+    return "\n".join(lines)
+
+
+# --- CSV with HTCDS names -------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "operation",
+    "figure",
+    "category",
+    "Gender",
+    "Citizenship",
+    "TraffickingStatus",
+    "Status",
+    "ReasonForCaseClosure",
+    "value",
+    "unit",
+    "suppressed",
+)
+
+# Haven's values → (HTCDS field, HTCDS value), where Haven holds the same information.
+HTCDS = {
+    ("persons.by_tag", "female"): ("Gender", "Feminine"),
+    ("persons.by_tag", "male"): ("Gender", "Masculine"),
+    ("persons.tags_not_recorded", "gender"): ("Gender", "NonSpecifiedUnknown"),
+    ("persons.by_tag", "us_citizen"): ("Citizenship", "US"),
+    ("persons.by_designation", "potential_victim"): ("TraffickingStatus", "PossibleVictimOfTrafficking"),
+    ("persons.released", ""): ("Status", "Closed"),
+    ("persons.transferred", ""): ("Status", "ClosedReferred"),
+}
+
+_UNITS = {
+    "interviews.": "interviews",
+    "separation_alerts.": "alerts",
+    "danger.": "flags",
+    "consents.": "consents",
+    "plan.": "plan versions",
+}
+
+
+def _unit(name: str) -> str:
+    if name.endswith((".median", ".p90", ".max", ".limit_minutes")):
+        return "minutes"
+    return next((unit for prefix, unit in _UNITS.items() if name.startswith(prefix)), "persons")
+
+
+def _csv_rows(report: Report) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+
+    def add(name: str, category: str, value: Any, **htcds: str) -> None:
+        if value is None or isinstance(value, list | dict | bool):
+            return
+        field, htcds_value = HTCDS.get((name, category), ("", ""))
+        row = dict.fromkeys(CSV_COLUMNS, "")
+        row.update(operation=report.code, figure=name, category=category, unit=_unit(name), **htcds)
+        if field:
+            row[field] = htcds_value
+        if value in (report.published.fewer, WITHHELD):
+            row["suppressed"] = str(value)
+        else:
+            row["value"] = str(value)
+        rows.append(row)
+
+    for name, value in sorted(report.figures.items()):
+        if name.endswith(".reasons"):
+            outcome = name.removesuffix(".reasons")
+            status = HTCDS[(outcome, "")][1]
+            for reason, count in value.items():
+                add(name, "", count, Status=status, ReasonForCaseClosure=reason)
+        elif name == "services.by_kind":
+            for kind, statuses in value.items():
+                for status, count in statuses.items():
+                    add(name, f"{kind}.{status}", count)
+        elif name == "plan.readiness_at_approval":
+            if value is not None:
+                add(name + ".ready", "", "yes" if value["ready"] else "no")
+        elif isinstance(value, dict):
+            for key, count in value.items():
+                add(name, key, count)
+        else:
+            add(name, "", value)
+    return rows
+
+
+def to_csv(report: Report) -> str:
+    """The shareable figures, one row per number, with HTCDS column names."""
+    if report.audience is not Audience.SHAREABLE:
+        raise ValidationFailed(
+            [Problem("format", "the CSV export holds the shareable figures only: use audience=shareable")],
+            what="report",
+        )
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_csv_rows(report))
+    return buffer.getvalue()
