@@ -12,7 +12,7 @@ from typing import Final, Literal
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from ninja import HeaderEx, P, QueryEx, Router
+from ninja import HeaderEx, P, QueryEx, Router, Status
 
 from haven.access.policies import Access, Compartment, Standing, allows, may_create_operation, require
 from haven.accounts.models import User
@@ -170,7 +170,7 @@ def operations_list(request: HttpRequest) -> OperationListOut:
     openapi_extra=_PLAN_BODY,
     summary="Create an operation from a plan document (coordinators of investigative agencies)",
 )
-def operations_create(request: HttpRequest, exercise: bool = False) -> tuple[int, OperationFullOut]:
+def operations_create(request: HttpRequest, exercise: bool = False) -> Status[OperationFullOut]:
     """`?exercise=true` marks a tabletop exercise on fictional data."""
     actor = _actor(request)
     if not may_create_operation(actor):
@@ -178,7 +178,7 @@ def operations_create(request: HttpRequest, exercise: bool = False) -> tuple[int
     plan = _plan_body(request)
     operation = _reloaded(operation_create(actor=actor, plan=plan, is_exercise=exercise))
     errors.mark_exercise(request, operation.is_exercise)
-    return 201, operation_full(operation, plan, ready=_report(plan).ready)
+    return Status(201, operation_full(operation, plan, ready=_report(plan).ready))
 
 
 @router.get(

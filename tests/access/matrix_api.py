@@ -40,5 +40,7 @@ CODE = "API-MATRIX-1"  # its own code, so that it never clashes with another are
 
 
 def arrange() -> dict[str, str]:
-    operation = Operation.objects.filter(code=CODE).first() or make_operation(changes={"operation.code": CODE})
+    operation = Operation.objects.filter(code=CODE).first() or make_operation(
+        changes={"operation.code": CODE}
+    )
     return {"<code>": operation.code, "<path:unknown>": "no-such-endpoint/"}
