@@ -20,3 +20,11 @@ urlpatterns = [
     path("manage/agencies/new/", views.agency_new, name="agency-new"),
     path("manage/agencies/<uuid:agency_id>/", views.agency_edit, name="agency-edit"),
 ]
+
+# The after-action report (views_reports): the page with its charts, and its downloads.
+from haven.web import views_reports  # noqa: E402 - appended with its routes, after the others
+
+urlpatterns += [
+    path("operations/<slug:code>/report/", views_reports.report_page, name="report"),
+    path("operations/<slug:code>/report/export/", views_reports.report_export, name="report-export"),
+]
