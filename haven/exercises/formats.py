@@ -630,7 +630,8 @@ def consistency_problems(data: Mapping[str, Any], plan: Plan | None) -> list[tup
             problems.append(((*path, key), f"{value!r} is not a person of encounter.persons"))
 
     def user_ref(path: Path_, key: str, value: object) -> None:
-        if isinstance(value, str) and value not in users:
+        # without any user every reference would dangle: the users problem says it all
+        if users and isinstance(value, str) and value not in users:
             problems.append(((*path, key), f"{value!r} is not a user of this file ({_listing(list(users))})"))
 
     def area_ref(path: Path_, value: object) -> None:
