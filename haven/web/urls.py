@@ -1,6 +1,6 @@
 from django.urls import path
 
-from haven.web import views, views_auth
+from haven.web import views, views_auth, views_plans
 
 app_name = "web"
 
@@ -19,6 +19,15 @@ urlpatterns = [
     path("manage/agencies/", views.agencies_list, name="agencies"),
     path("manage/agencies/new/", views.agency_new, name="agency-new"),
     path("manage/agencies/<uuid:agency_id>/", views.agency_edit, name="agency-edit"),
+    # operations: the plan, its readiness and approval, its history, the briefings
+    path("operations/new/", views_plans.operation_new, name="operation-new"),
+    path("operations/<str:code>/plan/", views_plans.plan_page, name="plan"),
+    path("operations/<str:code>/plan/<slug:section>/", views_plans.plan_section, name="plan-section"),
+    path("operations/<str:code>/readiness/", views_plans.readiness_panel, name="readiness"),
+    path("operations/<str:code>/approve/", views_plans.plan_approve, name="approve"),
+    path("operations/<str:code>/history/", views_plans.plan_history, name="history"),
+    path("operations/<str:code>/briefing/", views_plans.briefing, name="briefing"),
+    path("operations/<str:code>/export/", views_plans.plan_export, name="plan-export"),
 ]
 
 # The after-action report (views_reports): the page with its charts, and its downloads.

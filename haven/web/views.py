@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from haven.access.policies import Access, Compartment, Standing, allows, may_create_operation
 from haven.accounts import services as account_services
 from haven.accounts.models import Agency, User
 from haven.accounts.policies import require_account_admin, require_auditor
@@ -15,6 +17,8 @@ from haven.audit import selectors as audit_selectors
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import NotFound, ValidationFailed
+from haven.operations.models import OperationAgency
+from haven.operations.selectors import operations_visible_to
 from haven.web.forms import AgencyForm, AuditFilterForm, UserForm
 
 
@@ -30,7 +34,41 @@ def _form_errors(form: AgencyForm | UserForm, error: ValidationFailed) -> None:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"operations": []})
+    """The operations the actor's agency is on: one query however many there are, one audit event."""
+    actor = _actor(request)
+    listing = OperationAgency.objects.filter(operation=OuterRef("pk"), agency_id=actor.agency_id)
+    operations = operations_visible_to(actor).annotate(
+        ready=F("current_version__ready"),
+        on_full_plan=Exists(listing.filter(on_full_plan=True)),
+        # the plan's own timestamps: their dates are in the action's own offset
+        starts=F("current_version__document__operation__starts_at"),
+        ends=F("current_version__document__operation__ends_at"),
+    )
+    items = []
+    for operation in operations:
+        standing = Standing(
+            user_id=actor.pk,
+            agency_id=actor.agency_id,
+            agency_type=actor.agency.type,
+            on_operation=True,
+            on_full_plan=operation.on_full_plan,
+            coordinator=actor.is_coordinator,
+        )
+        may_read_plan = allows(standing, Compartment.FULL_PLAN, Access.READ)
+        items.append(
+            {
+                "operation": operation,
+                # dates only: a time of day of the action is full-plan information
+                "first_day": str(operation.starts)[:10],
+                "last_day": str(operation.ends)[:10],
+                "ready": operation.ready,
+                "may_read_plan": may_read_plan,
+                # whether the action has started tells its time: full-plan information
+                "started": may_read_plan and operation.has_started(),
+            }
+        )
+    record(actor=actor, event=AuditEvent.OPERATIONS_LISTED, details={"count": len(items)})
+    return render(request, "web/home.html", {"operations": items, "may_create": may_create_operation(actor)})
 
 
 def audit_events(request: HttpRequest) -> HttpResponse:
