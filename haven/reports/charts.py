@@ -26,6 +26,7 @@ mpl.use("Agg")
 
 from matplotlib.backend_bases import GraphicsContextBase, RendererBase
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.path import Path as MplPath
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 
@@ -271,9 +272,9 @@ def _timeline_chart(report: Report) -> Chart:
     limit = report.limit_minutes
 
     def draw() -> Figure:
-        height = 1.2 + 0.3 * max(1, len(rows))
+        height = 1.5 + 0.3 * max(1, len(rows))
         figure = _figure(6.4, height)
-        axes = figure.add_axes((0.16, 0.7 / height, 0.8, 1 - 1.2 / height))
+        axes = figure.add_axes((0.2, 0.65 / height, 0.76, 1 - 1.45 / height))
         ordered = rows[::-1]
         top = max(
             [
@@ -295,9 +296,22 @@ def _timeline_chart(report: Report) -> Chart:
         axes.set_xlim(-top * 0.03, top * 1.08)
         axes.set_ylim(-0.7, len(ordered) - 0.3)
         axes.set_xlabel(
-            "minutes from the encounter · ● encounter ■ provider contact ◆ interview", color=MUTED
+            "minutes from the encounter (dashed: the limit for a first provider contact)", color=MUTED
         )
-        axes.set_title("Timeline by person", loc="left", fontsize=10, color=INK, fontweight="bold")
+        axes.legend(
+            handles=[
+                Line2D([], [], marker="o", color=MUTED, linestyle="", label="encounter"),
+                Line2D([], [], marker="s", color=BRAND, linestyle="", label="first provider contact"),
+                Line2D([], [], marker="D", color=SECOND, linestyle="", label="first interview"),
+            ],
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncol=3,
+            frameon=False,
+            fontsize=8,
+            borderaxespad=0.2,
+        )
+        axes.set_title("Timeline by person", loc="left", fontsize=10, color=INK, fontweight="bold", pad=22)
         return figure
 
     described = "; ".join(

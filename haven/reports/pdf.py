@@ -2,8 +2,8 @@
 vectors by the same matplotlib figures as the page's SVG.
 
 Every page carries the audience in its header and footer and "page N of M"; an exercise's pages carry a
-diagonal "EXERCISE — FICTIONAL DATA" watermark. Each chart is followed by its data as a table, so the
-figures can be read without the picture.
+diagonal "EXERCISE — FICTIONAL DATA" watermark. Each chart is followed by its description in words, and
+its data is in the tables of its section, so the figures can be read without the picture.
 """
 
 from __future__ import annotations
@@ -223,19 +223,11 @@ def _story(report: Report, width: float) -> list[Flowable]:
             KeepTogether([_p(section.title, _HEADING), parts[0]]),
             *parts[1:],
         ]
-    story += [CondPageBreak(2.5 * inch), _p("Charts", _HEADING)]
-    for chart in charts_for(report):
-        story.append(
-            KeepTogether(
-                [
-                    ChartFlowable(chart),
-                    Spacer(1, 3),
-                    _p(chart.description, _CELL),
-                    Spacer(1, 4),
-                    *_table(chart.table, width),
-                ]
-            )
-        )
+    # each chart's data is already in a table of its section: here, the chart and its description
+    for number, chart in enumerate(charts_for(report)):
+        heading_ = [_p("Charts", _HEADING)] if number == 0 else []
+        parts = [*heading_, ChartFlowable(chart), Spacer(1, 3), _p(chart.description, _CELL), Spacer(1, 10)]
+        story.append(KeepTogether(parts))
     story.append(
         _p("Percentiles use the nearest-rank method; minutes are whole minutes, rounded down.", _CELL)
     )
