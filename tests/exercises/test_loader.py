@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from django.db.models import Max
 
 from haven.accounts.models import Agency, User
 from haven.audit.events import AuditEvent, Outcome
@@ -32,6 +33,14 @@ from tests.operations.fixtures import make_operation
 from tests.plans.builders import DELETE
 
 pytestmark = pytest.mark.django_db
+
+
+def last_updates() -> dict[str, object]:
+    """When each kind of record that keeps `updated_at` was last changed."""
+    return {
+        model.__name__: model.objects.aggregate(last=Max("updated_at"))["last"]
+        for model in (User, Agency, Operation, PlanVersion, Person, Interview, Consent, DangerFlag)
+    }
 
 
 def load(tmp_path: Any, data: dict[str, Any], *, reset: bool = False) -> Any:
@@ -95,11 +104,12 @@ def test_the_demo_exercise_loads_through_every_guardrail():
 
 def test_the_demo_exercise_loads_twice_and_the_second_time_writes_nothing():
     exercise_load(DEMO_EXERCISE)
-    before = row_counts()
+    before, touched = row_counts(), last_updates()
     report = exercise_load(DEMO_EXERCISE)
     assert not report.changed
     assert report.users_created == report.users_updated == 0
     assert row_counts() == before
+    assert last_updates() == touched
     assert before["audit.AuditRecord"] > 100
 
 

@@ -13,7 +13,7 @@ from haven.exercises.demo import set_up_demo
 
 
 class Command(BaseCommand):
-    help = "Set up the demo exercise (migrate, agencies, accounts) and serve it on http://127.0.0.1:8000."
+    help = "Load the demo exercise (Operation Northern Light, idempotently) and serve it on http://127.0.0.1:8000."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="set everything up, then exit")
