@@ -60,7 +60,8 @@ MUTED = "#57606a"
 BRAND = "#1f4e79"
 SECOND = "#b35900"
 LIMIT = "#b42318"
-PAGE_FONTS = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+# the font the labels were measured with, then fonts as wide or narrower: a label never outgrows its room
+PAGE_FONTS = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', Arial, sans-serif"
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,18 @@ class Chart:
 # --- the charts ---------------------------------------------------------------------------------------
 
 
+WIDTH = 6.4  # inches: 460 points
+
+
 def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=72, facecolor="white")
+
+
+def _left(labels: list[str], size: float = 9) -> float:
+    """The share of the figure's width the longest axis label needs (generously: 0.62 em a character),
+    so that no label is cut off whatever sans-serif font draws it."""
+    longest = max((len(text) for text in labels), default=0)
+    return min(0.45, (longest * 0.62 * size + 14) / (WIDTH * 72))
 
 
 def _number(value: Any) -> int | None:
@@ -88,9 +99,10 @@ def _number(value: Any) -> int | None:
 def _bars(title: str, items: list[tuple[str, Any]], unit: str) -> Figure:
     """Horizontal bars; a hidden value is written out instead of drawn."""
     height = 0.9 + 0.32 * max(1, len(items))
-    figure = _figure(6.4, height)
-    axes = figure.add_axes((0.27, 0.55 / height, 0.68, 1 - 0.95 / height))
     labels = [text for text, _ in items][::-1]
+    figure = _figure(WIDTH, height)
+    left = _left(labels)
+    axes = figure.add_axes((left, 0.55 / height, 0.95 - left, 1 - 0.95 / height))
     values = [_number(v) or 0 for _, v in items][::-1]
     shown = [v for _, v in items][::-1]
     axes.barh(labels, values, color=BRAND, height=0.6)
@@ -136,9 +148,10 @@ def _services_chart(report: Report) -> Chart:
     def draw() -> Figure:
         rows = used or [("none", {"provided": 0, "referred": 0})]
         height = 1.1 + 0.45 * len(rows)
-        figure = _figure(6.4, height)
-        axes = figure.add_axes((0.27, 0.75 / height, 0.68, 1 - 1.15 / height))
         names = [label(k) if k != "none" else "(no services recorded)" for k, _ in rows][::-1]
+        figure = _figure(WIDTH, height)
+        left = _left(names)
+        axes = figure.add_axes((left, 0.75 / height, 0.95 - left, 1 - 1.15 / height))
         top = max([1, *(_number(v[s]) or 0 for _, v in rows for s in ("provided", "referred"))])
         for offset, status, colour in ((0.18, "provided", BRAND), (-0.18, "referred", SECOND)):
             values = [_number(v[status]) or 0 for _, v in rows][::-1]
@@ -146,6 +159,8 @@ def _services_chart(report: Report) -> Chart:
             positions = [i + offset for i in range(len(rows))]
             axes.barh(positions, values, height=0.34, color=colour, label=status)
             for y, value, raw in zip(positions, values, raws, strict=True):
+                if raw == 0:
+                    continue  # the other status's bar shows the kind; a row of zeros is noise
                 text = show(raw) if _number(raw) is None else str(value)
                 axes.text(value + top * 0.02, y, text, va="center", ha="left", fontsize=8, color=INK)
         axes.set_yticks(range(len(rows)), names)
@@ -192,8 +207,9 @@ def _waits_chart(report: Report) -> Chart:
         )
 
         def draw() -> Figure:
-            figure = _figure(6.4, 2.3)
-            axes = figure.add_axes((0.27, 0.24, 0.68, 0.62))
+            figure = _figure(WIDTH, 2.3)
+            left = _left([text for _, text in _MEASURES])
+            axes = figure.add_axes((left, 0.24, 0.95 - left, 0.62))
             for row, (name, _) in enumerate(_MEASURES[::-1]):
                 values = each[name]
                 jitter = [((i % 5) - 2) * 0.06 for i in range(len(values))]
@@ -229,8 +245,9 @@ def _waits_chart(report: Report) -> Chart:
         )
 
         def draw() -> Figure:
-            figure = _figure(6.4, 2.5)
-            axes = figure.add_axes((0.27, 0.22, 0.68, 0.64))
+            figure = _figure(WIDTH, 2.5)
+            left = _left([text for _, text in _MEASURES])
+            axes = figure.add_axes((left, 0.22, 0.95 - left, 0.64))
             top = max([limit, *(_number(figures.get(f"{n}.{s}")) or 0 for n, _ in _MEASURES for s in stats)])
             colours = {"median": BRAND, "p90": SECOND, "max": MUTED}
             names = {"median": "median", "p90": "90th percentile", "max": "longest"}
@@ -273,9 +290,11 @@ def _timeline_chart(report: Report) -> Chart:
 
     def draw() -> Figure:
         height = 1.5 + 0.3 * max(1, len(rows))
-        figure = _figure(6.4, height)
-        axes = figure.add_axes((0.2, 0.65 / height, 0.76, 1 - 1.45 / height))
         ordered = rows[::-1]
+        names = [f"{r.code} ({label(r.designation).lower()})" for r in ordered]
+        figure = _figure(WIDTH, height)
+        left = _left(names)
+        axes = figure.add_axes((left, 0.65 / height, 0.96 - left, 1 - 1.45 / height))
         top = max(
             [
                 limit,
@@ -292,7 +311,7 @@ def _timeline_chart(report: Report) -> Chart:
             if row.minutes_to_interview is not None:
                 axes.scatter([row.minutes_to_interview], [y], marker="D", s=30, color=SECOND, zorder=3)
         axes.axvline(limit, color=LIMIT, linestyle="--", linewidth=1)
-        axes.set_yticks(range(len(ordered)), [f"{r.code} ({label(r.designation).lower()})" for r in ordered])
+        axes.set_yticks(range(len(ordered)), names)
         axes.set_xlim(-top * 0.03, top * 1.08)
         axes.set_ylim(-0.7, len(ordered) - 0.3)
         axes.set_xlabel(

@@ -1,0 +1,108 @@
+"""In Chromium, under Haven's Content-Security-Policy: the after-action report page draws its charts (inline
+SVG with presentation attributes, no style attribute for the CSP to block), and axe-core finds nothing."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import assert_accessible
+from tests.personas import PASSWORD, current_code, make_user
+from tests.reports.builders import after_action_exercise
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BRAND_RGB = "rgb(31, 78, 121)"  # the bars' fill, #1f4e79, as the browser computes it
+
+
+def _sign_in(page: Page, key: str) -> None:
+    user = make_user(key)
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Authentication code").fill(current_code(user))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Operations")).to_be_visible()
+
+
+def _violations(page: Page) -> list[str]:
+    messages: list[str] = []
+    page.on(
+        "console",
+        lambda msg: messages.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return messages
+
+
+def _chart_fills(page: Page, key: str) -> list[str]:
+    """The computed fill of the bars and markers of one chart (what Chromium really paints)."""
+    return page.eval_on_selector_all(
+        f"#chart-{key} svg path, #chart-{key} svg use",
+        "nodes => nodes.map(n => getComputedStyle(n).fill)",
+    )
+
+
+def test_internal_report_draws_its_charts_under_the_csp_and_is_accessible(page: Page):
+    exercise = after_action_exercise()
+    violations = _violations(page)
+    _sign_in(page, "coordinator")
+    page.goto(f"/operations/{exercise.operation.code}/report/")
+    expect(page.get_by_role("heading", name="People encountered")).to_be_visible()
+    for key, title in (
+        ("timeline", "Timeline by person"),
+        ("waits", "Waits from the encounter"),
+        ("needs", "Urgent needs by domain"),
+        ("services", "Services provided and referred, by kind"),
+    ):
+        chart = page.get_by_role("img", name=title)
+        expect(chart).to_be_visible()
+        box = chart.bounding_box()
+        assert box is not None, key
+        assert box["width"] > 200, (key, box)
+        assert box["height"] > 80, (key, box)
+    # the bars are painted in the brand colour: the presentation attributes took effect under the CSP
+    assert BRAND_RGB in _chart_fills(page, "needs")
+    assert BRAND_RGB in _chart_fills(page, "timeline")
+    expect(page.get_by_role("img", name="Timeline by person")).to_contain_text("P-001")
+    assert violations == []
+    assert_accessible(page, "report-internal")
+
+
+def test_shareable_report_shows_no_codes_and_is_accessible(page: Page):
+    exercise = after_action_exercise()
+    violations = _violations(page)
+    _sign_in(page, "investigator")
+    page.goto(f"/operations/{exercise.operation.code}/report/")
+    expect(page.get_by_text("De-identified for funders and partners")).to_be_visible()
+    expect(page.get_by_role("img", name="Waits from the encounter")).to_be_visible()
+    assert page.get_by_role("img", name="Timeline by person").count() == 0
+    assert "P-00" not in page.content()
+    assert page.get_by_text("fewer than 5").count() > 0
+    assert violations == []
+    assert_accessible(page, "report-shareable")
+
+
+def test_service_agency_report_holds_its_own_figures_and_is_accessible(page: Page):
+    exercise = after_action_exercise()
+    violations = _violations(page)
+    _sign_in(page, "advocate")
+    page.goto(f"/operations/{exercise.operation.code}/report/")
+    expect(page.get_by_role("heading", name="Needs and services")).to_be_visible()
+    expect(page.get_by_role("img", name="Urgent needs by domain")).to_be_visible()
+    assert page.get_by_role("heading", name="People encountered").count() == 0
+    assert page.get_by_role("heading", name="Interviews").count() == 0
+    assert violations == []
+    assert_accessible(page, "report-service")
+
+
+def test_report_prints_with_its_charts(page: Page):
+    exercise = after_action_exercise()
+    _sign_in(page, "coordinator")
+    page.goto(f"/operations/{exercise.operation.code}/report/")
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".report-downloads")).to_be_hidden()
+    expect(page.get_by_role("img", name="Urgent needs by domain")).to_be_visible()
+    pdf = page.pdf(format="Letter")
+    assert pdf.startswith(b"%PDF")
