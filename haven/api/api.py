@@ -88,13 +88,14 @@ class HavenAPI(NinjaAPI):
 
 def api_root(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
-        {"title": api.title, "version": api.version, "openapi": request.path + "openapi.json"}
+        {"title": api.title, "version": api.version, "openapi": request.path + "openapi.json"},
+        content_type=errors.JSON,
     )
 
 
 @csrf_exempt
 def unknown_path(request: HttpRequest, unknown: str) -> HttpResponse:
-    return JsonResponse(errors.NOT_FOUND_BODY, status=404)
+    return JsonResponse(errors.NOT_FOUND_BODY, status=404, content_type=errors.JSON)
 
 
 api = HavenAPI(

@@ -32,6 +32,7 @@ from haven.core.problems import InvalidInput, Problem, format_path
 
 NOT_FOUND_BODY: Final = {"code": NotFound.code, "message": "Not found."}
 EXERCISE_HEADER: Final = "X-Haven-Exercise"
+JSON: Final = "application/json; charset=utf-8"
 
 _Model = TypeVar("_Model", bound=pydantic.BaseModel)
 
@@ -82,7 +83,7 @@ def read_body(request: HttpRequest, model: type[_Model]) -> _Model:
 def _respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
     if status != 404 and is_exercise(request):
         body = {**body, "exercise": True}
-    response = JsonResponse(body, status=status)
+    response = JsonResponse(body, status=status, content_type=JSON)
     if status != 404 and is_exercise(request):
         response[EXERCISE_HEADER] = "true"
     return response
@@ -100,7 +101,7 @@ def _denied(request: HttpRequest, error: HavenError) -> None:
 
 def not_found(request: HttpRequest, error: NotFound | None = None) -> HttpResponse:
     _denied(request, error or NotFound())
-    return JsonResponse(NOT_FOUND_BODY, status=404)
+    return JsonResponse(NOT_FOUND_BODY, status=404, content_type=JSON)
 
 
 def haven_error(request: HttpRequest, error: HavenError) -> HttpResponse:
