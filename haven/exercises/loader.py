@@ -176,7 +176,7 @@ def _apply(exercise: Exercise, *, reset: bool) -> LoadReport:
             "or resets it (give the exercise another operation code)",
         )
     user_differences = _user_differences(exercise)
-    differences = [line for _, lines in user_differences for line in lines]
+    differences = [line for _, line in user_differences]
     if operation is not None:
         differences += _record_differences(exercise, operation)
     if differences and not reset:
@@ -207,9 +207,9 @@ def _roles(roles: Sequence[Role]) -> set[str]:
     return {Role.MEMBER.value, *(r.value for r in roles)}
 
 
-def _user_differences(exercise: Exercise) -> list[tuple[int, list[str]]]:
-    """The file's users whose account in Haven differs from the file, with what differs."""
-    found: list[tuple[int, list[str]]] = []
+def _user_differences(exercise: Exercise) -> list[tuple[int, str]]:
+    """The file's users whose account in Haven differs from the file (their index), saying what differs."""
+    found: list[tuple[int, str]] = []
     existing = {
         u.username: u
         for u in User.objects.select_related("agency")
@@ -238,13 +238,11 @@ def _user_differences(exercise: Exercise) -> list[tuple[int, list[str]]]:
         if wanted.totp_secret and not _has_device(user, wanted.totp_secret):
             fields.append("totp_secret")
         if fields:
+            verb = "differs" if len(fields) == 1 else "differ"
             found.append(
                 (
                     index,
-                    [
-                        f"users[{index}] ({wanted.username}): {', '.join(fields)} "
-                        f"differ{'s' if len(fields) == 1 else ''} from the account in Haven"
-                    ],
+                    f"users[{index}] ({wanted.username}): {', '.join(fields)} {verb} from the account in Haven",
                 )
             )
     return found
