@@ -579,6 +579,16 @@ def test_a_service_user_is_refused_the_full_plan_briefing(client_for: Clients, o
     assert (response.status_code, response.json()["code"]) == (403, "forbidden")
 
 
+def test_a_refusal_by_the_policy_is_audited_as_access_denied(
+    client_for: Clients, operation: Operation
+) -> None:
+    client = client_for("advocate")
+    before = _events(AuditEvent.ACCESS_DENIED)
+    send(client, "GET", f"/operations/{operation.code}/briefing?audience=full")
+    send(client, "POST", f"/operations/{operation.code}/approval", {"version": 1})
+    assert _events(AuditEvent.ACCESS_DENIED) == before + 2
+
+
 def test_a_full_plan_reader_gets_the_full_plan_by_default(client_for: Clients, operation: Operation) -> None:
     client = client_for("investigator")
     markdown = send(client, "GET", f"/operations/{operation.code}/briefing").content.decode()
