@@ -13,23 +13,18 @@ from haven.access.crypto import seal, unseal
 
 
 def seal_field(instance: Any, name: str, agency_id: UUID, text: str) -> None:
-    """Set `<name>_sealed` on a model instance whose primary key is already set (UUIDs are)."""
-    setattr(
-        instance,
-        f"{name}_sealed",
-        seal(
-            agency_id=agency_id, table=instance._meta.db_table, field=name, row_id=instance.pk, plaintext=text
-        )
-        if text
-        else b"",
+    """Set `<name>_sealed` on a model instance whose primary key is already set (UUIDs are).
+
+    Empty text is sealed too: a blanked column must fail to open, never read as "nothing written"."""
+    sealed = seal(
+        agency_id=agency_id, table=instance._meta.db_table, field=name, row_id=instance.pk, plaintext=text
     )
+    setattr(instance, f"{name}_sealed", sealed)
 
 
 def open_field(instance: Any, name: str, agency_id: UUID) -> str:
-    """The text of `<name>`; an empty field is empty text, a ciphertext that does not open raises."""
+    """The text of `<name>`; a ciphertext that does not open — blanked, moved or changed — raises."""
     sealed = bytes(getattr(instance, f"{name}_sealed") or b"")
-    if not sealed:
-        return ""
     return unseal(
         agency_id=agency_id, table=instance._meta.db_table, field=name, row_id=instance.pk, sealed=sealed
     )

@@ -845,6 +845,7 @@ def interview_schedule(
         interpreter=interpreter,
         scheduled_by=actor,
     )
+    seal_field(interview, "notes", interviewer.agency_id, "")
     _clean(interview)
     interview.save()
     record(
