@@ -15,9 +15,9 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ortools.linear_solver import pywraplp  # type: ignore[import-untyped, unused-ignore]
+from ortools.linear_solver import linear_solver_pb2, pywraplp  # type: ignore[import-untyped, unused-ignore]
 
 from haven.scheduling.rules import bits
 
@@ -85,31 +85,87 @@ def _families(persons: Iterable[BoundPerson], kind: int) -> list[frozenset[int]]
     return sorted(sets, key=lambda s: (len(s), sorted(s)))
 
 
+class _Program:
+    """One GLOP solver holding the LP, with its columns and the "unscheduled weight at most U" row."""
+
+    def __init__(
+        self, solver: pywraplp.Solver, columns: list[list[pywraplp.Variable]], scheduled: Any
+    ) -> None:
+        self.solver = solver
+        self.columns = columns
+        self.scheduled = scheduled
+
+    def solve(self, time_limit: float) -> float | None:
+        self.solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+        if self.solver.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        return float(self.solver.Objective().Value())
+
+
 class Relaxation:
-    """The LP, built once; solved for the unscheduled weight, then for the wait at a given unscheduled weight."""
+    """The LP, built once, held by two solvers: one minimising the unscheduled weight, one the wait.
+
+    Two solvers because GLOP restarts badly when the objective changes; each keeps its own basis, so that
+    solving the wait again at another unscheduled weight starts from where it was.
+    """
 
     def __init__(self, data: BoundInput) -> None:
         self.data = data
-        self.solver = pywraplp.Solver.CreateSolver("GLOP")
-        solver = self.solver
-        infinity = solver.infinity()
-        self.columns: list[list[pywraplp.Variable]] = []
+        self.total = sum(p.weight for p in data.persons)
+        built = self._build()
+        proto = linear_solver_pb2.MPModelProto()
+        built.solver.ExportModelToProto(proto)
+        twin = pywraplp.Solver.CreateSolver("GLOP")
+        twin.LoadModelFromProto(proto)
+        variables = twin.variables()
+        self.unscheduled = built
+        self.wait = _Program(
+            twin,
+            [[variables[v.index()] for v in row] for row in built.columns],
+            twin.constraints()[built.scheduled.index()],
+        )
+        for program, coefficient in (
+            (self.unscheduled, self._unscheduled_coefficient),
+            (self.wait, self._wait_coefficient),
+        ):
+            objective = program.solver.Objective()
+            for person, row in zip(data.persons, program.columns, strict=True):
+                for start, variable in zip(person.starts, row, strict=True):
+                    objective.SetCoefficient(variable, coefficient(person, start))
+            objective.SetMinimization()
+        self.unscheduled.solver.Objective().SetOffset(float(self.total))
+
+    @staticmethod
+    def _unscheduled_coefficient(person: BoundPerson, start: int) -> float:
+        del start
+        return -float(person.weight)
+
+    @staticmethod
+    def _wait_coefficient(person: BoundPerson, start: int) -> float:
+        return float(person.weight * (start - person.ready))
+
+    def _build(self) -> _Program:
+        data = self.data
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        columns: list[list[pywraplp.Variable]] = []
         for number, person in enumerate(data.persons):
             row = [solver.NumVar(0.0, 1.0, f"x{number}_{s}") for s in person.starts]
-            self.columns.append(row)
+            columns.append(row)
             share = solver.Constraint(0.0, 1.0)
             for variable in row:
                 share.SetCoefficient(variable, 1.0)
         # Σ w·share ≥ Σ w − U: the unscheduled weight is at most U (U set before each solve).
-        self.total = sum(p.weight for p in data.persons)
-        self.scheduled = solver.Constraint(0.0, infinity)
-        for person, row in zip(data.persons, self.columns, strict=True):
+        scheduled = solver.Constraint(0.0, solver.infinity())
+        for person, row in zip(data.persons, columns, strict=True):
             for variable in row:
-                self.scheduled.SetCoefficient(variable, float(person.weight))
+                scheduled.SetCoefficient(variable, float(person.weight))
         for kind in range(3):
-            self._capacity_rows(kind)
+            self._capacity_rows(solver, columns, kind)
+        return _Program(solver, columns, scheduled)
 
-    def _capacity_rows(self, kind: int) -> None:
+    def _capacity_rows(
+        self, solver: pywraplp.Solver, columns: list[list[pywraplp.Variable]], kind: int
+    ) -> None:
         data = self.data
         classes = data.capacity[kind]
         for family in _families(data.persons, kind):
@@ -118,7 +174,7 @@ class Relaxation:
             present: dict[int, set[int]] = defaultdict(set)
             for n in inside:
                 person = data.persons[n]
-                for start, variable in zip(person.starts, self.columns[n], strict=True):
+                for start, variable in zip(person.starts, columns[n], strict=True):
                     for slot in range(start, start + person.duration):
                         covering[slot].append(variable)
                         present[slot].add(n)
@@ -130,49 +186,34 @@ class Relaxation:
                 )
                 if len(present[slot]) <= capacity:
                     continue  # fewer people could be there than the capacity: the row cannot bind
-                limit = self.solver.Constraint(-self.solver.infinity(), float(capacity))
+                limit = solver.Constraint(-solver.infinity(), float(capacity))
                 for variable in terms:
                     limit.SetCoefficient(variable, 1.0)
-
-    def _solve(self, time_limit: float) -> float | None:
-        self.solver.SetTimeLimit(max(1, int(time_limit * 1000)))
-        if self.solver.Solve() != pywraplp.Solver.OPTIMAL:
-            return None
-        return float(self.solver.Objective().Value())
 
     def min_unscheduled(self, *, time_limit: float) -> int | None:
         """A lower bound on the unscheduled weight, or None if the LP did not finish."""
         if not self.data.persons:
             return 0
-        objective = self.solver.Objective()
-        objective.Clear()
-        for person, row in zip(self.data.persons, self.columns, strict=True):
-            for variable in row:
-                objective.SetCoefficient(variable, -float(person.weight))
-        objective.SetOffset(float(self.total))
-        objective.SetMinimization()
-        self.scheduled.SetLb(0.0)
-        value = self._solve(time_limit)
+        value = self.unscheduled.solve(time_limit)
         return None if value is None else _round_up(value)
 
     def min_wait(self, *, max_unscheduled: int, time_limit: float) -> int | None:
         """A lower bound on the wait of schedules whose unscheduled weight is at most `max_unscheduled`.
 
-        None when the LP did not finish; when no such schedule exists even in the LP, the bound is moot
-        and None is returned too.
+        None when the LP did not finish, or when no such schedule exists even in the LP.
         """
         if not self.data.persons:
             return 0
-        objective = self.solver.Objective()
-        objective.Clear()
-        for person, row in zip(self.data.persons, self.columns, strict=True):
-            for start, variable in zip(person.starts, row, strict=True):
-                objective.SetCoefficient(variable, float(person.weight * (start - person.ready)))
-        objective.SetOffset(0.0)
-        objective.SetMinimization()
-        self.scheduled.SetLb(float(self.total - max_unscheduled))
-        value = self._solve(time_limit)
+        self.wait.scheduled.SetLb(float(self.total - max_unscheduled))
+        value = self.wait.solve(time_limit)
         return None if value is None else _round_up(value)
+
+    def starts(self) -> list[list[tuple[int, float]]]:
+        """The last wait solution: for each person, the share of their interview starting at each slot."""
+        return [
+            [(start, variable.solution_value()) for start, variable in zip(person.starts, row, strict=True)]
+            for person, row in zip(self.data.persons, self.wait.columns, strict=True)
+        ]
 
 
 def _round_up(value: float) -> int:

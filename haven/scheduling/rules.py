@@ -114,6 +114,19 @@ class ProblemIndex:
                     self.keep_apart[person.id].add(other)
                     self.keep_apart[other].add(person.id)
         self.suitable_rooms: tuple[str, ...] = tuple(r.id for r in problem.rooms if room_suitable(r))
+        self._bridges: dict[tuple[frozenset[str], frozenset[str]], tuple[str, ...]] = {}
+
+    def bridges(self, person: Person, interviewer: Interviewer) -> tuple[str, ...]:
+        """The interpreters (in list order) who speak one of the person's and one of the interviewer's
+        languages; computed once per pair of language sets."""
+        key = (frozenset(person.languages), frozenset(interviewer.languages))
+        found = self._bridges.get(key)
+        if found is None:
+            found = tuple(
+                t.id for t in self.problem.interpreters if interpreter_bridges(person, interviewer, t)
+            )
+            self._bridges[key] = found
+        return found
 
     def options(self, person: Person) -> list[InterviewerOption]:
         return interviewer_options(self, person)
@@ -164,9 +177,7 @@ def interviewer_options(index: ProblemIndex, person: Person) -> list[Interviewer
         if shared_languages(person, interviewer):
             found.append(InterviewerOption(interviewer.id, None))
             continue
-        bridges = tuple(
-            t.id for t in index.problem.interpreters if interpreter_bridges(person, interviewer, t)
-        )
+        bridges = index.bridges(person, interviewer)
         if bridges:
             found.append(InterviewerOption(interviewer.id, bridges))
     return found

@@ -120,11 +120,13 @@ class Instance:
         base: Board,
         persons: Iterable[Person] | None = None,
         window: tuple[int, int] | None = None,
+        rooms: set[str] | None = None,
     ) -> None:
         """Model `persons` (default: everyone not fixed) around the interviews already on `base`.
 
         With a `window`, the persons may only be placed within slots [first, end): resources that differ only
-        outside it then fall into one class, which keeps neighbourhood models small.
+        outside it then fall into one class, which keeps neighbourhood models small. With `rooms`, only
+        those rooms are offered.
         """
         self.index = index
         self.base = base
@@ -138,7 +140,11 @@ class Instance:
             t.id: index.interpreter_available[t.id] & ~base.busy_interpreter[t.id] & inside
             for t in problem.interpreters
         }
-        room_free = {r: index.room_available[r] & ~base.busy_room[r] & inside for r in index.suitable_rooms}
+        room_free = {
+            r: index.room_available[r] & ~base.busy_room[r] & inside
+            for r in index.suitable_rooms
+            if rooms is None or r in rooms
+        }
         self.interviewer_classes, self.interviewer_class = _group(
             {
                 i.id: (i.role, i.gender, tuple(sorted(set(i.languages))), interviewer_free[i.id])
@@ -151,7 +157,7 @@ class Instance:
             interpreter_free,
         )
         self.room_classes, self.room_class = _group(
-            {r: (index.rooms[r].location, room_free[r]) for r in index.suitable_rooms}, room_free
+            {r: (index.rooms[r].location, free) for r, free in room_free.items()}, room_free
         )
         for room_class in self.room_classes:
             room_class.location = index.rooms[room_class.members[0]].location
@@ -496,7 +502,9 @@ class _Search:
         self.began = began
         self.stats = stats
         self.relaxation: Relaxation | None = None
-        self.wait_bounded_at: int | None = None
+        self.relaxed_waits: dict[int, int | None] = {}
+        # The time one list schedule takes, learnt as they run (a first guess from the greedy's size).
+        self.round_seconds = 0.0005 * len(instance.domains)
         self.modelled = {e.person.id: e.person for e in instance.domains}
         self.last_status: cp_model.CpSolverStatus = cp_model.UNKNOWN
         self.random = random.Random(len(instance.domains))  # noqa: S311 - search diversity, not a secret
@@ -509,6 +517,10 @@ class _Search:
 
     def run(self) -> None:
         self._bound_unscheduled()
+        self._relaxed_wait()
+        if self.proven():
+            return
+        self._list_schedules(min(0.25 * self.left(), 40 * self.round_seconds))
         self._bound_wait()
         if self.proven():
             return
@@ -532,20 +544,78 @@ class _Search:
         if bound is not None:
             self.lower_part = max(self.lower_part, (bound, 0))
 
-    def _bound_wait(self) -> None:
-        """Once the unscheduled weight is proven minimal, bound the wait at that weight (once per weight)."""
+    def _relaxed_wait(self) -> bool:
+        """Solve the LP for the wait at the incumbent's unscheduled weight (once per weight); True if solved.
+
+        The solution guides the list schedules; it is a proven bound once that weight is proven minimal.
+        """
         unscheduled = self.best_part[0]
-        if unscheduled != self.lower_part[0] or self.wait_bounded_at == unscheduled:
-            return
+        if unscheduled in self.relaxed_waits:
+            return self.relaxed_waits[unscheduled] is not None
         if self.left() < MIN_MODEL_SECONDS:
-            return
-        self.wait_bounded_at = unscheduled
+            return False
         bound = self._relaxation().min_wait(
             max_unscheduled=unscheduled, time_limit=min(0.25 * self.left(), 20.0)
         )
+        self.relaxed_waits[unscheduled] = bound
+        self._bound_wait()
+        return bound is not None
+
+    def _bound_wait(self) -> None:
+        """Once the unscheduled weight is proven minimal, the LP's wait at that weight is a proven bound."""
+        unscheduled = self.best_part[0]
+        if unscheduled != self.lower_part[0]:
+            return
+        if unscheduled not in self.relaxed_waits:
+            self._relaxed_wait()
+            return
+        bound = self.relaxed_waits[unscheduled]
         if bound is not None:
             self.stats.lp_bound = bound
             self.lower_part = max(self.lower_part, (unscheduled, bound))
+
+    # -- list schedules in the LP's order ----------------------------------------------------------------
+
+    def _list_schedules(self, budget: float) -> None:
+        """Place people one by one (earliest valid start) in the order the LP relaxation starts them.
+
+        Each person's α-point — the first slot by which a share α of their interview has started in the LP —
+        orders the list; the first round uses α = ½, later rounds draw α at random per person. People the LP
+        mostly leaves out come last.
+        """
+        if self.relaxation is None or self.relaxed_waits.get(self.best_part[0]) is None:
+            return
+        shares = self.relaxation.starts()
+        entries = self.instance.domains
+        until = time.perf_counter() + budget
+        rounds = improved = 0
+        while time.perf_counter() + self.round_seconds < until and self.left() > self.round_seconds:
+            began = time.perf_counter()
+            order = []
+            for entry, starts in zip(entries, shares, strict=True):
+                alpha = 0.5 if rounds == 0 else self.random.random()
+                total = sum(share for _, share in starts)
+                reached = 0.0
+                point = self.index.horizon
+                for start, share in starts:
+                    reached += share
+                    if reached >= alpha * total - 1e-9:
+                        point = start
+                        break
+                order.append((total < 0.5, point, -entry.person.weight, entry.person.id, entry.person))
+            order.sort(key=lambda item: item[:4])
+            board = self.instance.base.copy()
+            for *_, person in order:
+                placed = board.earliest(person)
+                if placed is not None:
+                    board.place(placed)
+            part = _modelled_part(board, self.instance)
+            if part < self.best_part:
+                self.best, self.best_part = board, part
+                improved += 1
+            rounds += 1
+            self.round_seconds = max(self.round_seconds, time.perf_counter() - began)
+        self.stats.phases.append(f"LP-ordered list schedules: {improved} improvements in {rounds} rounds")
 
     # -- the whole model ---------------------------------------------------------------------------------
 
@@ -645,7 +715,7 @@ class _Search:
                             min(window[0], placed.start),
                             max(window[1], placed.start + person.duration),
                         )
-            instance = Instance(self.index, base, chosen, window)
+            instance = Instance(self.index, base, chosen, window, self._rooms_for(base, chosen, window))
             if not instance.domains:
                 continue
             model = Model(instance)
@@ -677,6 +747,23 @@ class _Search:
             f"neighbourhoods: {improved} improvements in {tried} steps, last size {size}, "
             + ", ".join(f"{k} {v:.2f}" for k, v in score.items())
         )
+
+    def _rooms_for(
+        self, base: Board, chosen: list[Person], window: tuple[int, int] | None
+    ) -> set[str] | None:
+        """The rooms a neighbourhood may use: those its people hold now, and those free throughout its window.
+
+        Rooms free throughout a window fall into one class per location, so this keeps the model small while
+        the schedule in force stays a solution of it.
+        """
+        if window is None:
+            return None
+        inside = span(window[0], window[1] - window[0], self.index.horizon)
+        rooms = {self.best.placed[p.id].room for p in chosen if p.id in self.best.placed}
+        for room_id in self.index.suitable_rooms:
+            if not (inside & ~self.index.room_available[room_id] | inside & base.busy_room[room_id]):
+                rooms.add(room_id)
+        return rooms
 
     def _movable(self) -> list[Person]:
         return list(self.modelled.values())
