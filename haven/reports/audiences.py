@@ -42,6 +42,9 @@ class Published:
     threshold: int
     marks: dict[Path, Mark] = field(default_factory=dict)
     timeline: list[TimelineRow] = field(default_factory=list)
+    # what the suppression judged: the exact counts and the sums between them (shareable only)
+    counts: dict[Path, int] = field(default_factory=dict)
+    tables: list[Table] = field(default_factory=list)
 
     @property
     def fewer(self) -> str:
@@ -62,7 +65,7 @@ def publish(figures: Figures, audience: Audience, threshold: int) -> Published:
         value = figures.get(statistic)
         if value is not None and figures.get(count) < threshold:
             _set(values, statistic, WITHHELD)
-    return Published(audience, values, threshold, marks=marks)
+    return Published(audience, values, threshold, marks=marks, counts=counts, tables=list(figures.tables))
 
 
 def _set(values: dict[str, Any], path: Path, value: Any) -> None:
