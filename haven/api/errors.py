@@ -64,6 +64,28 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+def nul_problems(node: object, path: tuple[str | int, ...] = ()) -> list[Problem]:
+    """Text holding the NUL character, which no database column can store: one problem per place."""
+    if isinstance(node, str):
+        return (
+            [Problem(format_path(path), "must not contain the NUL character (\\u0000)")]
+            if "\x00" in node
+            else []
+        )
+    if isinstance(node, dict):
+        found = [
+            Problem(format_path(path), "has a key containing the NUL character")
+            for key in node
+            if "\x00" in key
+        ]
+        for key, value in node.items():
+            found += nul_problems(value, (*path, key))
+        return found
+    if isinstance(node, list):
+        return [problem for index, item in enumerate(node) for problem in nul_problems(item, (*path, index))]
+    return []
+
+
 def read_body(request: HttpRequest, model: type[_Model]) -> _Model:
     """The body validated by `model` (unknown fields refused), every problem with its path."""
     data = json_body(request)

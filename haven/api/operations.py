@@ -8,6 +8,8 @@ is refused whatever they send, and never learns what was wrong with it.
 
 from __future__ import annotations
 
+import re
+from contextlib import suppress
 from typing import Final, Literal
 
 from django.db.models import Prefetch
@@ -18,6 +20,7 @@ from haven.access.policies import Access, Compartment, Standing, allows, may_cre
 from haven.accounts.models import User
 from haven.api import errors
 from haven.api.schemas import (
+    MAX_VERSION,
     PLAN_DOCUMENT,
     ApprovalIn,
     ConflictOut,
@@ -42,12 +45,13 @@ from haven.api.schemas import (
 )
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.errors import Forbidden, ValidationFailed
+from haven.core.errors import Forbidden, NotFound, ValidationFailed
 from haven.core.problems import InvalidInput, Problem
 from haven.operations.models import Operation, OperationAgency
 from haven.operations.selectors import current_plan, operation_for, operations_visible_to
 from haven.operations.services import operation_approve, operation_create, plan_save, readiness_policy
 from haven.plans import Plan, full_briefing, parse_plan, render_markdown, render_pdf, service_briefing
+from haven.plans.formats import CODE_RE
 from haven.readiness import ReadinessReport, evaluate
 
 router = Router(tags=["operations"])
@@ -55,6 +59,7 @@ router = Router(tags=["operations"])
 _PLAN_BODY: Final = request_body(
     PLAN_DOCUMENT, "A whole plan document (haven.operation-plan/v1) as JSON; unknown keys are refused."
 )
+_VERSION_RE: Final = re.compile(r"[1-9][0-9]{0,8}")
 _BRIEFING_TYPES: Final = {"md": "text/markdown; charset=utf-8", "pdf": "application/pdf"}
 _ETAG_DOC: Final = {
     "ETag": {
@@ -76,6 +81,9 @@ def _actor(request: HttpRequest) -> User:
 def _visible(request: HttpRequest, code: str) -> tuple[User, Operation, Standing]:
     """The operation the caller's agency takes part in, or the same 404 as for one that does not exist."""
     actor = _actor(request)
+    if not CODE_RE.fullmatch(code):
+        # no operation has such a code; and text a database cannot hold (NUL) never reaches it
+        raise NotFound
     operation, standing = operation_for(actor, code)
     errors.mark_exercise(request, operation.is_exercise)
     return actor, operation, standing
@@ -116,6 +124,8 @@ def _plan_body(request: HttpRequest, *, also: list[Problem] | None = None) -> Pl
         plan = parse_plan(request.body, filename="plan.json")
     except InvalidInput as invalid:
         problems += invalid.problems
+    with suppress(InvalidInput):  # not a JSON object: the plan's own problems say so
+        problems += errors.nul_problems(errors.json_body(request))
     if problems:
         raise ValidationFailed(problems, what="request" if also else "plan")
     return plan
@@ -126,7 +136,7 @@ def _base_version(base_version: int | None, if_match: str | None) -> tuple[int |
     from_header: int | None = None
     if if_match is not None:
         tag = if_match.strip().removeprefix("W/").strip('"')
-        if not tag.isdigit() or int(tag) < 1:
+        if not _VERSION_RE.fullmatch(tag):
             return None, [Problem("If-Match", 'must be the quoted plan version you edited, e.g. "3"')]
         from_header = int(tag)
     if base_version is not None and from_header is not None and base_version != from_header:
@@ -262,7 +272,9 @@ def plan_replace(
     request: HttpRequest,
     code: str,
     response: HttpResponse,
-    base_version: QueryEx[int | None, P(ge=1, description="the plan version you edited")] = None,
+    base_version: QueryEx[
+        int | None, P(ge=1, le=MAX_VERSION, description="the plan version you edited")
+    ] = None,
     if_match: HeaderEx[
         str | None, P(alias="If-Match", description='the plan version you edited: "N"')
     ] = None,

@@ -34,6 +34,8 @@ _LINK: Final = "x-haven-component"
 PlanDocument = Annotated[dict[str, Any], WithJsonSchema({"type": "object", _LINK: PLAN_DOCUMENT})]
 
 Status = Literal["in_review", "approved"]
+#: A plan version number as a request may name it (the database holds 32-bit integers).
+MAX_VERSION: Final = 999_999_999
 
 
 def plan_document_components() -> dict[str, dict[str, Any]]:
@@ -400,7 +402,7 @@ class ApprovalIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1, description="the plan version you reviewed")
+    version: int = Field(ge=1, le=MAX_VERSION, description="the plan version you reviewed")
 
 
 #: Request bodies the views read themselves, published as components by the API.

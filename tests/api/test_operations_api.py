@@ -318,6 +318,18 @@ def test_an_invalid_plan_is_refused_with_every_problem_and_its_path(
     assert PlanVersion.objects.filter(operation=operation).count() == 1
 
 
+def test_text_a_database_cannot_hold_is_refused_not_a_server_error(
+    client_for: Clients, operation: Operation
+) -> None:
+    client = client_for("coordinator")
+    assert send(client, "GET", "/operations/NL%002026").json() == NOT_FOUND
+    document, etag = _plan_of(client, operation.code)
+    document["operation"]["name"] = "Northern\u0000Light"
+    response = send(client, "PUT", f"/operations/{operation.code}/plan", document, **{"If-Match": etag})
+    assert response.status_code == 400
+    assert [p["path"] for p in response.json()["problems"]] == ["operation.name"]
+
+
 def test_a_body_that_is_not_json_is_refused(client_for: Clients, operation: Operation) -> None:
     response = send(
         client_for("coordinator"), "PUT", f"/operations/{operation.code}/plan?base_version=1", b"{nope"
@@ -335,8 +347,11 @@ def test_a_save_must_name_the_version_it_edited(client_for: Clients, operation: 
     assert [p["path"] for p in missing["problems"]] == ["base_version"]
     disagreeing = send(client, "PUT", path + "?base_version=1", document, **{"If-Match": '"2"'}).json()
     assert [p["path"] for p in disagreeing["problems"]] == ["base_version"]
-    malformed = send(client, "PUT", path, document, **{"If-Match": "latest"}).json()
-    assert [p["path"] for p in malformed["problems"]] == ["If-Match"]
+    for tag in ("latest", '"0"', '"²"', '"' + "9" * 5000 + '"'):
+        malformed = send(client, "PUT", path, document, **{"If-Match": tag}).json()
+        assert [p["path"] for p in malformed["problems"]] == ["If-Match"], tag
+    too_large = send(client, "PUT", path + f"?base_version={2**63}", document).json()
+    assert [p["path"] for p in too_large["problems"]] == ["base_version"]
 
 
 @pytest.mark.parametrize(
