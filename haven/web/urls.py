@@ -1,6 +1,6 @@
 from django.urls import path
 
-from haven.web import views, views_auth, views_plans
+from haven.web import views, views_auth, views_encounters, views_plans
 
 app_name = "web"
 
@@ -36,4 +36,46 @@ from haven.web import views_reports  # noqa: E402 - appended with its routes, af
 urlpatterns += [
     path("operations/<slug:code>/report/", views_reports.report_page, name="report"),
     path("operations/<slug:code>/report/export/", views_reports.report_export, name="report-export"),
+]
+
+# After the action: the live board and the person page (views_encounters).
+_op = "operations/<str:operation_code>/"
+_person = _op + "persons/<str:person_code>/"
+urlpatterns += [
+    path(_op + "board/", views_encounters.board, name="board"),
+    path(_op + "board/rows/", views_encounters.board_rows, name="board-rows"),
+    path(_op + "persons/register/", views_encounters.person_register, name="person-register"),
+    path(_person, views_encounters.person_page, name="person"),
+    path(_person + "place/", views_encounters.person_place, name="person-place"),
+    path(_person + "designation/", views_encounters.person_designation, name="person-designation"),
+    path(_person + "observation/", views_encounters.person_observation, name="person-observation"),
+    path(_person + "needs/", views_encounters.person_needs, name="person-needs"),
+    path(_person + "information/", views_encounters.person_information, name="person-information"),
+    path(_person + "victim-service/", views_encounters.person_victim_service, name="person-victim-service"),
+    path(_person + "attorney-note/", views_encounters.person_attorney_note, name="person-attorney-note"),
+    path(_person + "consents/", views_encounters.person_consent, name="person-consent"),
+    path(
+        _person + "consents/<uuid:consent_id>/revoke/",
+        views_encounters.person_consent_revoke,
+        name="person-consent-revoke",
+    ),
+    path(_person + "interviews/", views_encounters.person_interview, name="person-interview"),
+    path(
+        _person + "interviews/<uuid:interview_id>/record/",
+        views_encounters.person_interview_record,
+        name="person-interview-record",
+    ),
+    path(
+        _person + "preference/withdraw/",
+        views_encounters.person_preference_withdraw,
+        name="person-preference-withdraw",
+    ),
+    path(_person + "danger/", views_encounters.person_danger, name="person-danger"),
+    path(
+        _person + "danger/<uuid:flag_id>/respond/",
+        views_encounters.person_danger_respond,
+        name="person-danger-respond",
+    ),
+    path(_person + "relief/", views_encounters.person_relief, name="person-relief"),
+    path(_person + "release/", views_encounters.person_release, name="person-release"),
 ]

@@ -1,0 +1,71 @@
+// The live board and the person page: small behaviours around htmx (no inline scripts: the CSP forbids them).
+(function () {
+  "use strict";
+
+  // An action's form comes back with its problems (400) or a guardrail's refusal (422): swap it in like a
+  // success, so the person sees the message next to the form, with what they typed. A page that says
+  // "not found", "not allowed" or "changed by someone else" replaces the main content instead.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 400 || status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    } else if (status === 403 || status === 404 || status === 409) {
+      var main = document.getElementById("main");
+      if (main) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+        event.detail.target = main;
+        event.detail.selectOverride = "#main";
+        event.detail.swapOverride = "outerHTML";
+      }
+    }
+  });
+
+  // After a form's answer is swapped in, move focus to what it says (saved, refused, or the first field
+  // with a problem). Polling swaps are never followed by a focus move: they must not steal focus.
+  function focusAnswer(root) {
+    var target = root.querySelector("[data-focus-after-swap]") || root.querySelector("[aria-invalid=true]");
+    if (target) {
+      target.focus({ preventScroll: false });
+    }
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!source || source.tagName !== "FORM") {
+      return;
+    }
+    var target = event.detail.target;
+    var root = target && document.body.contains(target) ? target : document;
+    if (target && target.id) {
+      root = document.getElementById(target.id) || document;
+    }
+    focusAnswer(root);
+  });
+
+  // Panels marked data-open-wide (the board's filters) start open on a wide screen and folded on a phone.
+  function openWide() {
+    if (!window.matchMedia("(min-width: 48rem)").matches) {
+      return;
+    }
+    document.querySelectorAll("details[data-open-wide]").forEach(function (panel) {
+      panel.open = true;
+    });
+  }
+
+  function ready() {
+    openWide();
+    // A page that answers a form without JavaScript (saved, refused) puts focus on the answer too.
+    var answer = document.querySelector("[data-focus-after-swap]");
+    if (answer) {
+      answer.focus();
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+})();
