@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.contrib import messages
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.access.policies import Access, Compartment, Standing, allows, may_create_operation, require
@@ -108,9 +106,6 @@ def operation_new(request: HttpRequest) -> HttpResponse:
                     else:
                         form.add_error(None, str(problem))
             else:
-                messages.success(
-                    request, f"Operation {operation.code} created. Fill in its plan, section by section."
-                )
                 return redirect("web:plan", code=operation.code)
     return render(request, "web/operations/new.html", {"form": form}, status=status)
 
@@ -169,13 +164,15 @@ def _section_form(
 def _status(operation: Operation, standing: Standing) -> dict[str, Any]:
     """What the status banner says: in review or approved (which version, by whom, when), and whether
     the action has started (shown only to those who may read the full plan: it tells the time)."""
-    approved = operation.approved_version
+    detailed = allows(standing, Compartment.FULL_PLAN, Access.READ)  # versions belong to the full plan
+    approved = operation.approved_version if detailed else None
     return {
         "operation": operation,
+        "detailed": detailed,
         "version": _version(operation),
         "approved_version": approved,
         "approved_by": operation.approved_by if approved else None,
-        "started": allows(standing, Compartment.FULL_PLAN, Access.READ) and operation.has_started(),
+        "started": detailed and operation.has_started(),
     }
 
 
@@ -255,9 +252,20 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _section_response(
-    request: HttpRequest, operation: Operation, standing: Standing, form: SectionForm, status: int = 200
+    request: HttpRequest,
+    operation: Operation,
+    standing: Standing,
+    form: SectionForm,
+    *,
+    status: int = 200,
+    summary: str = "",
 ) -> HttpResponse:
-    context = {**_operation_context(operation, standing), "form": form, "tab": "plan"}
+    context = {
+        **_operation_context(operation, standing),
+        "form": form,
+        "tab": "plan",
+        "summary_oob": summary if _htmx(request) else "",  # the collapsed section's few words, updated
+    }
     template = "web/operations/_section_form.html" if _htmx(request) else "web/operations/section.html"
     return render(request, template, context, status=status)
 
@@ -322,16 +330,15 @@ def plan_section(request: HttpRequest, code: str, section: str) -> HttpResponse:
         amendment=result.version.kind == VersionKind.AMENDMENT,
         returned=result.returned_to_review,
     )
-    if not _htmx(request):
-        messages.success(request, f"{spec.title}: {notice}")
-        return redirect(reverse("web:plan", kwargs={"code": operation.code}) + f"#plan-{spec.key}")
     operation, standing = operation_for(actor, code)
-    saved = current_plan(operation)
-    fresh = _section_form(spec, operation, plan_to_dict(saved))
+    saved = plan_to_dict(current_plan(operation))
+    fresh = _section_form(spec, operation, saved)
     fresh.notice = notice
-    response = _section_response(request, operation, standing, fresh)
+    response = _section_response(
+        request, operation, standing, fresh, summary=spec.summary(saved.get(spec.key))
+    )
     response["HX-Trigger"] = "readiness-changed"
-    if spec.key == "agencies" and _agency_choices(document) != _agency_choices(plan_to_dict(saved)):
+    if spec.key == "agencies" and _agency_choices(document) != _agency_choices(saved):
         response["HX-Refresh"] = "true"  # every other section offers the plan's agencies
     return response
 
@@ -374,8 +381,7 @@ def plan_approve(request: HttpRequest, code: str) -> HttpResponse:
         status = 409
     operation, standing = operation_for(actor, code)
     if refusal is None and not _htmx(request):
-        messages.success(request, f"Version {version} approved.")
-        return redirect("web:plan", code=operation.code)
+        return redirect("web:plan", code=operation.code)  # the status banner says who approved which
     if not _htmx(request):
         return _render_plan(
             request, operation, standing, current_plan(operation), refusal=refusal, status=status

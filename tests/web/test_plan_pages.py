@@ -574,7 +574,7 @@ def test_an_agency_added_from_the_plan_joins_haven_and_is_marked_new(client_for)
 def test_an_exercise_shows_its_banner_on_every_page(client_for, path):
     operation = make_operation(exercise=True)
     html = client_for("coordinator").get(f"/operations/{operation.code}/{path}").content.decode()
-    assert '<p class="banner banner--exercise" role="note">EXERCISE — fictional data</p>' in html
+    assert '<aside class="banner banner--exercise" aria-label="Exercise">EXERCISE — fictional data</aside>' in html
 
 
 def test_no_exercise_banner_on_a_real_operation(client_for):

@@ -262,7 +262,7 @@ class TimestampWidget(forms.MultiWidget):
                         "autocomplete": "off",
                         "spellcheck": "false",
                         "data-utc-offset": "",
-                        "placeholder": "-05:00",
+                        "placeholder": "±hh:mm",
                     }
                 ),
             }

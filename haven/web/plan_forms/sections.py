@@ -300,6 +300,11 @@ class RowList:
     form: type[PlanForm]
     noun: str
     title: str
+    plural: str = ""
+
+    def count(self, number: int) -> str:
+        """`1 agency`, `11 agencies`."""
+        return f"{number} {self.noun if number == 1 else (self.plural or self.noun + 's')}"
 
 
 @dataclass(frozen=True)
@@ -319,14 +324,13 @@ class SectionSpec:
         if not value:
             return "Not filled in"
         if self.is_list and isinstance(value, list):
-            noun = self.lists[0].noun
-            return f"{len(value)} {noun if len(value) == 1 else noun + 's'}"
+            return self.lists[0].count(len(value))
         if isinstance(value, dict):
             counts = []
             for rows in self.lists:
                 items = value.get(rows.key or "")
                 if isinstance(items, list) and items:
-                    counts.append(f"{len(items)} {rows.noun if len(items) == 1 else rows.noun + 's'}")
+                    counts.append(rows.count(len(items)))
             return "Filled in" + (f" · {', '.join(counts)}" if counts else "")
         return "Filled in"
 
@@ -342,7 +346,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "agencies",
         "Agencies",
         "Every organisation taking part, its responsibilities and its point of contact.",
-        lists=(RowList(None, AgencyForm, "agency", "Agencies"),),
+        lists=(RowList(None, AgencyForm, "agency", "Agencies", "agencies"),),
     ),
     SectionSpec("mou", "MOU", "The memorandum of understanding between the agencies.", MouForm),
     SectionSpec(

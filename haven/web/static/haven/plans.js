@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // The CSP forbids inline styles, so there is no style attribute to carry over from the old content to
+  // the new while a swap settles; an empty one left behind by a tool would only raise CSP errors.
+  if (window.htmx) {
+    window.htmx.config.attributesToSettle = ["class", "width", "height"];
+  }
+
   // A refused save (409: someone else changed the section; 422: problems with what was typed) still
   // replaces the form: it carries the message and keeps what the person typed.
   document.addEventListener("htmx:beforeSwap", function (event) {
