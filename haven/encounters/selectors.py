@@ -417,7 +417,8 @@ def board_for(
         tags = [t.tag for t in p.tags.all()]
         contact_times = [t for t in (p.first_needs, p.first_info, p.first_record) if t is not None]
         first_contact = min(contact_times) if contact_times else None
-        waited = int(((first_contact or now) - p.encountered_at).total_seconds() // 60)
+        # an exercise set in the future has not been waited through yet: never a negative wait
+        waited = max(0, int(((first_contact or now) - p.encountered_at).total_seconds() // 60))
         step, owner, since = _next_step(current, p, tags, owners, milestones)
         area_name = None
         if p.area is not None and (investigative or not p.area.is_sensitive):

@@ -695,14 +695,22 @@ def consent_record(
 
 
 @transaction.atomic
-def consent_revoke(*, actor: User, consent: Consent, orally: bool = False) -> Consent:
+def consent_revoke(
+    *, actor: User, consent: Consent, orally: bool = False, at: datetime | None = None
+) -> Consent:
     """Record that the client withdrew a consent (orally or in writing). Rule: the recording provider
     records it; it takes effect on the next request."""
     person = consent.person
     require(_standing(actor, person.operation), Compartment.CONSENT, Access.WRITE, consent.agency_id)
     if consent.revoked_at is not None:
         return consent
-    consent.revoked_at, consent.revoked_by, consent.revoked_orally = timezone.now(), actor, orally
+    revoked_at = _when(at)
+    if revoked_at.date() < consent.given_on:
+        raise ValidationFailed(
+            [Problem("at", f"is on or after the day the consent was given ({consent.given_on})")],
+            what="consent revocation",
+        )
+    consent.revoked_at, consent.revoked_by, consent.revoked_orally = revoked_at, actor, orally
     consent.save(update_fields=["revoked_at", "revoked_by", "revoked_orally", "updated_at"])
     record(
         actor=actor,
