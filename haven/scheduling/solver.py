@@ -58,6 +58,11 @@ LNS_MIN_SIZE = 8
 LNS_MAX_SIZE = 120
 LNS_STEP_SECONDS = 0.25
 LNS_MIN_SECONDS = 0.05
+# Building the LP takes about this long per (start, slot) term; it is not built without three times that left.
+LP_SECONDS_PER_TERM = 2.5e-5
+# LP-ordered list schedules: at most this share of the time left, and at most this many rounds' worth.
+LIST_SHARE = 0.25
+LIST_ROUNDS = 40
 
 
 @dataclass
@@ -503,10 +508,12 @@ class _Search:
         self.stats = stats
         self.relaxation: Relaxation | None = None
         self.relaxed_waits: dict[int, int | None] = {}
+        self.guides: dict[int, list[list[tuple[int, float]]] | None] = {}
         # The time one list schedule takes, learnt as they run (a first guess from the greedy's size).
         self.round_seconds = 0.0005 * len(instance.domains)
         self.modelled = {e.person.id: e.person for e in instance.domains}
         self.last_status: cp_model.CpSolverStatus = cp_model.UNKNOWN
+        self.last_seconds = 0.0
         self.random = random.Random(len(instance.domains))  # noqa: S311 - search diversity, not a secret
 
     def left(self) -> float:
@@ -520,7 +527,7 @@ class _Search:
         self._relaxed_wait()
         if self.proven():
             return
-        self._list_schedules(min(0.25 * self.left(), 40 * self.round_seconds))
+        self._list_schedules(min(LIST_SHARE * self.left(), LIST_ROUNDS * self.round_seconds))
         self._bound_wait()
         if self.proven():
             return
@@ -532,68 +539,81 @@ class _Search:
 
     # -- bounds ------------------------------------------------------------------------------------------
 
-    def _relaxation(self) -> Relaxation:
+    def _relaxation(self) -> Relaxation | None:
+        """The LP relaxation, built on first use when there is time to build it (it cannot be interrupted)."""
         if self.relaxation is None:
+            size = sum(e.starts.bit_count() * e.person.duration for e in self.instance.domains)
+            if self.left() < LP_SECONDS_PER_TERM * size * 3:
+                return None
             self.relaxation = Relaxation(BoundInput.from_instance(self.instance, max_unscheduled=0))
         return self.relaxation
 
     def _bound_unscheduled(self) -> None:
         if self.best_part[0] == 0 or self.left() < MIN_MODEL_SECONDS:
             return
-        bound = self._relaxation().min_unscheduled(time_limit=min(0.2 * self.left(), 20.0))
+        relaxation = self._relaxation()
+        if relaxation is None:
+            return
+        bound = relaxation.min_unscheduled(time_limit=min(0.2 * self.left(), 20.0))
         if bound is not None:
             self.lower_part = max(self.lower_part, (bound, 0))
 
     def _relaxed_wait(self) -> bool:
-        """Solve the LP for the wait at the incumbent's unscheduled weight (once per weight); True if solved.
+        """Solve the LP for the wait at the incumbent's unscheduled weight; True if it solved.
 
-        The solution guides the list schedules; it is a proven bound once that weight is proven minimal.
+        The solution guides the list schedules, and is a proven bound once that weight is proven minimal.
         """
-        unscheduled = self.best_part[0]
-        if unscheduled in self.relaxed_waits:
-            return self.relaxed_waits[unscheduled] is not None
-        if self.left() < MIN_MODEL_SECONDS:
-            return False
-        bound = self._relaxation().min_wait(
-            max_unscheduled=unscheduled, time_limit=min(0.25 * self.left(), 20.0)
-        )
-        self.relaxed_waits[unscheduled] = bound
+        solved = self._guide(self.best_part[0]) is not None
         self._bound_wait()
-        return bound is not None
+        return solved
 
     def _bound_wait(self) -> None:
         """Once the unscheduled weight is proven minimal, the LP's wait at that weight is a proven bound."""
         unscheduled = self.best_part[0]
         if unscheduled != self.lower_part[0]:
             return
-        if unscheduled not in self.relaxed_waits:
-            self._relaxed_wait()
-            return
-        bound = self.relaxed_waits[unscheduled]
+        self._guide(unscheduled)
+        bound = self.relaxed_waits.get(unscheduled)
         if bound is not None:
             self.stats.lp_bound = bound
             self.lower_part = max(self.lower_part, (unscheduled, bound))
 
     # -- list schedules in the LP's order ----------------------------------------------------------------
 
+    def _guide(self, unscheduled: int) -> list[list[tuple[int, float]]] | None:
+        """The LP's start shares when at most `unscheduled` weight is left out (None if it did not solve)."""
+        if unscheduled not in self.guides:
+            relaxation = self._relaxation()
+            if self.left() < MIN_MODEL_SECONDS or relaxation is None:
+                return None
+            bound = relaxation.min_wait(max_unscheduled=unscheduled, time_limit=min(0.25 * self.left(), 20.0))
+            self.relaxed_waits.setdefault(unscheduled, bound)
+            self.guides[unscheduled] = relaxation.starts() if bound is not None else None
+        return self.guides[unscheduled]
+
     def _list_schedules(self, budget: float) -> None:
         """Place people one by one (earliest valid start) in the order the LP relaxation starts them.
 
         Each person's α-point — the first slot by which a share α of their interview has started in the LP —
         orders the list; the first round uses α = ½, later rounds draw α at random per person. People the LP
-        mostly leaves out come last.
+        mostly leaves out come last. The LP is taken at the incumbent's unscheduled weight and, in turns, at
+        the proven least one (which packs people more tightly).
         """
-        if self.relaxation is None or self.relaxed_waits.get(self.best_part[0]) is None:
+        if self.relaxation is None:
             return
-        shares = self.relaxation.starts()
-        entries = self.instance.domains
         until = time.perf_counter() + budget
         rounds = improved = 0
         while time.perf_counter() + self.round_seconds < until and self.left() > self.round_seconds:
+            targets = sorted({self.best_part[0], self.lower_part[0]})
+            shares = self._guide(targets[rounds % len(targets)])
+            if shares is None:
+                shares = self._guide(targets[0])
+                if shares is None:
+                    break
             began = time.perf_counter()
             order = []
-            for entry, starts in zip(entries, shares, strict=True):
-                alpha = 0.5 if rounds == 0 else self.random.random()
+            for entry, starts in zip(self.instance.domains, shares, strict=True):
+                alpha = 0.5 if rounds < len(targets) else self.random.random()
                 total = sum(share for _, share in starts)
                 reached = 0.0
                 point = self.index.horizon
@@ -635,6 +655,7 @@ class _Search:
         if callback.first is not None and self.stats.first_solver_solution_seconds is None:
             self.stats.first_solver_solution_seconds = callback.first
         self.last_status = status
+        self.last_seconds = solver.wall_time
         if status == cp_model.MODEL_INVALID:
             self.stats.invalid_models += 1
         return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
@@ -685,11 +706,13 @@ class _Search:
     # -- large neighbourhood search ----------------------------------------------------------------------
 
     def _neighbourhoods(self) -> None:
-        """Re-optimise a few dozen people at a time with everyone else held in place, until the deadline.
+        """Re-plan a few dozen people at a time with everyone else held in place, until the deadline.
 
         Neighbourhoods are chosen by time (everyone around a moment), by blockers (a person waiting long and
         whoever holds what they need meanwhile), by interviewers (the people of a few interchangeable
-        interviewers) and at random; a kind that pays off is chosen more often.
+        interviewers) and at random. Each is re-planned either by CP-SAT (exact within the neighbourhood) or
+        by ruin and recreate (taken out, then placed again one by one in a randomised order: cheap, so many
+        more steps). A strategy or a method that pays off is chosen more often.
         """
         size = min(LNS_START_SIZE, len(self.modelled))
         strategies = {
@@ -699,54 +722,96 @@ class _Search:
             "random": self._at_random,
         }
         score = dict.fromkeys(strategies, 1.0)
-        tried = improved = 0
+        method_score = {"solve": 1.0, "rebuild": 1.0}
+        tried = dict.fromkeys(method_score, 0)
+        improved = dict.fromkeys(method_score, 0)
         while self.left() > LNS_MIN_SECONDS and not self.proven():
             name = self.random.choices(list(score), list(score.values()))[0]
-            chosen, window = strategies[name](size)
-            if not chosen:
+            method = self.random.choices(list(method_score), list(method_score.values()))[0]
+            if method == "rebuild":
+                chosen, _ = strategies[name](self.random.randint(LNS_MIN_SIZE, 4 * LNS_START_SIZE))
+                candidate = self._rebuild(chosen) if chosen else None
+            else:
+                chosen, window = strategies[name](size)
+                candidate = self._resolve(chosen, window) if chosen else None
+                if self.last_status == cp_model.OPTIMAL and self.last_seconds < 0.5 * LNS_STEP_SECONDS:
+                    size = min(int(size * 1.2) + 1, LNS_MAX_SIZE, len(self.modelled))
+                elif self.last_status != cp_model.OPTIMAL:
+                    size = max(LNS_MIN_SIZE, int(size * 0.85))
+            if candidate is None:
                 continue
-            base = self.best.copy()
-            for person in chosen:
-                placed = base.placed.get(person.id)
-                if placed is not None:
-                    base.remove(person.id)
-                    if window is not None:
-                        window = (
-                            min(window[0], placed.start),
-                            max(window[1], placed.start + person.duration),
-                        )
-            instance = Instance(self.index, base, chosen, window, self._rooms_for(base, chosen, window))
-            if not instance.domains:
-                continue
-            model = Model(instance)
-            model.hint(self.best)
-            seconds = min(LNS_STEP_SECONDS, self.left())
-            solver = self._solve(model, (model.max_wait + 1) * model.unscheduled + model.wait, seconds, "")
-            tried += 1
-            gained = False
-            if solver is not None:
-                candidate = base.copy()
-                for assignment in model.extract(solver):
-                    candidate.place(assignment)
-                part = _modelled_part(candidate, self.instance)
-                if part <= self.best_part:
-                    gained = part < self.best_part
-                    self.best, self.best_part = candidate, part
+            tried[method] += 1
+            part = _modelled_part(candidate, self.instance)
+            gained = part < self.best_part
+            if part <= self.best_part:
+                self.best, self.best_part = candidate, part
+                if gained:
                     self._bound_wait()
-            improved += gained
-            score[name] = 0.8 * score[name] + (1.0 if gained else 0.05)
-            if (
-                self.last_status == cp_model.OPTIMAL
-                and solver is not None
-                and solver.wall_time < 0.5 * seconds
-            ):
-                size = min(int(size * 1.2) + 1, LNS_MAX_SIZE, len(self.modelled))
-            elif self.last_status != cp_model.OPTIMAL:
-                size = max(LNS_MIN_SIZE, int(size * 0.85))
+            improved[method] += gained
+            score[name] = 0.9 * score[name] + (1.0 if gained else 0.02)
+            method_score[method] = 0.9 * method_score[method] + (1.0 if gained else 0.02)
         self.stats.phases.append(
-            f"neighbourhoods: {improved} improvements in {tried} steps, last size {size}, "
-            + ", ".join(f"{k} {v:.2f}" for k, v in score.items())
+            "neighbourhoods: "
+            + ", ".join(f"{m} {improved[m]} improvements in {tried[m]} steps" for m in method_score)
+            + f", last size {size}"
         )
+
+    def _resolve(self, chosen: list[Person], window: tuple[int, int] | None) -> Board | None:
+        """The neighbourhood re-planned by CP-SAT, everyone else held in place (None if nothing found)."""
+        base = self.best.copy()
+        for person in chosen:
+            placed = base.placed.get(person.id)
+            if placed is not None:
+                base.remove(person.id)
+                if window is not None:
+                    window = (min(window[0], placed.start), max(window[1], placed.start + person.duration))
+        instance = Instance(self.index, base, chosen, window, self._rooms_for(base, chosen, window))
+        if not instance.domains:
+            return None
+        model = Model(instance)
+        model.hint(self.best)
+        seconds = min(LNS_STEP_SECONDS, self.left())
+        solver = self._solve(model, (model.max_wait + 1) * model.unscheduled + model.wait, seconds, "")
+        if solver is None:
+            return None
+        candidate = base.copy()
+        for assignment in model.extract(solver):
+            candidate.place(assignment)
+        return candidate
+
+    def _rebuild(self, chosen: list[Person]) -> Board:
+        """Ruin and recreate: take the neighbourhood out and place it again, earliest start first, in a
+        randomised order (the LP's α-points, or readiness pulled forward by priority)."""
+        board = self.best.copy()
+        for person in chosen:
+            if person.id in board.placed:
+                board.remove(person.id)
+        shares = self._guide_by_person(self.best_part[0]) if self.random.random() < 0.5 else None
+        pull = self.random.choice((0.0, 1.0, 3.0))
+
+        def rank(person: Person) -> tuple[float, str]:
+            if shares is not None and person.id in shares:
+                alpha = self.random.random()
+                starts = shares[person.id]
+                total = sum(share for _, share in starts)
+                reached = 0.0
+                for start, share in starts:
+                    reached += share
+                    if reached >= alpha * total - 1e-9:
+                        return (start - 0.5 * person.weight + self.random.random(), person.id)
+            return (person.ready - pull * person.weight + 3 * self.random.random(), person.id)
+
+        for person in sorted(chosen, key=rank):
+            placed = board.earliest(person)
+            if placed is not None:
+                board.place(placed)
+        return board
+
+    def _guide_by_person(self, unscheduled: int) -> dict[str, list[tuple[int, float]]] | None:
+        shares = self.guides.get(unscheduled)
+        if shares is None:
+            return None
+        return {entry.person.id: starts for entry, starts in zip(self.instance.domains, shares, strict=True)}
 
     def _rooms_for(
         self, base: Board, chosen: list[Person], window: tuple[int, int] | None
