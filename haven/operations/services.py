@@ -286,15 +286,8 @@ def _plan_save(
             raise Conflict(f"Version {base_version} of this plan does not exist; reload the plan.")
         clashing = [s for s in touched if base.document.get(s) != current.document.get(s)]
         if clashing:
-            record(
-                actor=actor,
-                event=AuditEvent.PLAN_SAVE_REFUSED,
-                outcome=Outcome.FAILURE,
-                target=operation,
-                operation_id=operation.pk,
-                details={"sections": clashing, "version": current.number},
-            )
-            raise Conflict(
+            raise SectionConflict(
+                clashing,
                 f"{', '.join(clashing)} changed since you opened the plan: {current.author.name} saved version "
                 f"{current.number} at {current.created_at:%H:%M} UTC. Your changes were not saved; reload to see "
                 "theirs, then make yours again.",

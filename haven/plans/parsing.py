@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from haven.core.problems import InvalidInput, Problem
+from haven.core.problems import InvalidInput, Problem, format_path
 from haven.plans.documents import DocumentError, read_document, validation_problems
 from haven.plans.formats import Plan, consistency_problems
 
@@ -26,11 +27,28 @@ def parse_plan(text: str | bytes, *, filename: str = "") -> Plan:
             [Problem("", "a plan must be a mapping with format, operation and agencies at the top level")],
             what="plan",
         )
+    control = list(_control_characters(data, ()))
+    if control:
+        raise InvalidInput(control, what="plan")
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
         # the references are checked on the raw data too, so that they are reported with the type errors
         raise InvalidInput(validation_problems(Plan, exc, consistency_problems(data)), what="plan") from None
+
+
+def _control_characters(node: object, path: tuple[str | int, ...]) -> Iterator[Problem]:
+    """Text with a NUL or another control character (other than tab and line breaks) is refused: no
+    database stores a NUL, and no plan needs one."""
+    if isinstance(node, str):
+        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in node):
+            yield Problem(format_path(path), "contains a control character (such as NUL); remove it")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _control_characters(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _control_characters(value, (*path, index))
 
 
 def load_plan_file(path: str | Path) -> Plan:

@@ -307,3 +307,10 @@ def test_a_missing_file_is_refused_like_an_invalid_plan(tmp_path: Path) -> None:
 def test_a_plan_built_in_code_is_checked_like_a_file() -> None:
     with pytest.raises(ValueError, match="not the id of an agency"):
         Plan.model_validate(edited({"operation.lead_agency": "nobody"}))
+
+
+def test_a_control_character_in_any_text_is_refused_with_its_path():
+    data = edited({"agencies[0].name": "Metro\x00PD", "sites[1].address": "88 Elm Ct\x07"})
+    with pytest.raises(InvalidInput) as refused:
+        parse_plan(json.dumps(data))
+    assert [p.path for p in refused.value.problems] == ["agencies[0].name", "sites[1].address"]
