@@ -8,6 +8,7 @@ operations services judge.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -117,7 +118,6 @@ def operation_new(request: HttpRequest) -> HttpResponse:
 class SectionView:
     form: SectionForm
     summary: str
-    open: bool
 
 
 def _agency_choices(document: Mapping[str, Any]) -> Choices:
@@ -125,9 +125,14 @@ def _agency_choices(document: Mapping[str, Any]) -> Choices:
     return [(str(a["id"]), f"{a.get('name', a['id'])} ({a['id']})") for a in agencies if "id" in a]
 
 
+@functools.cache
+def _needs_choices(needs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((need, need.replace("_", " ").capitalize()) for need in needs)
+
+
 def _vocabularies() -> dict[str, Choices]:
-    needs = readiness_policy().allowed_information_needs
-    return {"information_needs": [(need, need.replace("_", " ").capitalize()) for need in needs]}
+    """The lists the task force's readiness policy fixes (the information needs a plan may list)."""
+    return {"information_needs": _needs_choices(readiness_policy().allowed_information_needs)}
 
 
 def _new_to_haven(operation: Operation, document: Mapping[str, Any]) -> set[str]:
@@ -149,11 +154,12 @@ def _section_form(
     data: Any = None,
     *,
     base_version: int | None = None,
+    vocabularies: dict[str, Choices] | None = None,
 ) -> SectionForm:
     options: dict[str, Any] = {
         "base_version": base_version if base_version is not None else _version(operation).number,
         "agencies": _agency_choices(document),
-        "vocabularies": _vocabularies(),
+        "vocabularies": vocabularies if vocabularies is not None else _vocabularies(),
         "new_agencies": _new_to_haven(operation, document) if spec.key == "agencies" else (),
     }
     if data is None:
@@ -226,8 +232,12 @@ def _render_plan(
     status: int = 200,
 ) -> HttpResponse:
     document = plan_to_dict(plan)
+    vocabularies = _vocabularies()
     sections = [
-        SectionView(_section_form(spec, operation, document), spec.summary(document.get(spec.key)), False)
+        SectionView(
+            _section_form(spec, operation, document, vocabularies=vocabularies),
+            spec.summary(document.get(spec.key)),
+        )
         for spec in SECTIONS
     ]
     context = {

@@ -4,6 +4,8 @@ approval, history, readiness by audience, briefings and exports, and the operati
 from __future__ import annotations
 
 import re
+import types
+import typing
 from datetime import timedelta
 from html import unescape
 from html.parser import HTMLParser
@@ -13,12 +15,15 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from pydantic import BaseModel
 
 from haven.audit.models import AuditRecord
 from haven.operations.models import Operation, OperationStatus, PlanVersion
 from haven.operations.selectors import current_plan
 from haven.operations.services import SECTIONS
-from haven.plans import plan_to_dict
+from haven.plans import Plan, plan_to_dict
+from haven.web.plan_forms import SECTIONS as SECTION_SPECS
+from haven.web.plan_forms.sections import PlanForm
 from tests.operations.fixtures import make_operation
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +138,90 @@ def test_each_section_form_posts_the_example_back_unchanged(client_for, key):
     assert versions(operation) == before
     operation.refresh_from_db()
     assert operation.status == OperationStatus.APPROVED
+
+
+def _leaves(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every value of a part of the format, as paths; lists of entries are left to their own forms."""
+    paths: set[tuple[str, ...]] = set()
+    for name, field in model.model_fields.items():
+        inner = _unwrap(field.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            paths |= _leaves(inner, (*prefix, name))
+        elif not _entry_model(field.annotation):
+            paths.add((*prefix, name))
+    return paths
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _entry_model(annotation: Any) -> type[BaseModel] | None:
+    inner = _unwrap(annotation)
+    if typing.get_origin(inner) is tuple:
+        item = _unwrap(typing.get_args(inner)[0])
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
+    return None
+
+
+def _form_paths(form: type[PlanForm]) -> set[tuple[str, ...]]:
+    return {form.path_of(name) for name in form.base_fields}
+
+
+@pytest.mark.parametrize("spec", SECTION_SPECS, ids=[spec.key for spec in SECTION_SPECS])
+def test_every_value_of_the_format_has_a_form_field(spec):
+    field = Plan.model_fields[spec.key]
+    entry = _entry_model(field.annotation)
+    if entry is not None:  # the section is a list of entries
+        assert _form_paths(spec.lists[0].form) == _leaves(entry)
+        return
+    section = _unwrap(field.annotation)
+    assert spec.main is not None
+    assert _form_paths(spec.main) == _leaves(section)
+    lists = {name: _entry_model(f.annotation) for name, f in section.model_fields.items()}
+    lists = {name: model for name, model in lists.items() if model is not None}
+    assert {rows.key: rows.form for rows in spec.lists}.keys() == lists.keys()
+    for rows in spec.lists:
+        assert _form_paths(rows.form) == _leaves(lists[rows.key])
+
+
+def test_every_section_of_the_format_has_a_form():
+    assert [spec.key for spec in SECTION_SPECS] == [k for k in Plan.model_fields if k != "format"]
+
+
+def test_a_new_plan_with_absent_sections_posts_back_unchanged(client_for):
+    client = client_for("coordinator")
+    client.post("/operations/new/", _new_operation_data())
+    operation = Operation.objects.get(code="NEW-2027-01")
+    for key in SECTIONS:
+        response = post_section(client, operation, key, open_section(client, operation, key), **HX)
+        assert "No changes: the plan stays at version 1." in response.content.decode(), key
+    assert versions(operation) == 1
+
+
+def test_without_javascript_a_save_shows_the_section_page_with_its_outcome(client_for):
+    operation = make_operation(approved=False)
+    client = client_for("coordinator")
+    data = open_section(client, operation, "immigration_relief")
+    data["immigration_relief-legal_services"] = ""
+    response = post_section(client, operation, "immigration_relief", data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<!doctype html>" in html
+    assert "Saved as version 2." in html
+    assert "← The whole plan" in html
+    assert current_plan(Operation.objects.get(pk=operation.pk)).immigration_relief.legal_services is None
 
 
 def test_the_plan_page_holds_a_form_for_every_section(client_for):
@@ -574,7 +663,10 @@ def test_an_agency_added_from_the_plan_joins_haven_and_is_marked_new(client_for)
 def test_an_exercise_shows_its_banner_on_every_page(client_for, path):
     operation = make_operation(exercise=True)
     html = client_for("coordinator").get(f"/operations/{operation.code}/{path}").content.decode()
-    assert '<aside class="banner banner--exercise" aria-label="Exercise">EXERCISE — fictional data</aside>' in html
+    assert (
+        '<aside class="banner banner--exercise" aria-label="Exercise">EXERCISE — fictional data</aside>'
+        in html
+    )
 
 
 def test_no_exercise_banner_on_a_real_operation(client_for):
