@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // The CSP forbids inline styles: there is no style attribute to carry over from old content to new
+  // when htmx settles a swap, and applying one would be refused.
+  if (window.htmx) {
+    window.htmx.config.attributesToSettle = ["class", "width", "height"];
+  }
+
   // An action's form comes back with its problems (400) or a guardrail's refusal (422): swap it in like a
   // success, so the person sees the message next to the form, with what they typed. A page that says
   // "not found", "not allowed" or "changed by someone else" replaces the main content instead.
