@@ -4,7 +4,8 @@
   and the per-person timeline by pseudonymous code.
 - `shareable` (funders, partner task forces): no codes, no timelines, no lists of individual values; every
   count from 1 to threshold − 1 shown as "fewer than N", more counts withheld where a sum would otherwise
-  give one away (see `haven.reports.suppression`); a statistic of a group smaller than the threshold is
+  give one away, and the breakdown of a group too small to break down not shown (see
+  `haven.reports.suppression`); a statistic of a group smaller than the threshold is
   withheld; and a reason for a release or transfer given to fewer than N people is counted under "other
   reasons", because a rare reason written out can point to a person even without its count.
 """
@@ -21,6 +22,8 @@ from haven.reports.suppression import Mark, suppress
 
 OTHER_REASONS = "other reasons"
 WITHHELD = "withheld"
+NOT_SHOWN = "not shown"
+MARKER_TEXT = {Mark.WITHHELD: WITHHELD, Mark.NOT_SHOWN: NOT_SHOWN}
 _REASONS = ("persons.released.reasons", "persons.transferred.reasons")
 
 
@@ -60,7 +63,7 @@ def publish(figures: Figures, audience: Audience, threshold: int) -> Published:
     marks = suppress(counts, figures.tables, threshold)
     values = {k: copy.deepcopy(v) for k, v in figures.values.items() if k not in figures.internal_only}
     for path, mark in marks.items():
-        _set(values, path, fewer_than(threshold) if mark is Mark.FEWER else WITHHELD)
+        _set(values, path, fewer_than(threshold) if mark is Mark.FEWER else MARKER_TEXT[mark])
     for statistic, count in figures.statistics:
         value = figures.get(statistic)
         if value is not None and figures.get(count) < threshold:

@@ -16,7 +16,7 @@ from typing import Any
 
 from haven.core.errors import ValidationFailed
 from haven.core.problems import Problem
-from haven.reports.audiences import WITHHELD, Audience
+from haven.reports.audiences import NOT_SHOWN, WITHHELD, Audience
 from haven.reports.layout import Block, sections
 from haven.reports.services import FORMAT, Report
 
@@ -56,7 +56,7 @@ def report_document(report: Report) -> dict[str, Any]:
             "suppression_threshold": report.threshold,
         },
         "percentile_method": "nearest-rank",
-        "markers": {"suppressed": report.published.fewer, "withheld": WITHHELD}
+        "markers": {"suppressed": report.published.fewer, "withheld": WITHHELD, "not_shown": NOT_SHOWN}
         if report.audience is Audience.SHAREABLE
         else None,
         "figures": dict(sorted(report.figures.items())),
@@ -110,6 +110,15 @@ def heading(report: Report) -> tuple[str, str]:
     )
 
 
+def marker_note(report: Report) -> str:
+    """What the markers of a shareable report mean, in one sentence."""
+    return (
+        f"Counts from 1 to {report.threshold - 1} read “{report.published.fewer}”; “{WITHHELD}” marks a count "
+        "hidden so that a small one cannot be worked out by subtraction; “not shown”, a count in the "
+        "breakdown of a group too small to break down."
+    )
+
+
 def to_markdown(report: Report) -> str:
     title, subtitle = heading(report)
     lines = [f"# {title}", "", subtitle, ""]
@@ -117,8 +126,7 @@ def to_markdown(report: Report) -> str:
         lines += [f"> **{EXERCISE_MARKING}** — every person and number in this report is invented.", ""]
     if report.audience is Audience.SHAREABLE:
         lines += [
-            f"> Counts from 1 to {report.threshold - 1} read “{report.published.fewer}”; “{WITHHELD}” marks a "
-            "count hidden so that a small one cannot be worked out by subtraction.",
+            f"> {marker_note(report)}",
             "",
         ]
     for section in sections(report):
@@ -184,7 +192,7 @@ def _csv_rows(report: Report) -> list[dict[str, str]]:
         row.update(operation=report.code, figure=name, category=category, unit=_unit(name), **htcds)
         if field:
             row[field] = htcds_value
-        if value in (report.published.fewer, WITHHELD):
+        if value in (report.published.fewer, WITHHELD, NOT_SHOWN):
             row["suppressed"] = str(value)
         else:
             row["value"] = str(value)

@@ -75,7 +75,8 @@ class Section:
 
 
 def show(value: Any, unit: str = "") -> str:
-    """A figure as text: a number (with its unit), a marker ("fewer than 5", "withheld"), or — for none."""
+    """A figure as text: a number (with its unit), a marker ("fewer than 5", "withheld", "not shown"), or —
+    for none."""
     if value is None:
         return NO_DATA
     if isinstance(value, bool):
@@ -314,7 +315,7 @@ def _plan(figures: dict[str, Any], internal: bool) -> Section:
                     (
                         str(a["version"]),
                         a["author"] or NO_DATA,
-                        show(a["at"]),
+                        clock(a["at"]),
                         ", ".join(a["sections"]) or NO_DATA,
                     )
                     for a in amendments

@@ -31,9 +31,9 @@ from reportlab.platypus import (
 from reportlab.platypus import Paragraph as PdfParagraph
 from reportlab.platypus import Table as PdfTable
 
-from haven.reports.audiences import WITHHELD, Audience
+from haven.reports.audiences import Audience
 from haven.reports.charts import Chart, chart_size, charts_for, draw_on_canvas
-from haven.reports.formats import EXERCISE_MARKING, heading
+from haven.reports.formats import EXERCISE_MARKING, heading, marker_note
 from haven.reports.layout import Block, sections
 from haven.reports.services import Report
 
@@ -206,11 +206,7 @@ def _story(report: Report, width: float) -> list[Flowable]:
     if report.audience is Audience.SHAREABLE:
         story += [
             Spacer(1, 6),
-            _p(
-                f"Counts from 1 to {report.threshold - 1} read “{report.published.fewer}”; “{WITHHELD}” marks a "
-                "count hidden so that a small one cannot be worked out by subtraction.",
-                _BODY,
-            ),
+            _p(marker_note(report), _BODY),
         ]
     story.append(Spacer(1, 4))
     for section in sections(report):

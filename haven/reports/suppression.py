@@ -9,9 +9,11 @@ withheld (complementary suppression) until no hidden count can be worked out.
 (a primary cell lies in 1 … N−1; a withheld cell is a count that was not small, so N or more — zeros and
 small counts are never withheld), and every sum narrows those ranges (interval propagation to a fixed
 point). A hidden count whose range narrows to a single value is exposed, and one more count of a sum it
-is part of is withheld: the smallest non-zero cell published, a total only when no cell is left. For the
-sums Haven publishes — breakdowns that share at most one figure, as a tree — this propagation finds every
-value that subtraction could pin down.
+is part of is withheld: the smallest non-zero cell published, a total only when no cell is left. When
+nothing is left to withhold — a small group whose every part is small, such as 2 = 1 + 1 under "fewer than
+3" — the breakdown is not shown at all ("not shown": any count, zero included). For the sums Haven
+publishes — breakdowns that share at most one figure, as a tree — this propagation finds every value that
+subtraction could pin down.
 """
 
 from __future__ import annotations
@@ -26,6 +28,16 @@ from haven.reports.figures import Path, Table
 class Mark(StrEnum):
     FEWER = "fewer"  # a count from 1 to threshold − 1, shown as "fewer than N"
     WITHHELD = "withheld"  # a larger count, hidden so that a small one cannot be recovered
+    NOT_SHOWN = "not_shown"  # a cell of a breakdown too small to break down: any count, 0 included
+
+
+def marker_range(mark: Mark, threshold: int) -> tuple[float, float]:
+    """What a reader learns of a hidden count from its marker alone."""
+    if mark is Mark.FEWER:
+        return (1, threshold - 1)
+    if mark is Mark.WITHHELD:
+        return (threshold, math.inf)
+    return (0, math.inf)
 
 
 Bounds = dict[Path, tuple[float, float]]
@@ -47,12 +59,7 @@ def bounds(
     ranges: Bounds = {}
     for path in _variables(values, tables):
         mark = marks.get(path)
-        if mark is Mark.FEWER:
-            ranges[path] = (1, threshold - 1)
-        elif mark is Mark.WITHHELD:
-            ranges[path] = (threshold, math.inf)
-        else:
-            ranges[path] = (values[path], values[path])
+        ranges[path] = marker_range(mark, threshold) if mark else (values[path], values[path])
     for _ in range(1000):  # the sums are a tree: this settles in a few passes
         changed = False
         for table in tables:
@@ -92,7 +99,7 @@ def exposed(
     found = []
     for path, mark in marks.items():
         lo, hi = ranges[path]
-        own = (1, threshold - 1) if mark is Mark.FEWER else (threshold, math.inf)
+        own = marker_range(mark, threshold)
         if lo == hi and own[0] != own[1]:
             found.append(path)
     return sorted(found)
@@ -106,12 +113,25 @@ def suppress(values: Mapping[Path, int], tables: Sequence[Table], threshold: int
         leaks = exposed(values, tables, marks, threshold)
         if not leaks:
             return marks
-        around = [t for t in tables if leaks[0] in (t.total, *t.cells)]
-        candidates = _candidates(around, values, marks) or _candidates(tables, values, marks)
-        if not candidates:
-            return marks  # everything that could hide it is hidden already
-        choice = min(candidates, key=lambda p: (p in totals, values[p], p))
-        marks[choice] = Mark.WITHHELD
+        leak = leaks[0]
+        around = [t for t in tables if leak in (t.total, *t.cells)]
+        candidates = _candidates(around, values, marks)
+        if candidates:
+            marks[min(candidates, key=lambda p: (p in totals, values[p], p))] = Mark.WITHHELD
+            continue
+        # Nothing left to withhold around it: the group is too small to break down without giving the
+        # counts away (2 = 1 + 1 with "fewer than 3" everywhere). Its breakdown is not shown at all.
+        changed = False
+        for table in around:
+            for path in (*table.cells, *((table.total,) if table.total == leak else ())):
+                if marks.get(path) is not Mark.NOT_SHOWN:
+                    marks[path] = Mark.NOT_SHOWN
+                    changed = True
+        if not changed:
+            anywhere = _candidates(tables, values, marks)
+            if not anywhere:
+                return marks  # everything that could hide it is hidden already
+            marks[min(anywhere, key=lambda p: (p in totals, values[p], p))] = Mark.WITHHELD
 
 
 def _candidates(

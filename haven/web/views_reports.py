@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET
 from haven.accounts.models import User
 from haven.core.errors import ValidationFailed
 from haven.core.problems import Problem
-from haven.reports.audiences import WITHHELD, Audience
+from haven.reports.audiences import Audience
 from haven.reports.charts import charts_for, svg_of
 from haven.reports.figures import Scope
-from haven.reports.formats import heading, to_csv, to_json, to_markdown
+from haven.reports.formats import heading, marker_note, to_csv, to_json, to_markdown
 from haven.reports.layout import sections, show
 from haven.reports.pdf import to_pdf
 from haven.reports.services import Report, parse_audience, report_generate
@@ -84,7 +84,7 @@ def report_page(request: HttpRequest, code: str) -> HttpResponse:
         "charts": charts,
         "key_figures": _key_figures(report),
         "shareable": report.audience is Audience.SHAREABLE,
-        "withheld": WITHHELD,
+        "marker_note": marker_note(report) if report.audience is Audience.SHAREABLE else "",
         "downloads": [
             (fmt, name)
             for fmt, name in (("pdf", "PDF"), ("json", "JSON"), ("md", "Markdown"), ("csv", "CSV (HTCDS)"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import ARTIFACTS, assert_accessible
 from tests.personas import PASSWORD, current_code, make_user
 from tests.reports.builders import after_action_exercise
 
@@ -106,3 +106,5 @@ def test_report_prints_with_its_charts(page: Page):
     expect(page.get_by_role("img", name="Urgent needs by domain")).to_be_visible()
     pdf = page.pdf(format="Letter")
     assert pdf.startswith(b"%PDF")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "report-print.pdf").write_bytes(pdf)  # to look at: pdftoppm -png -r 60

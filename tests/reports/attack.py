@@ -4,8 +4,8 @@
   cells of its breakdown, and see whether the result is a hidden count of that breakdown.
 - `recoverable`: the exact attack — solve the whole system of published sums with an integer solver
   (CP-SAT), every hidden count in the range its marker reveals ("fewer than N": 1 … N−1; "withheld": N or
-  more, as the rule never withholds a zero or a small count), and report each hidden count whose smallest
-  and largest possible values are the same.
+  more, as the rule never withholds a zero or a small count; "not shown": any count), and report each hidden
+  count whose smallest and largest possible values are the same.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ def _solve(
             variables[path] = model.new_int_var(1, threshold - 1, str(path))
         elif mark is Mark.WITHHELD:
             variables[path] = model.new_int_var(threshold, CEILING, str(path))
+        elif mark is Mark.NOT_SHOWN:
+            variables[path] = model.new_int_var(0, CEILING, str(path))
         else:
             variables[path] = model.new_constant(values[path])
     for table in tables:

@@ -20,6 +20,7 @@ from haven.reports.formats import report_document
 from haven.reports.policies import audiences_for, report_scope
 from haven.reports.services import report_generate
 from tests.personas import PASSWORD, make_user
+from tests.reports.attack import recoverable, subtractions
 from tests.reports.builders import Exercise, after_action_exercise
 
 pytestmark = pytest.mark.django_db
@@ -282,3 +283,12 @@ def test_downloads_carry_their_type_and_the_audience_in_their_name(exercise, cli
     assert csv["Content-Type"].startswith("text/csv")
     assert 'filename="after-action-NL-2026-12-shareable.csv"' in csv["Content-Disposition"]
     assert pdf["Cache-Control"] == "no-store"
+
+
+def test_the_exercises_shareable_report_withstands_subtraction_and_an_exact_solver(exercise):
+    published = generate(exercise, "investigator").published
+    assert published.marks  # nine persons: much is hidden
+    assert subtractions(published.counts, published.tables, published.marks) == []
+    assert recoverable(published.counts, published.tables, published.marks, published.threshold) == []
+    # and what it publishes is what was judged: every hidden count reads as its marker
+    assert published.values["persons.by_tag"]["male"] == "fewer than 5"

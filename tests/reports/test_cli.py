@@ -83,7 +83,8 @@ def test_markdown_to_a_file(exercise, tmp_path):
     text = target.read_text()
     assert text.startswith("# After-action report: NL-2026-12 Operation Northern Light")
     assert "EXERCISE — FICTIONAL DATA" in text
-    assert "| Persons encountered | withheld |" in text
+    assert "| Persons encountered | 9 |" in text
+    assert "| Male | fewer than 5 |" in text
     assert "P-00" not in text
 
 
@@ -128,9 +129,14 @@ def test_csv_with_htcds_columns(exercise):
     assert tuple(rows[0]) == CSV_COLUMNS
     by = {(r["figure"], r["category"]): r for r in rows}
     female = by[("persons.by_tag", "female")]
-    assert (female["Gender"], female["value"], female["suppressed"]) == ("Feminine", "", "withheld")
-    assert by[("persons.by_tag", "us_citizen")]["Citizenship"] == "US"
+    assert (female["Gender"], female["value"], female["suppressed"]) == ("Feminine", "5", "")
+    male = by[("persons.by_tag", "male")]
+    assert (male["Gender"], male["value"], male["suppressed"]) == ("Masculine", "", "fewer than 5")
     victims = by[("persons.by_designation", "potential_victim")]
+    assert (victims["value"], victims["suppressed"]) == ("", "withheld")
+    reached = by[("minutes_to_provider_contact.count", "")]
+    assert (reached["value"], reached["suppressed"]) == ("", "not shown")
+    assert by[("persons.by_tag", "us_citizen")]["Citizenship"] == "US"
     assert victims["TraffickingStatus"] == "PossibleVictimOfTrafficking"
     assert by[("persons.transferred", "")]["Status"] == "ClosedReferred"
     needs = by[("needs.assessed", "")]

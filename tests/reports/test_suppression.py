@@ -18,7 +18,7 @@ from haven.reports.selectors import VOCABULARY
 from haven.reports.suppression import Mark, exposed, suppress
 from tests.reports.attack import recoverable, subtractions
 
-F, W = Mark.FEWER, Mark.WITHHELD
+F, W, N = Mark.FEWER, Mark.WITHHELD, Mark.NOT_SHOWN
 T = ("total",)
 
 
@@ -80,6 +80,26 @@ def test_zeros_are_published_and_never_withheld():
     assert ("cell", "c") not in marks
     # 12 − 0 − 0 = 2 + d, d withheld (5 or more): 2 is anywhere from 1 to 4 as far as a reader can tell
     assert marks == {("cell", "b"): F, ("cell", "d"): W}
+    assert attack(values, tables, marks, 5) == ([], [])
+
+
+def test_a_group_too_small_to_break_down_is_not_broken_down():
+    # 2 = 1 + 1 with "fewer than 3" everywhere: each cell is at least 1, so both must be 1. Nothing larger is
+    # left to withhold, so the breakdown is not shown (any count, zero included); the total stays "fewer"
+    values, tables = breakdown(2, a=1, b=1)
+    primary_only = {T: F, ("cell", "a"): F, ("cell", "b"): F}
+    assert recoverable(values, tables, primary_only, 3) == [T, ("cell", "a"), ("cell", "b")]
+    marks = suppress(values, tables, 3)
+    assert marks == {T: F, ("cell", "a"): N, ("cell", "b"): N}
+    assert attack(values, tables, marks, 3) == ([], [])
+
+
+def test_four_singles_under_fewer_than_five_are_not_shown_either():
+    # 4 = 1 + 1 + 1 + 1 + 0: four cells of at least 1 in a total of at most 4
+    values, tables = breakdown(4, a=1, b=1, c=1, d=1, e=0)
+    marks = suppress(values, tables, 5)
+    assert marks[T] is F
+    assert {marks[c] for c in cells("a", "b", "c", "d", "e")} == {N}
     assert attack(values, tables, marks, 5) == ([], [])
 
 
@@ -149,8 +169,11 @@ def systems(draw):
 def test_no_subtraction_over_the_published_figures_recovers_a_hidden_count(system):
     values, tables, threshold = system
     marks = suppress(values, tables, threshold)
-    # every small count is hidden as "fewer than"; only counts of the threshold or more are withheld
-    assert {p for p, v in values.items() if 1 <= v < threshold} == {p for p, m in marks.items() if m is F}
+    # every small count is hidden (as "fewer than", or not shown with its whole breakdown); only counts of
+    # the threshold or more are withheld
+    small = {p for p, v in values.items() if 1 <= v < threshold}
+    assert small <= set(marks)
+    assert {p for p, m in marks.items() if m is F} <= small
     assert all(values[p] >= threshold for p, m in marks.items() if m is W)
     # no published total minus published cells equals a hidden count
     assert subtractions(values, tables, marks) == []
