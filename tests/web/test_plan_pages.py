@@ -224,6 +224,36 @@ def test_without_javascript_a_save_shows_the_section_page_with_its_outcome(clien
     assert current_plan(Operation.objects.get(pk=operation.pk)).immigration_relief.legal_services is None
 
 
+@pytest.mark.parametrize("key", ["mou", "communications", "distribution", "anticipated", "resources"])
+def test_lists_in_an_order_of_their_own_post_back_unchanged(client_for, key):
+    # given a plan whose lists are not in the order the form offers its choices
+    operation = make_operation(
+        changes={
+            "mou.parties": [
+                "legal-aid",
+                "metro-pd",
+                "hsi",
+                "county-da",
+                "usao",
+                "harbor-vs",
+                "county-cws",
+                "county-cac",
+                "mercy-hospital",
+                "lingua",
+                "bay-vs",
+            ],
+            "communications.channels[0].parties": ["hsi", "metro-pd"],
+            "distribution.full_plan": ["usao", "county-da", "hsi", "metro-pd"],
+            "anticipated.populations": ["us_citizen", "male", "female", "minor", "adult", "foreign_national"],
+            "resources[0].serves": ["adult", "female", "male"],
+        }
+    )
+    client = client_for("coordinator")
+    response = post_section(client, operation, key, open_section(client, operation, key), **HX)
+    assert "No changes" in response.content.decode()
+    assert versions(operation) == 1
+
+
 def test_the_plan_page_holds_a_form_for_every_section(client_for):
     operation = make_operation()
     html = client_for("coordinator").get(f"/operations/{operation.code}/plan/").content.decode()
