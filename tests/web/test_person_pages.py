@@ -109,7 +109,9 @@ def test_attorney_sees_own_notes_and_no_provider_or_investigative_record(s, clie
     for text in (*PROVIDER_ONLY, OBSERVATION_TEXT):
         assert text not in victim
     assert "Potential victim" not in victim
-    assert "Continued Presence" in victim  # attorneys follow immigration relief
+    assert "Continued Presence" in victim  # attorneys follow immigration relief, and who owns it
+    assert "Waiting for a decision since" in victim
+    assert "next step with Homeland Security Investigations" in victim
     assert SENSITIVE_AREA not in html_of(client, url(s, "P-002"))
 
 
