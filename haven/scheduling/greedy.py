@@ -275,6 +275,8 @@ def improve(board: Board, *, deadline: float) -> bool:
         waiting = [p for p in index.problem.persons if p.id not in board.placed]
         waiting.sort(key=lambda p: (-p.weight, p.ready, p.id))
         for person in waiting:
+            if time.perf_counter() >= deadline:
+                break
             assignment = board.earliest(person)
             if assignment is not None:
                 board.place(assignment)
@@ -282,7 +284,7 @@ def improve(board: Board, *, deadline: float) -> bool:
         movable = [
             index.persons[pid]
             for pid, a in board.placed.items()
-            if index.persons[pid].fixed is None and a.start
+            if index.persons[pid].fixed is None and a.start > index.persons[pid].ready
         ]
         movable.sort(key=lambda p: (-(board.placed[p.id].start - p.ready) * p.weight, p.id))
         for person in movable:

@@ -1,6 +1,6 @@
-"""The interview scheduler: CP-SAT over a greedy warm start, with a proven lower bound.
+"""The interview scheduler: a greedy warm start, CP-SAT, an LP relaxation, and neighbourhood search.
 
-How it works, in order, all inside the time limit:
+How it works, in order, all inside the time limit (`docs/formats/interview-scheduling.md` says it in words):
 
 1. The coordinator's greedy (`greedy.py`) gives a valid schedule at once; a local repair improves it. This is
    the fallback and the warm start.
@@ -9,15 +9,17 @@ How it works, in order, all inside the time limit:
    of capacity k. A class is a cumulative resource in the model and its members are handed out afterwards by
    interval-graph colouring, which always succeeds when at most k interviews of the class overlap. This
    removes the k! symmetric copies of every schedule instead of merely ordering them.
-3. For each person, one optional interval per eligible interviewer class, room class and (when the two share
-   no language) interpreter class, each with the starts at which that class is free for the whole interview;
-   NoOverlap or Cumulative per class; keep-apart as a NoOverlap per pair and location; fixed interviews are
-   constants (they are cut out of their resources' free time).
-4. Phase 1 minimises the unscheduled weight (skipped when the greedy already meets the trivial bound), phase 2
-   keeps it and minimises the weighted wait. Each phase starts from the best schedule found so far as a hint.
-5. The lower bound is the best of CP-SAT's own and a time-indexed LP relaxation (`bound.py`).
-6. The result is repaired, explained (`explain.py`), checked with the validator, and compared with the greedy:
-   the better valid schedule is returned.
+3. The model (`Model`): for each person, one optional interval per eligible interviewer class, room class and
+   (when the two share no language) interpreter class, each with the starts at which that class is free for
+   the whole interview; NoOverlap or Cumulative per class; keep-apart as a NoOverlap per pair and location;
+   fixed interviews are constants (they are cut out of their resources' free time).
+4. The time-indexed LP relaxation (`bound.py`) bounds the unscheduled weight, then the wait at that weight.
+5. Its solution orders people for list schedules (α-points), which usually beat the greedy by far.
+6. Small problems are solved whole: phase 1 minimises the unscheduled weight, phase 2 keeps it and minimises
+   the weighted wait, each from the best schedule so far as a hint. Then, for every size, large
+   neighbourhood search re-plans a few dozen people at a time until the deadline.
+7. The result is repaired, explained (`explain.py`), checked with the validator, and never worse than the
+   greedy's. The lower bound is the best of the LP's, CP-SAT's and what can never be placed.
 """
 
 from __future__ import annotations
@@ -256,7 +258,6 @@ class Model:
         holders: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
         unscheduled_terms = []
         wait_terms = []
-        self.unscheduled_constant = 0
         self.max_wait = 0
         for entry in instance.domains:
             person = entry.person
