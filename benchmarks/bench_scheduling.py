@@ -122,7 +122,9 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "# Interview scheduling benchmark",
         "",
         f"Run {meta['date']} on {meta['machine']} ({meta['cpus']} cores), Python {meta['python']}, "
-        f"OR-Tools {meta['ortools']}, solver workers 2. Mode: {meta['mode']}.",
+        f"OR-Tools {meta['ortools']}, solver workers 2. Mode: {meta['mode']}. One-minute load average "
+        f"{meta['load_average_before']} before and {meta['load_average_after']} after (other work shared the "
+        "machine when it is above 2).",
         "",
         "Cost is *unscheduled weight / weighted wait* (lexicographic; lower is better). The lower bound is proven "
         "(CP-SAT's bound or the time-indexed LP relaxation, whichever is higher). *Gap*: the unscheduled weight "
@@ -182,6 +184,7 @@ def main() -> None:
         "python": platform.python_version(),
         "ortools": ortools_version,
         "mode": "quick" if arguments.quick else "full",
+        "load_average_before": round(os.getloadavg()[0], 2),
     }
     results = []
     for limit in limits:
@@ -194,6 +197,7 @@ def main() -> None:
                 f"{result['status']:>8}  {result['seconds']:.1f}s  valid={result['valid']}",
                 flush=True,
             )
+    meta["load_average_after"] = round(os.getloadavg()[0], 2)
     if not all(r["valid"] for r in results):
         sys.exit("an invalid schedule was returned")
     if arguments.quick or arguments.no_write or arguments.only:
