@@ -1,9 +1,9 @@
 """The NinjaAPI behind `/api/v1/`: session authentication with CSRF, error mapping, the OpenAPI document.
 
-Routers for each area are added here (operations now; encounters and the rest later, each in its own
-module). The OpenAPI document is at `/api/v1/openapi.json`; there is no docs page, because Swagger UI
-would load scripts from a CDN, which the content security policy forbids and an offline deployment cannot
-reach.
+Routers for each area are added here, each in its own module: operations (`operations.py`) and the
+records after the action (`encounters.py`). The OpenAPI document is at `/api/v1/openapi.json`; there is
+no docs page, because Swagger UI would load scripts from a CDN, which the content security policy forbids
+and an offline deployment cannot reach.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from ninja.security import SessionAuth
 from haven.accounts.models import User
 from haven.accounts.otp import second_factor_passed
 from haven.api import errors
+from haven.api.encounter_schemas import ENCOUNTER_REQUEST_SCHEMAS
+from haven.api.encounters import router as encounters_router
 from haven.api.operations import router as operations_router
 from haven.api.schemas import (
     REQUEST_SCHEMAS,
@@ -74,7 +76,7 @@ class HavenAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = schema["components"]["schemas"]
         components.update(plan_document_components())
-        for model in REQUEST_SCHEMAS:
+        for model in (*REQUEST_SCHEMAS, *ENCOUNTER_REQUEST_SCHEMAS):
             components[model.__name__] = model.model_json_schema()
         for key in ("paths", "components"):
             schema[key] = link_components(schema[key])
@@ -131,3 +133,6 @@ def session(request: HttpRequest) -> SessionOut:
 
 api.add_router("/session", session_router)
 api.add_router("/operations", operations_router)
+# persons, their records and the live board, under /operations/{code}/ (before the JSON 404 catch-all,
+# which `_get_urls` adds after every router)
+api.add_router("/operations", encounters_router)
