@@ -996,6 +996,15 @@ def _finish(
     )
 
 
+def greedy_schedule(problem: InterviewProblem) -> Schedule:
+    """The coordinator's greedy as a schedule file (with reasons for whoever it leaves out), for comparison."""
+    began = time.perf_counter()
+    index = ProblemIndex(problem)
+    base = Board(index)
+    place_fixed(base)
+    return _finish(problem, base, greedy_board(problem, index), None, began)
+
+
 def solve(problem: InterviewProblem, *, time_limit: float, workers: int = 2) -> Schedule:
     """The best valid schedule found within `time_limit` seconds (wall time, everything included).
 

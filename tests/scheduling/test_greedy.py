@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from haven.scheduling.generate import generate_problem
 from haven.scheduling.greedy import greedy_board
-from haven.scheduling.solver import board_cost
+from haven.scheduling.solver import board_cost, greedy_schedule
+from haven.scheduling.validate import check_schedule
 from tests.scheduling.builders import interpreter, interviewer, make_problem, person, room
 
 
@@ -62,3 +64,13 @@ def test_fixed_interviews_are_kept_and_planned_around() -> None:
     placed = greedy_board(problem).placed
     assert placed["P-002"].start == 0
     assert placed["P-001"].start == 2
+
+
+def test_the_greedy_schedule_is_valid_and_explains_who_it_leaves_out() -> None:
+    problem = generate_problem(120, seed=120, scarce=True)
+    schedule = greedy_schedule(problem)
+    assert check_schedule(problem, schedule) == []
+    assert schedule.unscheduled
+    assert all(entry.reason for entry in schedule.unscheduled)
+    assert schedule.solver is not None
+    assert schedule.solver.status == "feasible"
