@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "haven.access",
     "haven.operations",
     "haven.encounters",
+    "haven.scheduling",
     "haven.reports",
     "haven.exercises",
     "haven.web",
