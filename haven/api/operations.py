@@ -9,7 +9,6 @@ is refused whatever they send, and never learns what was wrong with it.
 from __future__ import annotations
 
 import re
-from contextlib import suppress
 from typing import Final, Literal
 
 from django.db.models import Prefetch
@@ -124,8 +123,6 @@ def _plan_body(request: HttpRequest, *, also: list[Problem] | None = None) -> Pl
         plan = parse_plan(request.body, filename="plan.json")
     except InvalidInput as invalid:
         problems += invalid.problems
-    with suppress(InvalidInput):  # not a JSON object: the plan's own problems say so
-        problems += errors.nul_problems(errors.json_body(request))
     if problems:
         raise ValidationFailed(problems, what="request" if also else "plan")
     return plan
