@@ -25,3 +25,26 @@ def block_kind(block: object) -> str:
 def index(items: Sequence[Any], position: int) -> Any:
     """The item at a position of a sequence (a table cell's column heading), or "" beyond its end."""
     return items[position] if 0 <= position < len(items) else ""
+
+
+@register.inclusion_tag("web/_operation_tabs.html", takes_context=True)
+def operation_tabs(context: dict[str, Any], operation: Any, current: str) -> dict[str, Any]:
+    """The operation's sections this user may open (the policy decides; the template only lists them)."""
+    from haven.access.policies import Access, Compartment, allows  # noqa: PLC0415 - template-time import
+    from haven.operations.selectors import operation_for, standing  # noqa: PLC0415
+
+    user = context["request"].user
+    if isinstance(operation, str):  # a page that knows only the code (already authorised by its view)
+        operation, place = operation_for(user, operation)
+    else:
+        place = standing(user, operation)
+    tabs = []
+    if allows(place, Compartment.FULL_PLAN, Access.READ):
+        tabs += [("plan", "Plan", "web:plan"), ("history", "History", "web:history")]
+    if allows(place, Compartment.SERVICE_BRIEFING, Access.READ):
+        tabs.append(("briefing", "Briefing", "web:briefing"))
+    if allows(place, Compartment.ROSTER, Access.READ):
+        tabs.append(("board", "Live board", "web:board"))
+    if allows(place, Compartment.ROSTER, Access.READ):
+        tabs.append(("report", "Report", "web:report"))
+    return {"operation": operation, "tabs": tabs, "current": current}
