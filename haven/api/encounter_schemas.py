@@ -20,7 +20,7 @@ from typing import Annotated, Final, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from haven.api.schemas import AgencyOut
 
@@ -118,8 +118,11 @@ Text20000 = Annotated[str, StringConstraints(max_length=20000)]
 # -- requests -----------------------------------------------------------------------------------------------
 
 
-class EncounterIn(Schema):
-    """Base of the request bodies: unknown fields are refused, values are taken as JSON gives them."""
+class EncounterIn(BaseModel):
+    """Base of the request bodies: unknown fields are refused, values are taken as JSON gives them.
+
+    (A pydantic model, not a ninja `Schema`: ninja's schemas read their input as Python objects, which
+    strict validation would refuse for dates given as JSON text.)"""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -257,7 +260,7 @@ class PreferenceWithdrawalIn(EncounterIn):
 
 
 #: Request bodies the views read themselves, published as OpenAPI components by the API.
-ENCOUNTER_REQUEST_SCHEMAS: Final[tuple[type[Schema], ...]] = (
+ENCOUNTER_REQUEST_SCHEMAS: Final[tuple[type[EncounterIn], ...]] = (
     PersonRegisterIn,
     PlacementIn,
     DesignationIn,

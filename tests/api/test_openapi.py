@@ -3,14 +3,17 @@ declared; and Schemathesis against it through the WSGI application, signed in as
 server error, no response outside the document (status, content type, headers, body schema).
 
 Each Schemathesis test runs in its own test transaction, on a fresh operation of the test task force:
-whatever the generated requests manage to change is rolled back with it.
+whatever the generated requests manage to change is rolled back with it. The operations' routes are
+fuzzed as the investigator, the coordinator, the advocate and the outsider; the encounter routes (persons,
+their records, the board) as the investigator, the assessing provider (the advocate), another provider,
+the attorney and the outsider, on the shared cast of `tests/access/matrix_api_encounters.py`.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -37,6 +40,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from config.wsgi import application
 from haven.operations.models import Operation
+from tests.access.matrix_api_encounters import cast_on
 from tests.access.routes import all_routes
 from tests.api.helpers import API
 from tests.personas import make_user, sign_in
@@ -50,6 +54,8 @@ CHECKS = [
     response_schema_conformance,
 ]
 MAX_EXAMPLES = 15
+# the encounter API has twenty operations: fewer cases each keep the whole run near a minute and a half
+ENCOUNTER_EXAMPLES = 6
 SESSION_COOKIE = settings.SESSION_COOKIE_NAME
 
 
@@ -170,38 +176,47 @@ def _signed_in(who: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str]
     return client.get(SCHEMA_URL).json(), cookies, {"X-CSRFToken": token}
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("who", ["investigator", "coordinator", "advocate", "outsider"])
-def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document(
-    who: str, operation: Operation
-) -> None:
+def _is_encounter_route(path: str) -> bool:
+    return path.startswith(f"{API}/operations/{{code}}/") and path.split("/")[5] in ("persons", "board")
+
+
+def _fuzz(
+    who: str,
+    *,
+    select: Callable[[str], bool],
+    real: dict[str, str],
+    max_examples: int,
+) -> tuple[int, dict[str, set[int]]]:
+    """Schemathesis over the selected paths, signed in as `who`: positive and negative cases, half of
+    them addressing the real records (`real`: values for the path parameters), so that the views behind
+    the 404 run too. Returns how many API operations ran, and the statuses seen for each."""
     document, cookies, headers = _signed_in(who)
     schema = schemathesis.openapi.from_dict(document)
     schema.app = application  # requests go through the WSGI application, in this test's transaction
-    started = time.monotonic()
     exercised = 0
     seen: dict[str, set[int]] = {}
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
         api_operation = result.ok()
-        has_code = "{code}" in api_operation.path
+        if not select(api_operation.path):
+            continue
+        names = re.findall(r"\{(\w+)\}", api_operation.path)
         strategies = [
             api_operation.as_strategy(),
             api_operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE),
         ]
-        if has_code:
-            # half the cases address the real operation, so the views behind the 404 run too
+        if names:
+            known = {name: real[name] for name in names}
             strategies += [
-                api_operation.as_strategy(path_parameters={"code": operation.code}),
+                api_operation.as_strategy(path_parameters=known),
                 api_operation.as_strategy(
-                    generation_mode=schemathesis.GenerationMode.NEGATIVE,
-                    path_parameters={"code": operation.code},
+                    generation_mode=schemathesis.GenerationMode.NEGATIVE, path_parameters=known
                 ),
             ]
 
         @given(case=st.one_of(*strategies))
         @hypothesis.settings(
-            max_examples=MAX_EXAMPLES,
+            max_examples=max_examples,
             deadline=None,
             database=None,
             derandomize=True,
@@ -220,9 +235,57 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document
         with _test_transaction_kept():
             run()
         exercised += 1
+    return exercised, seen
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["investigator", "coordinator", "advocate", "outsider"])
+def test_schemathesis_finds_no_server_error_and_no_response_outside_the_document(
+    who: str, operation: Operation
+) -> None:
+    started = time.monotonic()
+    exercised, seen = _fuzz(
+        who,
+        select=lambda path: not _is_encounter_route(path),
+        real={"code": operation.code},
+        max_examples=MAX_EXAMPLES,
+    )
     assert exercised == 9
     # the generated requests reached the views behind the refusals, as far as this persona may go
     reads = [f"GET {API}/operations/{{code}}{tail}" for tail in ("", "/plan", "/readiness", "/briefing")]
     for read in reads:
         assert (200 in seen[read]) is (who != "outsider"), (read, seen[read])
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["investigator", "advocate", "other_provider", "attorney", "outsider"])
+def test_schemathesis_on_the_encounter_routes_finds_no_server_error_and_no_response_outside_the_document(
+    who: str, operation: Operation
+) -> None:
+    # given the shared cast on the operation: every compartment has a record, and each id is real
+    cast = cast_on(operation)
+    real = {
+        "code": operation.code,
+        "person_code": cast.victim.code,
+        "consent_id": str(cast.consent.pk),
+        "interview_id": str(cast.interview.pk),
+        "flag_id": str(cast.flag.pk),
+    }
+    started = time.monotonic()
+    exercised, seen = _fuzz(who, select=_is_encounter_route, real=real, max_examples=ENCOUNTER_EXAMPLES)
+    assert exercised == 20
+    reads = [
+        f"GET {API}/operations/{{code}}{tail}" for tail in ("/persons", "/persons/{person_code}", "/board")
+    ]
+    for read in reads:
+        assert (200 in seen[read]) is (who != "outsider"), (read, seen[read])
+    answered = {status for statuses in seen.values() for status in statuses}
+    if who == "outsider":
+        # an agency not on the operation learns nothing: no record, no refusal that says more than 404
+        assert answered <= {401, 404}, answered
+    else:
+        # the writes' views ran: the bodies were read and judged, not only the path
+        writes = {status for key, statuses in seen.items() if key.startswith("POST") for status in statuses}
+        assert writes & {200, 201, 400, 422}, writes
     assert time.monotonic() - started < 60
