@@ -1,0 +1,101 @@
+"""A dump of the database holds none of the compartment-only text (issue 5, "Encryption at rest").
+
+The demo exercise is loaded with a unique marker added to every compartment text it carries (needs,
+questions and answers, safety plans, service notes, case notes, attorney notes, consent purposes,
+observation text, interview notes); the raw SQLite file — or, on PostgreSQL, a `pg_dump` of the test
+database — is searched for each marker. A plain field that is not sealed (the plan's command post)
+carries a control marker, so the search is shown to find what is there.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from ruamel.yaml import YAML
+
+from haven.exercises.demo import DEMO_EXERCISE
+from haven.exercises.loader import exercise_load
+
+SEALED_FIELDS = {
+    "needs": ("medical", "shelter", "food", "safety", "language_notes"),
+    "information": ("questions", "answers"),
+    "safety_plans": ("text",),
+    "services": ("notes",),
+    "case_notes": ("text",),
+    "attorney_notes": ("text",),
+    "consents": ("purpose",),
+    "observations": ("text",),
+    "interviews": ("notes",),
+}
+CONTROL = "CONTROL-command-post-1357"
+
+
+def _marked_exercise(tmp_path: Path) -> tuple[Path, list[str]]:
+    yaml = YAML(typ="safe", pure=True)
+    exercise: dict[str, Any] = yaml.load(DEMO_EXERCISE.read_text(encoding="utf-8"))
+    plan = yaml.load((DEMO_EXERCISE.parent / exercise["plan_file"]).read_text(encoding="utf-8"))
+    plan["communications"]["command_post"] = CONTROL
+    markers = []
+    for section, fields in SEALED_FIELDS.items():
+        for index, entry in enumerate(exercise["encounter"].get(section, [])):
+            for name in fields:
+                if entry.get(name):
+                    marker = f"MK{section.upper()}{name.upper()}{index:02d}X"
+                    entry[name] = f"{entry[name]} {marker}"
+                    markers.append(marker)
+    exercise.pop("plan_file")
+    exercise["plan"] = plan
+    path = tmp_path / "marked-exercise.json"  # JSON is YAML; timestamps keep their offset as ISO text
+    path.write_text(json.dumps(exercise, default=lambda value: value.isoformat()), encoding="utf-8")
+    return path, markers
+
+
+def _stored_bytes() -> bytes:
+    if connection.vendor == "sqlite":
+        database = Path(connection.settings_dict["NAME"])
+        with sqlite3.connect(database) as reader:
+            reader.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return database.read_bytes()
+    dump = shutil.which("pg_dump") or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))), None
+    )
+    assert dump is not None, "pg_dump is needed: apt-get install -y postgresql-client"
+    connection.ensure_connection()
+    info = connection.connection.info
+    done = subprocess.run(
+        [
+            str(dump),
+            "--no-owner",
+            "--dbname",
+            info.dbname,
+            "--host",
+            info.host,
+            "--port",
+            str(info.port),
+            "--username",
+            info.user,
+        ],
+        check=False,
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin", "PGPASSWORD": info.password or ""},
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dump_holds_none_of_the_compartment_text(tmp_path):
+    path, markers = _marked_exercise(tmp_path)
+    assert len(markers) >= 30
+    exercise_load(path)
+    stored = _stored_bytes()
+    assert CONTROL.encode() in stored, "the search must find text that is stored in the clear"
+    found = [m for m in markers if m.encode() in stored or m.encode("utf-16-le") in stored]
+    assert found == []
