@@ -274,7 +274,11 @@ def _plan_save(
     kind: VersionKind | None = None,
 ) -> SaveResult:
     """The transaction of `plan_save`."""
-    operation = Operation.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=operation.pk)
+    operation = (
+        Operation.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=operation.pk)
+    )
     require(standing(actor, operation), Compartment.FULL_PLAN, Access.WRITE, hide=False)
     current = operation.current_version
     assert current is not None
@@ -367,7 +371,11 @@ def operation_approve(*, actor: User, operation: Operation, version: int | None 
 
 @transaction.atomic
 def _operation_approve(*, actor: User, operation: Operation, version: int | None) -> PlanVersion:
-    operation = Operation.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=operation.pk)
+    operation = (
+        Operation.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=operation.pk)
+    )
     require(standing(actor, operation), Compartment.FULL_PLAN, Access.WRITE, hide=False)
     current = operation.current_version
     assert current is not None
