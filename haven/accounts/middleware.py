@@ -15,7 +15,7 @@ from haven.accounts.services import LAST_ACTIVITY, SIGNED_IN_AT, session_expire
 
 # Pages a person must reach before the second factor: signing in, enrolling, signing out.
 _BEFORE_SECOND_FACTOR = ("web:sign-in", "web:sign-in-code", "web:enrol", "web:sign-out")
-_PUBLIC = ("web:sign-in",)
+_PUBLIC = ("web:sign-in", "web:health")
 
 
 def _paths(names: tuple[str, ...]) -> frozenset[str]:

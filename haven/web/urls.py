@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.health, name="health"),
     path("sign-in/", views_auth.sign_in, name="sign-in"),
     path("sign-in/code/", views_auth.sign_in_code, name="sign-in-code"),
     path("sign-in/enrol/", views_auth.enrol, name="enrol"),

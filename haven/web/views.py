@@ -33,6 +33,11 @@ def _form_errors(form: AgencyForm | UserForm, error: ValidationFailed) -> None:
         form.add_error(field, problem.message)
 
 
+def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers and monitoring: the process answers. Public, and touches no data."""
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """The operations the actor's agency is on: one query however many there are, one audit event."""
     actor = _actor(request)

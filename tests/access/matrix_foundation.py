@@ -10,6 +10,7 @@ A = "anonymous"
 U = "unverified"
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "": ("GET", {A: 302, U: 302, "*": 200}),
+    "healthz": ("GET", {"*": 200}),
     "sign-in/": ("GET", {A: 200, U: 200, "*": 302}),
     "sign-in/code/": ("GET", {A: 302, U: 200, "*": 302}),
     "sign-in/enrol/": ("GET", {A: 302, U: 302, "*": 302}),
