@@ -161,7 +161,7 @@ class Timeline:
 class Unplanned:
     person: str
     reason: str
-    weight: int
+    priority: str
 
 
 @dataclass
@@ -349,7 +349,7 @@ def plan_view(standing_: Standing, plan: InterviewPlan, *, newest: bool = True) 
         by_room=by_room,
         by_interviewer=by_interviewer,
         unscheduled=[
-            Unplanned(u.person, redact_reason(u.reason, standing_), persons[u.person].weight)
+            Unplanned(u.person, redact_reason(u.reason, standing_), persons[u.person].priority or "normal")
             for u in schedule.unscheduled
         ],
         waiting=list(plan.waiting),

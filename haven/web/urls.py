@@ -80,3 +80,23 @@ urlpatterns += [
     path(_person + "relief/", views_encounters.person_relief, name="person-relief"),
     path(_person + "release/", views_encounters.person_release, name="person-release"),
 ]
+
+# Planning the day's interviews (views_scheduling): availability, the plan, pins, acceptance, calendars.
+from haven.web import views_scheduling  # noqa: E402 - appended with its routes, after the others
+
+_interviews = _op + "interviews/"
+_plan = _interviews + "plans/<uuid:plan_id>/"
+urlpatterns += [
+    path(_interviews + "plan/", views_scheduling.plan_page, name="interview-plan"),
+    path(
+        _interviews + "plan/availability/", views_scheduling.availability_save, name="interview-availability"
+    ),
+    path(_interviews + "plan/rooms/", views_scheduling.room_add, name="interview-room-add"),
+    path(_interviews + "plan/gone/", views_scheduling.interviewer_gone, name="interview-gone"),
+    path(_interviews + "plan/solve/", views_scheduling.plan_solve, name="interview-plan-solve"),
+    path(_plan + "replan/", views_scheduling.plan_replan, name="interview-replan"),
+    path(_plan + "pin/", views_scheduling.plan_pin, name="interview-pin"),
+    path(_plan + "unpin/", views_scheduling.plan_unpin, name="interview-unpin"),
+    path(_plan + "accept/", views_scheduling.plan_accept, name="interview-accept"),
+    path(_interviews + "mine.ics", views_scheduling.my_calendar, name="interview-calendar"),
+]

@@ -1,0 +1,614 @@
+"""Live planning: the problem built from an operation's records, plans that keep every rule, acceptance
+through the encounter guardrails, re-planning around what is under way or pinned, and the interviewers'
+calendars. Solver time limits stay short (1–2 s): these problems are small."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from icalendar import Calendar
+
+from haven.accounts.models import User
+from haven.audit.models import AuditRecord
+from haven.core.errors import Forbidden, RuleViolation, ValidationFailed
+from haven.encounters import services as encounters
+from haven.encounters.models import Interview, InterviewStatus, Person
+from haven.operations.models import InterviewLocation, Operation
+from haven.scheduling import services
+from haven.scheduling.formats import InterviewProblem, Schedule
+from haven.scheduling.live import build_problem, ceil_slot, current_day, floor_slot
+from haven.scheduling.models import InterviewPlan, PlanStatus
+from haven.scheduling.selectors import plan_documents
+from haven.scheduling.services import Marked, RoomMarked
+from haven.scheduling.validate import check_schedule
+from tests.operations.fixtures import make_operation
+
+LIMIT = 1.5
+
+
+@pytest.fixture
+def operation(persona) -> Operation:
+    """The approved test operation, started three hours ago, with the cast (and an interpreter) on it."""
+    for key in ("investigator", "federal_agent", "advocate", "forensic", "prosecutor", "interpreter"):
+        persona(key)
+    return make_operation(starts_in=-timedelta(hours=3))
+
+
+@pytest.fixture
+def rooms(operation) -> InterviewLocation:
+    return operation.interview_locations.get(plan_id="harbor-rooms")
+
+
+@pytest.fixture
+def register(operation, persona):
+    def make(code: str, *, tags=("female", "adult"), languages=("es",), area="community-room", **extra):
+        return encounters.person_register(
+            actor=persona("investigator"),
+            operation=operation,
+            code=code,
+            encountered_at=operation.starts_at + timedelta(minutes=10),
+            tags=tags,
+            languages=languages,
+            area=area,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def care(operation, persona):
+    """Needs assessed and information given, as a provider does before any interview."""
+
+    def give(person: Person) -> None:
+        at = operation.starts_at + timedelta(minutes=30)
+        encounters.needs_assessment_record(actor=persona("advocate"), person=person, at=at, language="es")
+        encounters.information_record(
+            actor=persona("advocate"),
+            person=person,
+            language="es",
+            materials=["Your rights and the help available"],
+            at=at + timedelta(minutes=10),
+        )
+
+    return give
+
+
+def documents(plan: InterviewPlan) -> tuple[InterviewProblem, Schedule]:
+    return plan_documents(plan)
+
+
+def by_person(plan: InterviewPlan) -> dict[str, Any]:
+    return {a["person"]: a for a in plan.schedule["assignments"]}
+
+
+@pytest.fixture
+def now() -> datetime:
+    return timezone.now()
+
+
+@pytest.fixture
+def coordinator(persona) -> User:
+    return persona("coordinator")
+
+
+@pytest.fixture
+def mark(operation, persona, coordinator, now):
+    """Mark interviewers (persona keys, optionally with a role), interpreters and rooms available."""
+
+    def marked(
+        interviewers: tuple[str, ...] = ("federal_agent",),
+        interpreters: tuple[str, ...] = (),
+        rooms: tuple[str, ...] = ("harbor-rooms-1", "harbor-rooms-2"),
+        *,
+        hours: int = 8,
+        minutes: int = 60,
+        roles: dict[str, str] | None = None,
+    ) -> None:
+        start, end = floor_slot(now), floor_slot(now) + timedelta(hours=hours)
+        services.availability_set(
+            actor=coordinator,
+            operation=operation,
+            starts_at=start,
+            ends_at=end,
+            interview_minutes=minutes,
+            interviewers=[
+                Marked(persona(key), start, end, role=(roles or {}).get(key, "")) for key in interviewers
+            ],
+            interpreters=[Marked(persona(key), start, end) for key in interpreters],
+            rooms=[RoomMarked(room, start, end) for room in rooms],
+            now=now,
+        )
+
+    return marked
+
+
+def ready_person(register, care, code: str, **extra: Any) -> Person:
+    person = register(code, **extra)
+    care(person)
+    return person
+
+
+def plan(coordinator, operation, now, **extra: Any) -> InterviewPlan:
+    return services.schedule_plan(actor=coordinator, operation=operation, time_limit=LIMIT, now=now, **extra)
+
+
+# --- the problem from the records ------------------------------------------------------------------------
+
+
+def test_ready_is_the_first_slot_after_both_needs_and_information(
+    operation, register, care, persona, mark, now
+):
+    # given a person cared for before now, one whose information is given later today, and two waiting
+    ready_person(register, care, "P-001")
+    later = register("P-002")
+    advocate = persona("advocate")
+    encounters.needs_assessment_record(actor=advocate, person=later, at=now - timedelta(minutes=5))
+    information_at = ceil_slot(now) + timedelta(minutes=50)
+    encounters.information_record(
+        actor=advocate, person=later, language="es", materials=["Your rights"], at=information_at
+    )
+    register("P-003")
+    only_needs = register("P-004")
+    encounters.needs_assessment_record(actor=advocate, person=only_needs, at=now - timedelta(minutes=5))
+    mark()
+    # when
+    live = build_problem(operation, current_day(operation, now), now=now)
+    # then
+    persons = {p.id: p for p in live.problem.persons}
+    assert set(persons) == {"P-001", "P-002"}
+    assert live.problem.start == ceil_slot(now)
+    assert live.problem.slot_minutes == 15
+    assert persons["P-001"].ready == 0  # cared for before now: ready now
+    # information at 50 minutes after the start: the interview may begin in the first slot after it
+    assert persons["P-002"].ready == 4
+    assert live.problem.start + timedelta(minutes=15 * persons["P-002"].ready) > information_at
+    waiting = {w.person: w.missing for w in live.waiting}
+    assert waiting == {
+        "P-003": ("needs assessment", "information given"),
+        "P-004": ("information given",),
+    }
+    assert persons["P-001"].duration == 4
+    assert live.problem.horizon == (floor_slot(now) + timedelta(hours=8) - ceil_slot(now)) // timedelta(
+        minutes=15
+    )
+
+
+def test_minors_languages_priority_and_a_stated_preference(operation, register, care, persona, mark, now):
+    ready_person(register, care, "P-001", tags=("female", "minor"), languages=("zh",), priority="urgent")
+    ready_person(register, care, "P-002", tags=("female",), languages=("es", "en"))  # age not recorded
+    ready_person(register, care, "P-003", tags=("male", "adult"), interviewer_gender="male")
+    withdrawn = ready_person(register, care, "P-004", interviewer_gender="female")
+    encounters.interviewer_preference_withdraw(actor=persona("investigator"), person=withdrawn)
+    ready_person(register, care, "P-005", interviewer_gender="female")
+    mark()
+    persons = {
+        p.id: p for p in build_problem(operation, current_day(operation, now), now=now).problem.persons
+    }
+    assert persons["P-001"].minor
+    assert persons["P-001"].priority == "urgent"
+    assert persons["P-001"].languages == ["zh"]
+    assert persons["P-002"].minor  # never an adult by omission
+    assert persons["P-002"].languages == ["en", "es"]
+    assert not persons["P-003"].minor
+    assert persons["P-003"].interviewer_gender == "male"
+    assert persons["P-004"].interviewer_gender is None  # withdrawn, and recorded as withdrawn
+    assert persons["P-005"].interviewer_gender == "female"
+    assert persons["P-005"].priority == "normal"
+
+
+def test_keep_apart_from_designations_and_observations(operation, register, care, persona, mark, now):
+    investigator = persona("investigator")
+    suspect = ready_person(register, care, "P-001", tags=("male", "adult"), area=None)
+    victim = ready_person(register, care, "P-002")
+    other_victim = ready_person(register, care, "P-003")
+    watcher = ready_person(register, care, "P-004", area=None)
+    bystander = ready_person(register, care, "P-005")
+    encounters.designation_record(actor=investigator, person=suspect, status="suspect")
+    encounters.designation_record(actor=investigator, person=victim, status="potential_victim")
+    encounters.designation_record(actor=investigator, person=other_victim, status="potential_victim")
+    # an undetermined person seen watching someone: kept apart from them whatever the designations say yet
+    encounters.observation_record(
+        actor=investigator, person=watcher, towards=bystander, signs=["watches_others"]
+    )
+    mark()
+    problem = build_problem(operation, current_day(operation, now), now=now).problem
+    pairs = {frozenset((p.id, other)) for p in problem.persons for other in p.keep_apart}
+    assert pairs == {
+        frozenset(("P-001", "P-002")),
+        frozenset(("P-001", "P-003")),
+        frozenset(("P-004", "P-005")),
+    }
+
+
+def test_interviewed_released_and_transferred_persons_are_left_out(
+    operation, register, care, persona, mark, rooms, now
+):
+    investigator, federal = persona("investigator"), persona("federal_agent")
+    ready_person(register, care, "P-001")
+    interviewed = ready_person(register, care, "P-002")
+    interview = encounters.interview_schedule(
+        actor=federal,
+        person=interviewed,
+        interviewer=federal,
+        role="investigator",
+        location=rooms,
+        starts_at=now - timedelta(minutes=90),
+        minutes=30,
+    )
+    encounters.interview_conduct(actor=federal, interview=interview, notes="Recorded.")
+    released = ready_person(register, care, "P-003")
+    encounters.person_release(actor=investigator, person=released, outcome="released", reason="Went home")
+    moved = ready_person(register, care, "P-004")
+    encounters.person_release(
+        actor=investigator, person=moved, outcome="transferred", reason="To child welfare"
+    )
+    mark()
+    live = build_problem(operation, current_day(operation, now), now=now)
+    assert [p.id for p in live.problem.persons] == ["P-001"]
+    assert live.waiting == []
+
+
+def test_only_the_marked_interviewers_interpreters_and_rooms_take_part(operation, persona, mark, now):
+    mark(
+        interviewers=("federal_agent", "forensic", "prosecutor"),
+        interpreters=("interpreter",),
+        rooms=("harbor-rooms-3", "cac-suite-2"),
+        roles={"prosecutor": "prosecutor"},
+    )
+    problem = build_problem(operation, current_day(operation, now), now=now).problem
+    interviewers = {i.id: i for i in problem.interviewers}
+    assert set(interviewers) == {"fay.federal", "fern.forensic", "pat.prosecutor"}
+    assert interviewers["fern.forensic"].role == "forensic_interviewer"
+    assert interviewers["fay.federal"].languages == ["en", "es"]
+    assert interviewers["fay.federal"].gender == "female"
+    assert [t.id for t in problem.interpreters] == ["ines.interpreter"]
+    assert [(r.id, r.location, r.private, r.nondetention) for r in problem.rooms] == [
+        ("cac-suite-2", "cac-suite", True, True),
+        ("harbor-rooms-3", "harbor-rooms", True, True),
+    ]
+    assert all(r.available == [(0, problem.horizon)] for r in problem.rooms)
+
+
+def test_availability_refuses_what_cannot_take_part(operation, persona, coordinator, now):
+    start, end = floor_slot(now), floor_slot(now) + timedelta(hours=8)
+    with pytest.raises(ValidationFailed) as refused:
+        services.availability_set(
+            actor=coordinator,
+            operation=operation,
+            starts_at=start,
+            ends_at=end,
+            interview_minutes=60,
+            interviewers=[
+                Marked(persona("advocate"), start, end),
+                Marked(persona("investigator"), start, end, role="forensic_interviewer"),
+                Marked(persona("federal_agent"), end, start),
+            ],
+            interpreters=[Marked(persona("federal_agent"), start, end)],
+            rooms=[RoomMarked("harbor-rooms-9", start, end)],
+            now=now,
+        )
+    assert {p.path for p in refused.value.problems} == {
+        "interviewers[0].user",
+        "interviewers[1].role",
+        "interviewers[2].available_until",
+        "interpreters[0].user",
+        "rooms[0].room",
+    }
+
+
+def test_only_coordinators_of_agencies_writing_the_schedule_plan(operation, persona, now):
+    start, end = floor_slot(now), floor_slot(now) + timedelta(hours=8)
+    for key in ("investigator", "advocate", "forensic"):
+        with pytest.raises(Forbidden):
+            services.availability_set(
+                actor=persona(key),
+                operation=operation,
+                starts_at=start,
+                ends_at=end,
+                interview_minutes=60,
+                interviewers=[],
+                interpreters=[],
+                rooms=[],
+                now=now,
+            )
+
+
+# --- plans and their acceptance --------------------------------------------------------------------------
+
+
+def test_every_plan_keeps_every_rule(operation, register, care, persona, coordinator, mark, now):
+    investigator = persona("investigator")
+    ready_person(register, care, "P-001", interviewer_gender="female", priority="urgent")
+    ready_person(register, care, "P-002", tags=("female", "minor"), languages=("en",), area=None)
+    suspect = ready_person(register, care, "P-003", tags=("male", "adult"), area=None)
+    encounters.designation_record(actor=investigator, person=suspect, status="suspect")
+    victim = ready_person(register, care, "P-004", languages=("zh",))
+    encounters.designation_record(actor=investigator, person=victim, status="potential_victim")
+    ready_person(register, care, "P-005", languages=("es",), tags=("male", "adult"))
+    mark(interviewers=("federal_agent", "forensic", "investigator"), interpreters=("interpreter",))
+    made = plan(coordinator, operation, now)
+    problem, schedule = documents(made)
+    assert check_schedule(problem, schedule) == []
+    assert made.status == PlanStatus.DRAFT
+    assert {a.person for a in schedule.assignments} | {u.person for u in schedule.unscheduled} == {
+        f"P-00{n}" for n in range(1, 6)
+    }
+    assert made.unscheduled_weight == schedule.cost.unscheduled_weight
+    assert made.solver_status in ("optimal", "feasible")
+    assert AuditRecord.objects.filter(event_type="schedule.planned", target_id=str(made.pk)).count() == 1
+    # a second plan supersedes the draft
+    again = plan(coordinator, operation, now)
+    made.refresh_from_db()
+    assert made.status == PlanStatus.SUPERSEDED
+    assert again.status == PlanStatus.DRAFT
+
+
+def test_accepting_creates_interviews_that_pass_the_guardrails(
+    operation, register, care, persona, coordinator, mark, now
+):
+    ready_person(register, care, "P-001", interviewer_gender="female")
+    ready_person(register, care, "P-002", tags=("female", "minor"), languages=("en",))
+    ready_person(register, care, "P-003", languages=("zh",), tags=("male", "adult"))
+    mark(interviewers=("federal_agent", "forensic"), interpreters=("interpreter",))
+    made = plan(coordinator, operation, now)
+    assert made.unscheduled_weight == 0
+    # when
+    services.schedule_accept(actor=coordinator, plan=made, now=now)
+    # then
+    made.refresh_from_db()
+    assert made.status == PlanStatus.ACCEPTED
+    assert made.accepted_by == coordinator
+    interviews = {i.person.code: i for i in Interview.objects.filter(person__operation=operation)}
+    assert set(interviews) == {"P-001", "P-002", "P-003"}
+    problem = plan_documents(made)[0]
+    for code, assignment in by_person(made).items():
+        interview = interviews[code]
+        assert interview.status == InterviewStatus.SCHEDULED
+        assert interview.starts_at == problem.start + timedelta(minutes=15 * assignment["start"])
+        assert interview.room == assignment["room"]
+        assert interview.interviewer.username == assignment["interviewer"]
+        assert (interview.interpreter.username if interview.interpreter else None) == assignment[
+            "interpreter"
+        ]
+        assert interview.note_taker == interview.interviewer
+        encounters.interview_guardrails(
+            person=interview.person,
+            interviewer=interview.interviewer,
+            role=interview.role,
+            location=interview.location,
+            starts_at=interview.starts_at,
+            minutes=interview.minutes,
+            note_taker=interview.note_taker,
+            interpreter=interview.interpreter,
+            ignore=interview,
+        )
+    assert interviews["P-002"].role == "forensic_interviewer"
+    assert interviews["P-003"].interpreter is not None
+    accepted = AuditRecord.objects.get(event_type="schedule.accepted", target_id=str(made.pk))
+    assert accepted.outcome == "success"
+    with pytest.raises(RuleViolation):
+        services.schedule_accept(actor=coordinator, plan=made, now=now)
+
+
+def test_a_refusal_on_accepting_names_the_person_and_rule_and_stores_nothing(
+    operation, register, care, coordinator, mark, now
+):
+    ready_person(register, care, "P-001")
+    changed = ready_person(register, care, "P-002")
+    mark(interviewers=("federal_agent",))
+    made = plan(coordinator, operation, now)
+    assert set(by_person(made)) == {"P-001", "P-002"}
+    # given the person states a preference the planned interviewer does not meet, after the plan was made
+    Person.objects.filter(pk=changed.pk).update(interviewer_gender="male")
+    # when
+    with pytest.raises(RuleViolation) as refused:
+        services.schedule_accept(actor=coordinator, plan=made, now=now)
+    # then
+    assert refused.value.rule == "interview.gender-preference"
+    assert "P-002" in refused.value.message
+    assert not Interview.objects.filter(person__operation=operation).exists()
+    made.refresh_from_db()
+    assert made.status == PlanStatus.DRAFT
+    failure = AuditRecord.objects.get(event_type="schedule.accepted", target_id=str(made.pk))
+    assert failure.outcome == "failure"
+    assert "interview.gender-preference" in failure.details
+    assert not AuditRecord.objects.filter(event_type="interview.scheduled").exists()
+
+
+def test_a_plan_whose_time_has_passed_is_not_accepted(operation, register, care, coordinator, mark, now):
+    ready_person(register, care, "P-001")
+    mark()
+    made = plan(coordinator, operation, now)
+    with pytest.raises(RuleViolation) as refused:
+        services.schedule_accept(actor=coordinator, plan=made, now=now + timedelta(hours=3))
+    assert refused.value.rule == "schedule.stale"
+    assert not Interview.objects.exists()
+
+
+# --- re-planning -----------------------------------------------------------------------------------------
+
+
+def test_replanning_keeps_pinned_and_started_interviews_in_place(
+    operation, register, care, persona, coordinator, mark, now
+):
+    for n in range(1, 6):
+        ready_person(register, care, f"P-00{n}", languages=("en", "es"))
+    mark(interviewers=("federal_agent", "investigator"), rooms=("harbor-rooms-1", "harbor-rooms-2"))
+    first = plan(coordinator, operation, now)
+    before = by_person(first)
+    assert len(before) == 5
+    earliest = min(before.values(), key=lambda a: (a["start"], a["person"]))
+    latest = max(before.values(), key=lambda a: (a["start"], a["person"]))
+    services.assignment_pin(actor=coordinator, plan=first, person=latest["person"])
+    services.schedule_accept(actor=coordinator, plan=first, now=now)
+    # when the earliest interview has started, and the plan is made again
+    problem = plan_documents(first)[0]
+    later = problem.start + timedelta(minutes=15 * earliest["start"] + 5)
+    again = services.schedule_replan(actor=coordinator, plan=first, time_limit=LIMIT, now=later)
+    # then
+    after = by_person(again)
+    started = sorted(a["person"] for a in before.values() if a["start"] == earliest["start"])
+    assert again.started == started
+    assert again.pinned == [latest["person"]]
+    replanned, schedule = documents(again)
+    assert check_schedule(replanned, schedule) == []
+    fixed = {p.id: p.fixed for p in replanned.persons if p.fixed is not None}
+    assert set(fixed) == {*started, latest["person"]}
+    start_shift = (replanned.start - problem.start) // timedelta(minutes=15)
+    for kept in [before[code] for code in started] + [latest]:
+        moved = after[kept["person"]]
+        assert moved["start"] + start_shift == kept["start"]
+        assert moved["interviewer"] == kept["interviewer"]
+        assert moved["room"] == kept["room"]
+    # accepting the new plan leaves the started and pinned interview records as they were
+    services.schedule_accept(actor=coordinator, plan=again, now=later)
+    live = Interview.objects.filter(person__operation=operation, status=InterviewStatus.SCHEDULED)
+    assert live.count() == 5
+    for kept in [before[code] for code in started] + [latest]:
+        record = live.get(person__code=kept["person"])
+        assert record.starts_at == problem.start + timedelta(minutes=15 * kept["start"])
+
+
+def test_a_gone_interviewer_gets_nothing_after_their_time(
+    operation, register, care, persona, coordinator, mark, now
+):
+    for n in range(1, 7):
+        ready_person(register, care, f"P-00{n}", languages=("en", "es"))
+    mark(interviewers=("federal_agent", "investigator"), rooms=("harbor-rooms-1", "harbor-rooms-2"))
+    first = plan(coordinator, operation, now)
+    problem = plan_documents(first)[0]
+    assert any(a["interviewer"] == "ivy.investigator" and a["start"] >= 4 for a in by_person(first).values())
+    # when the investigator leaves an hour after the start
+    leaves = problem.start + timedelta(hours=1)
+    services.interviewer_gone(
+        actor=coordinator, operation=operation, user=persona("investigator"), gone_from=leaves, now=now
+    )
+    again = services.schedule_replan(actor=coordinator, plan=first, time_limit=LIMIT, now=now)
+    # then
+    replanned, schedule = documents(again)
+    assert check_schedule(replanned, schedule) == []
+    hers = [a for a in schedule.assignments if a.interviewer == "ivy.investigator"]
+    assert hers, "she still interviews before she leaves"
+    for assignment in hers:
+        assert replanned.start + timedelta(minutes=15 * (assignment.start + 4)) <= leaves
+
+
+def test_an_added_room_is_used(operation, register, care, coordinator, mark, rooms, now):
+    for n in range(1, 3):
+        ready_person(register, care, f"P-00{n}", languages=("en", "es"))
+    mark(interviewers=("federal_agent", "investigator"), rooms=("harbor-rooms-1",))
+    first = plan(coordinator, operation, now)
+    assert sorted(a["start"] for a in by_person(first).values()) == [0, 4]  # one room: one waits
+    # when
+    start = floor_slot(now)
+    services.room_add(
+        actor=coordinator,
+        operation=operation,
+        location=rooms,
+        room="harbor-annex-1",
+        available_from=start,
+        available_until=start + timedelta(hours=8),
+        now=now,
+    )
+    again = services.schedule_replan(actor=coordinator, plan=first, time_limit=LIMIT, now=now)
+    # then
+    after = by_person(again)
+    assert sorted(a["start"] for a in after.values()) == [0, 0]
+    assert {a["room"] for a in after.values()} == {"harbor-rooms-1", "harbor-annex-1"}
+    assert again.weighted_wait == 0
+
+
+def test_a_room_is_added_only_in_a_nondetention_setting(operation, coordinator, mark, now):
+    mark()
+    detention = operation.interview_locations.create(
+        plan_id="county-jail", name="County jail interview room", setting="detention", private_rooms=1
+    )
+    start = floor_slot(now)
+    with pytest.raises(RuleViolation) as refused:
+        services.room_add(
+            actor=coordinator,
+            operation=operation,
+            location=detention,
+            room="county-jail-1",
+            available_from=start,
+            available_until=start + timedelta(hours=2),
+            now=now,
+        )
+    assert refused.value.rule == "interview.nondetention"
+
+
+# --- the interviewer's calendar --------------------------------------------------------------------------
+
+
+def test_the_calendar_holds_exactly_that_interviewers_interviews_and_no_names(
+    operation, register, care, persona, coordinator, mark, client_for, now
+):
+    ready_person(register, care, "P-001", languages=("en",))
+    ready_person(register, care, "P-002", languages=("en",))
+    ready_person(register, care, "P-003", tags=("female", "minor"), languages=("en",))
+    mark(interviewers=("investigator", "forensic"), rooms=("harbor-rooms-1", "harbor-rooms-2", "cac-suite-1"))
+    made = plan(coordinator, operation, now)
+    services.schedule_accept(actor=coordinator, plan=made, now=now)
+    investigator = persona("investigator")
+    hers = Interview.objects.filter(interviewer=investigator, status=InterviewStatus.SCHEDULED)
+    assert hers.count() >= 1
+    # when
+    response = client_for("investigator").get(f"/operations/{operation.code}/interviews/mine.ics")
+    # then
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    text = response.content.decode()
+    calendar = Calendar.from_ical(response.content)
+    events = [c for c in calendar.walk() if c.name == "VEVENT"]
+    assert {str(e["UID"]) for e in events} == {f"{i.pk}@haven" for i in hers}
+    for event in events:
+        interview = hers.get(pk=str(event["UID"]).split("@")[0])
+        assert event.decoded("DTSTART") == interview.starts_at
+        assert interview.person.code in str(event["SUMMARY"])
+        assert interview.room in str(event["LOCATION"])
+    for name in (u.name for u in User.objects.all()):
+        assert name not in text
+    assert "P-003" not in text  # the minor's interview is the forensic interviewer's
+    exported = AuditRecord.objects.get(event_type="schedule.exported")
+    assert exported.actor_label == investigator.username
+
+
+def test_the_plan_page_shows_the_timeline_and_the_unscheduled(
+    operation, register, care, coordinator, mark, client_for, now
+):
+    ready_person(register, care, "P-001")
+    ready_person(register, care, "P-002", tags=("female", "minor"), languages=("ht",))
+    register("P-003")
+    mark()
+    plan(coordinator, operation, now)
+    page = client_for("coordinator").get(f"/operations/{operation.code}/interviews/plan/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "harbor-rooms-1" in html
+    assert "P-001" in html
+    assert "no forensic interviewer" in html  # P-002's reason
+    assert "Waiting for care" in html
+    assert "P-003" in html
+    # a service provider reads the plan, without the forms and without who interviews
+    reader = client_for("advocate").get(f"/operations/{operation.code}/interviews/plan/")
+    assert reader.status_code == 200
+    assert "Fay Federal" not in reader.content.decode()
+    assert "Save availability" not in reader.content.decode()
+
+
+def test_day_helpers() -> None:
+    moment = datetime.fromisoformat("2026-12-03T10:07:00+00:00")
+    assert floor_slot(moment).minute == 0
+    assert ceil_slot(moment).minute == 15
+    assert ceil_slot(floor_slot(moment)) == floor_slot(moment)
+
+
+def test_no_plan_before_availability_is_marked(operation, coordinator, now):
+    with pytest.raises(RuleViolation) as refused:
+        plan(coordinator, operation, now)
+    assert refused.value.rule == "schedule.no-day"
+    assert Operation.objects.count() == 1
