@@ -19,7 +19,6 @@ from datetime import date, datetime
 from typing import Annotated, Final, Literal
 from uuid import UUID
 
-from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from haven.api.schemas import AgencyOut
@@ -281,21 +280,29 @@ ENCOUNTER_REQUEST_SCHEMAS: Final[tuple[type[EncounterIn], ...]] = (
 )
 
 
+# -- responses ----------------------------------------------------------------------------------------------
+
+
+class Out(BaseModel):
+    """Base of the responses: plain pydantic models built from plain data (the views never hand them an
+    ORM object), so a page of a thousand persons is validated once, quickly."""
+
+
 # -- the roster ---------------------------------------------------------------------------------------------
 
 
-class AreaOut(Schema):
+class AreaOut(Out):
     id: str = Field(description="the area's id in the plan")
     name: str
 
 
-class OutcomeOut(Schema):
+class OutcomeOut(Out):
     status: OutcomeName
     reason: str
     at: datetime
 
 
-class PersonRowOut(Schema):
+class PersonRowOut(Out):
     """One person on the roster, as everyone on the operation reads it."""
 
     code: str
@@ -314,7 +321,7 @@ class PersonRowOut(Schema):
     outcome: OutcomeOut | None
 
 
-class RosterOut(Schema):
+class RosterOut(Out):
     operation: str
     exercise: bool
     audience: Audience
@@ -325,7 +332,7 @@ class RosterOut(Schema):
     persons: list[PersonRowOut]
 
 
-class RecordedOut(Schema):
+class RecordedOut(Out):
     """What a write answers: what was recorded, its id, and the person's roster row after it."""
 
     operation: str
@@ -338,13 +345,13 @@ class RecordedOut(Schema):
 # -- one person ---------------------------------------------------------------------------------------------
 
 
-class DesignationOut(Schema):
+class DesignationOut(Out):
     status: DesignationName
     by: str
     at: datetime
 
 
-class ObservationOut(Schema):
+class ObservationOut(Out):
     at: datetime
     by: str
     towards: str | None
@@ -352,7 +359,7 @@ class ObservationOut(Schema):
     text: str
 
 
-class ShownTowardsOut(Schema):
+class ShownTowardsOut(Out):
     """Signs another person was seen showing towards this one (who deferred to whom)."""
 
     from_person: str
@@ -360,7 +367,7 @@ class ShownTowardsOut(Schema):
     at: datetime
 
 
-class DangerFlagOut(Schema):
+class DangerFlagOut(Out):
     id: UUID
     flagged_at: datetime
     flagged_by: str
@@ -369,7 +376,7 @@ class DangerFlagOut(Schema):
     response: str
 
 
-class ReliefStepOut(Schema):
+class ReliefStepOut(Out):
     kind: ReliefKindName
     status: ReliefStatusName
     by: str
@@ -377,13 +384,13 @@ class ReliefStepOut(Schema):
     at: datetime
 
 
-class NeedsSummaryOut(Schema):
+class NeedsSummaryOut(Out):
     assessed: bool
     urgent: list[UrgentDomain]
     language: str
 
 
-class NeedsAssessmentOut(Schema):
+class NeedsAssessmentOut(Out):
     at: datetime
     by: str
     agency: str
@@ -396,12 +403,12 @@ class NeedsAssessmentOut(Schema):
     language_notes: str
 
 
-class QuestionsOut(Schema):
+class QuestionsOut(Out):
     questions: str
     answers: str
 
 
-class InformationOut(Schema):
+class InformationOut(Out):
     at: datetime
     by: str
     agency: str
@@ -412,14 +419,14 @@ class InformationOut(Schema):
     )
 
 
-class InterviewRecordOut(Schema):
+class InterviewRecordOut(Out):
     interviewer: str
     interpreter: str | None
     notes: str
     may_record: bool = Field(description="you are the interviewer, who records it")
 
 
-class InterviewOut(Schema):
+class InterviewOut(Out):
     id: UUID
     starts_at: datetime
     minutes: int
@@ -432,7 +439,7 @@ class InterviewOut(Schema):
     )
 
 
-class ServiceRecordOut(Schema):
+class ServiceRecordOut(Out):
     at: datetime
     kind: VictimServiceKindName
     by: str
@@ -442,18 +449,18 @@ class ServiceRecordOut(Schema):
     text: str
 
 
-class AttorneyNoteOut(Schema):
+class AttorneyNoteOut(Out):
     at: datetime
     by: str
     text: str
 
 
-class ConsentReadOut(Schema):
+class ConsentReadOut(Out):
     at: datetime
     by: str
 
 
-class ConsentRecordedOut(Schema):
+class ConsentRecordedOut(Out):
     id: UUID
     recipient: AgencyOut
     items: list[ConsentItem]
@@ -466,7 +473,7 @@ class ConsentRecordedOut(Schema):
     reads: list[ConsentReadOut] = Field(description="every read made under this consent")
 
 
-class ConsentReceivedOut(Schema):
+class ConsentReceivedOut(Out):
     """A consent that names your agency: what it releases and until when."""
 
     from_agency: str
@@ -474,7 +481,7 @@ class ConsentReceivedOut(Schema):
     expires_on: date
 
 
-class PersonOut(Schema):
+class PersonOut(Out):
     """One person's record as your agency may read it. A section is null when the policy hides it."""
 
     operation: str
@@ -520,7 +527,7 @@ class PersonOut(Schema):
 # -- the board ----------------------------------------------------------------------------------------------
 
 
-class BoardRowOut(Schema):
+class BoardRowOut(Out):
     code: str
     stage: StageName
     priority: PriorityName
@@ -538,25 +545,25 @@ class BoardRowOut(Schema):
     encountered_at: datetime
 
 
-class DangerAlertOut(Schema):
+class DangerAlertOut(Out):
     code: str
     since: datetime
     by: str
 
 
-class SeparationAlertOut(Schema):
+class SeparationAlertOut(Out):
     area: str
     suspect: str
     potential_victim: str
     since: datetime
 
 
-class StageCountOut(Schema):
+class StageCountOut(Out):
     stage: StageName
     count: int
 
 
-class BoardOut(Schema):
+class BoardOut(Out):
     """The live board: the same rows for everyone on the operation, with what each audience may read."""
 
     operation: str
