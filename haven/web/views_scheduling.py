@@ -368,6 +368,10 @@ def _page(
     status: int = 200,
     saved_key: str = "",
 ) -> HttpResponse:
+    if request.method == "GET" or status != 200:
+        # the page shows the plan (person codes, times, rooms): one event for the request; a write that
+        # succeeded is recorded by its own event
+        record(actor=actor, event=AuditEvent.SCHEDULE_VIEWED, target=operation, operation_id=operation.pk)
     now = timezone.now()
     day = day_for(operation, now)
     plan = latest_plan(operation, day)
@@ -403,7 +407,6 @@ def _page(
 @require_GET
 def plan_page(request: HttpRequest, operation_code: str) -> HttpResponse:
     actor, operation, standing = _planning(request, operation_code)
-    record(actor=actor, event=AuditEvent.SCHEDULE_VIEWED, target=operation, operation_id=operation.pk)
     return _page(request, actor, operation, standing)
 
 

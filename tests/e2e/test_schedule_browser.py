@@ -1,0 +1,167 @@
+"""In a real browser: a coordinator goes from the live board to the interview plan, marks who and which
+rooms are available today, plans with a visible progress indicator, reads the timeline, pins one interview,
+re-plans around it, and accepts; an interviewer then downloads their calendar. axe-core checks the plan page
+at desktop and phone width (with screenshots of both)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+from playwright.sync_api import Page, expect
+
+from haven.encounters import services as encounters
+from haven.encounters.models import Interview, InterviewStatus
+from haven.operations.models import Operation
+from haven.scheduling.models import InterviewPlan, PlanStatus
+from tests.e2e.conftest import assert_accessible
+from tests.e2e.test_encounter_browser import no_horizontal_scroll, sign_in, sign_out
+from tests.operations.fixtures import make_operation
+from tests.personas import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PROGRESS_WATCH = """() => {
+  window.__progress = [];
+  const region = document.getElementById("plan-progress");
+  const note = () => window.__progress.push({
+    busy: region.classList.contains("htmx-request"),
+    text: region.textContent.trim(),
+    shown: getComputedStyle(region).position !== "absolute",
+  });
+  new MutationObserver(note).observe(region, {attributes: true, childList: true, subtree: true, characterData: true});
+}"""
+
+
+@pytest.fixture
+def operation(settings: Any) -> Operation:
+    settings.HAVEN_SCHEDULE_TIME_LIMIT = 2
+    for key in ("investigator", "coordinator", "federal_agent", "advocate", "forensic", "interpreter"):
+        make_user(key)
+    operation = make_operation(starts_in=-timedelta(hours=1))
+    investigator, advocate = make_user("investigator"), make_user("advocate")
+    people = [
+        ("P-001", ("female", "adult"), ("es",), "female"),
+        ("P-002", ("male", "adult"), ("en",), ""),
+        ("P-003", ("female", "minor"), ("en",), ""),
+        ("P-004", ("female", "adult"), ("zh",), ""),
+        ("P-005", ("male", "adult"), ("es", "en"), ""),
+    ]
+    for code, tags, languages, gender in people:
+        person = encounters.person_register(
+            actor=investigator,
+            operation=operation,
+            code=code,
+            encountered_at=operation.starts_at + timedelta(minutes=5),
+            tags=tags,
+            languages=languages,
+            interviewer_gender=gender,
+        )
+        at = operation.starts_at + timedelta(minutes=20)
+        encounters.needs_assessment_record(actor=advocate, person=person, at=at, language=languages[0])
+        encounters.information_record(
+            actor=advocate,
+            person=person,
+            language=languages[0],
+            materials=["Your rights and the help available"],
+            at=at + timedelta(minutes=5),
+        )
+    encounters.person_register(
+        actor=investigator, operation=operation, code="P-006", tags=("male", "adult"), languages=("ht",)
+    )
+    return operation
+
+
+def plan_page(operation: Operation) -> str:
+    return f"/operations/{operation.code}/interviews/plan/"
+
+
+def test_a_coordinator_plans_pins_replans_and_accepts(page: Page, operation: Operation) -> None:
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, "coordinator")
+    page.goto(f"/operations/{operation.code}/board/")
+    page.get_by_role("link", name="Interview plan").click()
+    expect(page.get_by_role("heading", name=re.compile("Interview plan"))).to_be_visible()
+    expect(page.get_by_role("button", name="Plan interviews")).to_be_disabled()
+
+    # --- today's availability -------------------------------------------------------------------------
+    panel = page.locator("details#availability")
+    expect(panel).to_have_attribute("open", "")
+    for name in ("Fay Federal", "Ivy Investigator", "Fern Forensic", "Ines Interpreter"):
+        panel.get_by_role("checkbox", name=name, exact=True).check()
+    expect(panel.get_by_role("checkbox", name="harbor-rooms-1")).to_be_checked()
+    panel.get_by_role("checkbox", name="harbor-rooms-4").uncheck()
+    panel.get_by_role("button", name="Save availability").click()
+    expect(page.locator("#availability").get_by_role("status")).to_contain_text("Availability saved")
+    assert_accessible(page, "schedule-availability")
+
+    # --- plan, with the progress indicator while it runs ------------------------------------------------
+    page.evaluate(PROGRESS_WATCH)
+    page.get_by_role("button", name="Plan interviews").click()
+    result = page.locator("#plan-result")
+    expect(result.get_by_role("status")).to_have_text("Planned.", timeout=15_000)
+    progress = page.evaluate("window.__progress")
+    assert any(p["busy"] and p["shown"] and "Planning the interviews" in p["text"] for p in progress), (
+        progress
+    )
+    expect(page.locator("#plan-progress")).not_to_have_class(re.compile("htmx-request"))
+    expect(result.get_by_role("heading", name="By room")).to_be_visible()
+    expect(result.get_by_role("heading", name="By interviewer")).to_be_visible()
+    lanes = result.locator(".tl").first.locator(".tl__grid .tl__lane:not(.tl__lane--head)")
+    expect(lanes).to_have_count(5)  # harbor-rooms-1..3 and cac-suite-1..2
+    expect(result.locator(".tl__cell--interview")).to_have_count(10)  # five interviews, in both timelines
+    expect(result).to_contain_text("P-006: missing needs assessment and information given")
+    expect(result).to_contain_text(re.compile(r"Proven optimal|Best found in"))
+
+    # --- pin one and re-plan --------------------------------------------------------------------------
+    first = InterviewPlan.objects.get(status=PlanStatus.DRAFT)
+    pinned = max(first.schedule["assignments"], key=lambda a: (a["start"], a["person"]))
+    code = pinned["person"]
+    row = result.locator(f"#assignment-{code}")
+    before = row.locator("td").nth(0).inner_text(), row.locator("td").nth(1).inner_text()
+    row.get_by_role("button", name=f"Pin {code}'s interview").click()
+    result = page.locator("#plan-result")
+    expect(result.get_by_role("status")).to_have_text(re.compile("^Pinned"))
+    expect(result.locator(f"#assignment-{code}")).to_contain_text("pinned")
+    page.evaluate(PROGRESS_WATCH)
+    result.get_by_role("button", name="Re-plan").click()
+    expect(page.locator("#plan-result").get_by_role("status")).to_have_text("Planned.", timeout=15_000)
+    row = page.locator(f"#assignment-{code}")
+    expect(row).to_contain_text("pinned")
+    assert (row.locator("td").nth(0).inner_text(), row.locator("td").nth(1).inner_text()) == before
+    again = InterviewPlan.objects.get(status=PlanStatus.DRAFT)
+    assert again.previous_id == first.pk
+    assert again.pinned == [code]
+    assert_accessible(page, "schedule-plan")
+
+    # the phone: the timeline becomes a list, and nothing is wider than the screen
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator(".tl__list").first).to_be_visible()
+    expect(page.locator(".tl__scroll").first).to_be_hidden()
+    assert no_horizontal_scroll(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # --- accept ---------------------------------------------------------------------------------------
+    page.get_by_role("button", name="Accept the plan").click()
+    expect(page.locator("#plan-result").get_by_role("status")).to_have_text(re.compile("^Accepted"))
+    expect(page.locator("#plan-heading")).to_contain_text("Accepted")
+    scheduled = Interview.objects.filter(person__operation=operation, status=InterviewStatus.SCHEDULED)
+    assert scheduled.count() == 5
+    assert scheduled.get(person__code=code).room == pinned["room"]
+    sign_out(page)
+
+    # --- an interviewer takes their interviews along --------------------------------------------------
+    sign_in(page, "federal_agent")
+    page.goto(plan_page(operation))
+    expect(page.get_by_role("button", name="Re-plan")).to_have_count(0)  # reads, does not plan
+    theirs = scheduled.filter(interviewer__username="fay.federal")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("My interviews")).click()
+    body = Path(download.value.path()).read_bytes()
+    events = [c for c in Calendar.from_ical(body).walk() if c.name == "VEVENT"]
+    assert len(events) == theirs.count()
+    assert b"Fay Federal" not in body
