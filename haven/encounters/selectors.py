@@ -3,12 +3,13 @@ live board. Selectors start from what the actor may see; field-level rules come 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from haven.access.policies import Access, Compartment, Standing, allows
@@ -26,6 +27,8 @@ from haven.encounters.models import (
     InterviewStatus,
     NeedsAssessment,
     Person,
+    PersonLanguage,
+    PersonTag,
     ReliefStep,
     SeparationAlert,
     VictimServiceKind,
@@ -369,12 +372,6 @@ def board_for(
     live = Interview.objects.filter(person=person).exclude(status=InterviewStatus.CANCELLED)
     persons = (
         persons_visible_to(standing, operation)
-        .select_related("area")
-        .prefetch_related(
-            "tags",
-            "languages",
-            Prefetch("relief_steps", queryset=ReliefStep.objects.select_related("agency")),
-        )
         .annotate(
             has_needs=Exists(NeedsAssessment.objects.filter(person=person)),
             has_info=Exists(InformationGiven.objects.filter(person=person)),
@@ -397,57 +394,98 @@ def board_for(
             **{name: Subquery(query.values("at")[:1]) for name, query in first.items()},
         )
         .order_by("code")
+        # plain rows, not model instances: the board reads hundreds of persons several times a minute
+        .values(
+            "pk",
+            "code",
+            "priority",
+            "outcome",
+            "area_id",
+            "encountered_at",
+            "has_needs",
+            "has_info",
+            "has_interview",
+            "has_conducted",
+            "next_interview_agency",
+            "has_services",
+            "open_danger",
+            "designation_now",
+            *(f"urgent_{d}" for d in NeedsAssessment.URGENT_DOMAINS),
+            *first,
+        )
     )
+    tags_of: dict[Any, list[str]] = defaultdict(list)
+    for person_id, tag in PersonTag.objects.filter(person__operation=operation).values_list(
+        "person_id", "tag"
+    ):
+        tags_of[person_id].append(tag)
+    languages_of: dict[Any, list[str]] = defaultdict(list)
+    for person_id, code in PersonLanguage.objects.filter(person__operation=operation).values_list(
+        "person_id", "code"
+    ):
+        languages_of[person_id].append(code)
+    latest_relief: dict[tuple[Any, str], tuple[str, datetime]] = {}
+    for person_id, kind, status, at in (
+        ReliefStep.objects.filter(person__operation=operation)
+        .order_by("at", "created_at")
+        .values_list("person_id", "kind", "status", "at")
+    ):
+        latest_relief[(person_id, kind)] = (status, at)
+    pending_of: dict[Any, list[tuple[str, datetime]]] = defaultdict(list)
+    for (person_id, kind), (status, at) in latest_relief.items():
+        if status == "requested":
+            pending_of[person_id].append((kind, at))
+    areas = {a.pk: a for a in operation.areas.all()}
     owners = _plan_owners(operation)
     rows: list[BoardRow] = []
     counts: dict[str, int] = {}
-    p: Any
     for p in persons:
         milestones = Milestones(
-            placed=p.area_id is not None,
-            needs_assessed=p.has_needs,
-            informed=p.has_info,
-            interview_scheduled=p.has_interview,
-            interviewed=p.has_conducted,
-            services=p.has_services,
-            outcome=p.outcome,
+            placed=p["area_id"] is not None,
+            needs_assessed=p["has_needs"],
+            informed=p["has_info"],
+            interview_scheduled=p["has_interview"],
+            interviewed=p["has_conducted"],
+            services=p["has_services"],
+            outcome=p["outcome"],
         )
         current = stage_of(milestones)
         counts[current] = counts.get(current, 0) + 1
-        tags = [t.tag for t in p.tags.all()]
-        contact_times = [t for t in (p.first_needs, p.first_info, p.first_record) if t is not None]
+        tags = sorted(tags_of[p["pk"]])
+        contact_times = [p[name] for name in first if p[name] is not None]
         first_contact = min(contact_times) if contact_times else None
         # an exercise set in the future has not been waited through yet: never a negative wait
-        waited = max(0, int(((first_contact or now) - p.encountered_at).total_seconds() // 60))
-        step, owner, since = _next_step(current, p, tags, owners, milestones)
-        area_name = None
-        if p.area is not None and (investigative or not p.area.is_sensitive):
-            area_name = p.area.name
+        waited = max(0, int(((first_contact or now) - p["encountered_at"]).total_seconds() // 60))
+        step, owner, since = _next_step(
+            current, p, tags, owners, milestones, sorted(pending_of[p["pk"]], key=lambda k: k[1])
+        )
+        place = areas.get(p["area_id"])
+        area_name = place.name if place is not None and (investigative or not place.is_sensitive) else None
         rows.append(
             BoardRow(
-                code=p.code,
+                code=p["code"],
                 stage=current,
                 stage_label=STAGE_LABELS[current],
-                priority=p.priority,
+                priority=p["priority"],
                 area=area_name,
                 tags=tags,
-                languages=[lang.code for lang in p.languages.all()],
-                urgent=[d for d in NeedsAssessment.URGENT_DOMAINS if getattr(p, f"urgent_{d}")],
-                designation=(p.designation_now or DesignationStatus.UNDETERMINED) if investigative else None,
+                languages=sorted(languages_of[p["pk"]]),
+                urgent=[d for d in NeedsAssessment.URGENT_DOMAINS if p[f"urgent_{d}"]],
+                designation=(p["designation_now"] or DesignationStatus.UNDETERMINED)
+                if investigative
+                else None,
                 next_step=step,
                 next_owner=owner,
                 next_since=since,
-                danger=p.open_danger,
-                waiting_minutes=waited if first_contact is None and not p.outcome else None,
-                waited_too_long=first_contact is None and not p.outcome and waited > limit_minutes,
-                encountered_at=p.encountered_at,
+                danger=p["open_danger"],
+                waiting_minutes=waited if first_contact is None and not p["outcome"] else None,
+                waited_too_long=first_contact is None and not p["outcome"] and waited > limit_minutes,
+                encountered_at=p["encountered_at"],
             )
         )
-    all_areas = [
-        (a.plan_id, a.name)
-        for a in operation.areas.filter(retired=False)
-        if investigative or not a.is_sensitive
-    ]
+    all_areas = sorted(
+        (a.plan_id, a.name) for a in areas.values() if not a.retired and (investigative or not a.is_sensitive)
+    )
     if stage:
         rows = [r for r in rows if r.stage == stage]
     if area:
@@ -485,34 +523,36 @@ def board_for(
     )
 
 
-def _next_step(
-    stage: Stage, p: Any, tags: list[str], owners: dict[str, str], m: Milestones
+def _next_step(  # noqa: PLR0917 - one row's facts, always passed together
+    stage: Stage,
+    p: dict[str, Any],
+    tags: list[str],
+    owners: dict[str, str],
+    m: Milestones,
+    pending: list[tuple[str, datetime]],
 ) -> tuple[str, str, Any]:
-    pending = [s for s in p.relief_steps.all() if s.status == "requested"]
     if stage in (Stage.RELEASED, Stage.TRANSFERRED):
         return ("—", "", None)
     if not m.placed:
-        return ("Separate: place in an area", owners["lead"], p.encountered_at)
+        return ("Separate: place in an area", owners["lead"], p["encountered_at"])
     if not m.needs_assessed:
-        return ("Assess needs", owners["assess"], p.encountered_at)
+        return ("Assess needs", owners["assess"], p["encountered_at"])
     if not m.informed:
         return ("Give information and answer questions", owners["inform"], None)
     if pending:
-        step = pending[-1]
+        kind, requested_at = pending[-1]
         label = {
             "continued_presence": "Continued Presence",
             "t_visa": "T-visa certification",
             "u_visa": "U-visa certification",
-        }[step.kind]
-        decider = (
-            "Homeland Security Investigations" if step.kind == "continued_presence" else step.agency.name
-        )
-        return (f"Decide on {label} (requested)", decider, step.at)
+        }[kind]
+        decider = owners["continued_presence"] if kind == "continued_presence" else owners["lead"]
+        return (f"Decide on {label} (requested)", decider, requested_at)
     if not m.interview_scheduled and not m.interviewed:
         who = owners["interview_minor"] if "minor" in tags else owners["interview_adult"]
         return ("Schedule the interview", who, None)
     if m.interview_scheduled and not m.interviewed:
-        return ("Interview", p.next_interview_agency or owners["interview_adult"], None)
+        return ("Interview", p["next_interview_agency"] or owners["interview_adult"], None)
     if not m.services:
         return ("Refer to services", owners["providers"], None)
     return ("Follow up services", owners["providers"], None)

@@ -117,10 +117,12 @@ def _board(request: HttpRequest, actor: User, operation: Operation, standing: St
         },
     )
     query = urlencode({k: v for k, v in (("stage", stage), ("area", area)) if v})
+    # one reverse() for the whole board, not one per row: the board holds hundreds of persons
+    person_url = reverse("web:person", kwargs={"operation_code": operation.code, "person_code": "P-000"})[:-6]
     return {
         "operation": operation,
         "board": board,
-        "rows": [_board_row(row) for row in board.rows],
+        "rows": [{**_board_row(row), "url": f"{person_url}{row.code}/"} for row in board.rows],
         "stage_counts": [
             {"stage": s.value, "label": STAGE_LABELS[s], "count": board.stages[s]}
             for s in Stage
