@@ -203,8 +203,11 @@ def _text_problems(node: object, path: tuple[str | int, ...] = ()) -> list[Probl
 def _body(request: HttpRequest, model: type[_Body]) -> _Body:
     """The body validated by `model` as JSON gives it (no coercion); unknown fields refused by name, every
     problem with its path. An empty body is an empty object."""
-    data: dict[str, Any] = errors.json_body(request) if request.body.strip() else {}
-    problems = _text_problems(data)
+    try:
+        data: dict[str, Any] = errors.json_body(request) if request.body.strip() else {}
+        problems = _text_problems(data)
+    except RecursionError:  # JSON nested thousands deep: no body of this API is
+        raise InvalidInput([Problem("", "the body is nested too deeply")], what="body") from None
     if problems:
         raise InvalidInput(problems, what="body")
     try:

@@ -1060,10 +1060,23 @@ def test_a_body_with_problems_is_refused_naming_each_field(
 
 
 def test_a_body_that_is_not_a_json_object_is_refused(cast: Cast, client_for: Clients) -> None:
-    for body in (b"[1, 2]", b"{", '"text"'):
+    for body in (b"[1, 2]", b"{", '"text"', b"[" * 100_000 + b"]" * 100_000):
         response = send(client_for("investigator"), "POST", path(cast, "/persons"), body)
         assert response.status_code == 400
         assert response.json()["problems"][0]["path"] == ""
+
+
+def test_text_no_database_can_hold_is_refused_with_its_path(cast: Cast, client_for: Clients) -> None:
+    client = client_for("investigator")
+    nested = b'{"tags": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert send(client, "POST", path(cast, "/persons"), nested).status_code == 400
+    lone_surrogate = b'{"code": "P-040", "area": "\\ud800"}'
+    response = send(client, "POST", path(cast, "/persons"), lone_surrogate)
+    assert response.status_code == 400
+    assert [p["path"] for p in response.json()["problems"]] == ["area"]
+    nul = send(client, "POST", person_path(cast, tail="/observations"), {"text": "a\u0000b", "signs": []})
+    assert [p["path"] for p in nul.json()["problems"]] == ["text"]
+    assert not Person.objects.filter(code="P-040").exists()
 
 
 # every write, with a body its persona may send, to which a forged field is added
