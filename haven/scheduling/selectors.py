@@ -30,7 +30,10 @@ from haven.scheduling.models import InterviewPlan, Pin, PlanningDay, PlanStatus
 
 # Longer runs of a timeline are split: the stylesheet has span classes up to this many slots.
 MAX_SPAN = 96
-_KEPT_APART = re.compile(r"(at the same location as )([A-Z]-\d+(?:, [A-Z]-\d+)*)(, from whom)")
+_KEPT_APART = (
+    re.compile(r"(at the same location as )[A-Z]-\d+(?:, [A-Z]-\d+)*(, from whom)"),
+    re.compile(r"(kept apart from )[A-Z]-\d+()"),
+)
 _ROLE_LABELS = dict(InterviewerRole.choices)
 
 
@@ -258,7 +261,9 @@ def redact_reason(reason: str, standing_: Standing) -> str:
     """A reason as this reader may see it: who someone is kept apart from only for investigative readers."""
     if allows(standing_, Compartment.INVESTIGATIVE, Access.READ):
         return reason
-    return _KEPT_APART.sub(r"\1someone\3", reason)
+    for pattern in _KEPT_APART:
+        reason = pattern.sub(r"\1someone\2", reason)
+    return reason
 
 
 def plan_view(standing_: Standing, plan: InterviewPlan, *, newest: bool = True) -> PlanView:

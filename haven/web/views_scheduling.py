@@ -156,6 +156,7 @@ class AvailabilityForm(forms.Form):
             self.fields[f"{key}_role"] = forms.ChoiceField(
                 label=f"Role of {user.name}",
                 choices=[(r, _ROLE_LABELS.get(r, r)) for r in user.interviewer_roles],
+                required=False,  # the widest role they hold, when none is chosen
             )
             self.fields[f"{key}_from"] = _time_field(f"{user.name} from (UTC)")
             self.fields[f"{key}_until"] = _time_field(f"{user.name} until (UTC)")
@@ -233,7 +234,8 @@ class AvailabilityForm(forms.Form):
             if data.get(key):
                 path = f"interviewers[{len(interviewers)}]"
                 self.paths |= {f"{path}.role": f"{key}_role", f"{path}.available_until": f"{key}_until"}
-                interviewers.append(services.Marked(user, *window(key), role=data[f"{key}_role"]))
+                role = data.get(f"{key}_role") or default_role(user)
+                interviewers.append(services.Marked(user, *window(key), role=role))
         for user in self.interpreters:
             key = f"tr_{user.pk.hex}"
             if data.get(key):

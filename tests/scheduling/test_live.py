@@ -612,3 +612,146 @@ def test_no_plan_before_availability_is_marked(operation, coordinator, now):
         plan(coordinator, operation, now)
     assert refused.value.rule == "schedule.no-day"
     assert Operation.objects.count() == 1
+
+
+# --- what the page shows, to whom, and at what cost ------------------------------------------------------
+
+
+def test_whom_someone_is_kept_apart_from_is_for_investigative_readers(operation, persona):
+    from haven.operations.selectors import standing
+    from haven.scheduling.selectors import redact_reason
+
+    reason = (
+        "every time an eligible investigator and a room are free, P-001 would be at the same location as "
+        "P-002, P-007, from whom they must be kept apart"
+    )
+    note = "P-003's pin was released: it cannot be kept: P-003 must be kept apart from P-002, whose fixed"
+    investigative = standing(persona("investigator"), operation)
+    assert redact_reason(reason, investigative) == reason
+    for key in ("advocate", "forensic", "interpreter"):
+        reader = standing(persona(key), operation)
+        assert "P-002" not in redact_reason(reason, reader)
+        assert "same location as someone, from whom" in redact_reason(reason, reader)
+        assert redact_reason(note, reader).endswith("kept apart from someone, whose fixed")
+
+
+def test_a_pin_whose_interviewer_leaves_before_it_ends_is_released(
+    operation, register, care, persona, coordinator, mark, now
+):
+    for n in range(1, 4):
+        ready_person(register, care, f"P-00{n}", languages=("en", "es"))
+    mark(interviewers=("federal_agent", "investigator"))
+    first = plan(coordinator, operation, now)
+    hers = next(a for a in by_person(first).values() if a["interviewer"] == "ivy.investigator")
+    services.assignment_pin(actor=coordinator, plan=first, person=hers["person"])
+    problem = plan_documents(first)[0]
+    services.interviewer_gone(
+        actor=coordinator,
+        operation=operation,
+        user=persona("investigator"),
+        gone_from=problem.start + timedelta(minutes=15 * hers["start"]),
+        now=now,
+    )
+    again = services.schedule_replan(actor=coordinator, plan=first, time_limit=LIMIT, now=now)
+    assert again.pinned == []
+    assert any(note.startswith(f"{hers['person']}'s pin") and "left at" in note for note in again.notes)
+    assert by_person(again)[hers["person"]]["interviewer"] != "ivy.investigator"
+
+
+def test_only_the_newest_plan_is_replanned_pinned_or_accepted(
+    operation, register, care, coordinator, mark, now
+):
+    ready_person(register, care, "P-001")
+    mark()
+    first = plan(coordinator, operation, now)
+    plan(coordinator, operation, now)
+    first.refresh_from_db()
+    for attempt in (
+        lambda: services.schedule_replan(actor=coordinator, plan=first, time_limit=LIMIT, now=now),
+        lambda: services.assignment_pin(actor=coordinator, plan=first, person="P-001"),
+        lambda: services.schedule_accept(actor=coordinator, plan=first, now=now),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            attempt()
+        assert refused.value.rule == "schedule.superseded"
+
+
+def test_the_plan_page_is_one_audit_event_and_its_queries_do_not_grow_with_the_plan(
+    operation, register, care, coordinator, mark, client_for, now
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("coordinator")
+    url = f"/operations/{operation.code}/interviews/plan/"
+    mark(interviewers=("federal_agent", "investigator", "forensic"))
+
+    def queries_with(count: int) -> int:
+        for n in range(count):
+            code = f"P-{n + 1:03d}"
+            if not Person.objects.filter(operation=operation, code=code).exists():
+                ready_person(register, care, code, languages=("en", "es"))
+        plan(coordinator, operation, now)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    few = queries_with(2)
+    viewed = AuditRecord.objects.filter(event_type="schedule.viewed").count()
+    many = queries_with(8)
+    assert few == many
+    assert AuditRecord.objects.filter(event_type="schedule.viewed").count() == viewed + 1
+
+
+def test_planning_from_the_page_answers_htmx_with_the_plan(
+    operation, register, care, mark, client_for, settings
+):
+    settings.HAVEN_SCHEDULE_TIME_LIMIT = LIMIT
+    ready_person(register, care, "P-001")
+    client = client_for("coordinator")
+    base = f"/operations/{operation.code}/interviews/plan/"
+    # before availability is marked, planning is refused with the reason
+    refused = client.post(base + "solve/", headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert "Mark who is available today first" in refused.content.decode()
+    mark()
+    answered = client.post(base + "solve/", headers={"HX-Request": "true"})
+    assert answered.status_code == 200
+    assert 'id="plan-result"' in answered.content.decode()
+    assert "Planned." in answered.content.decode()
+    made = InterviewPlan.objects.get()
+    # without JavaScript: back to the page, at the plan
+    again = client.post(f"/operations/{operation.code}/interviews/plans/{made.pk}/replan/")
+    assert again.status_code == 303
+    assert again["Location"].endswith("?saved=planned#plan-result")
+
+
+def test_the_availability_form_saves_and_refuses_with_the_field(operation, persona, client_for):
+    client = client_for("coordinator")
+    url = f"/operations/{operation.code}/interviews/plan/availability/"
+    fay = persona("federal_agent")
+    key = f"iv_{fay.pk.hex}"
+    start = floor_slot(timezone.now())
+    data = {
+        "day_from": f"{start:%H:%M}",
+        "day_until": f"{start + timedelta(hours=8):%H:%M}",
+        "interview_minutes": "60",
+        key: "on",
+        f"{key}_role": "investigator",
+        f"{key}_from": f"{start + timedelta(hours=1):%H:%M}",
+        "rm_harbor-rooms-1": "on",
+    }
+    assert client.post(url, data).status_code == 303
+    day = current_day(operation, timezone.now())
+    assert day is not None
+    assert day.starts_at == start
+    assert day.ends_at == start + timedelta(hours=8)
+    availability = day.availabilities.get()
+    assert (availability.user, availability.role) == (fay, "investigator")
+    assert availability.available_from == start + timedelta(hours=1)
+    assert availability.available_until == day.ends_at
+    assert [r.room for r in day.rooms.all()] == ["harbor-rooms-1"]
+    # a role the interviewer does not hold is refused next to the field
+    refused = client.post(url, {**data, f"{key}_role": "forensic_interviewer"})
+    assert refused.status_code == 400
+    assert "forensic_interviewer is not one of the available choices" in refused.content.decode()
