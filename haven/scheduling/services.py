@@ -199,8 +199,13 @@ def availability_set(
         problems.append(Problem("interview_minutes", "is between 15 and 480"))
     qualified = {u.pk: u for u in interviewers_on(operation)}
     interpreting = {u.pk: u for u in interpreters_on(operation)}
+    listed: set[Any] = set()
     for n, marked in enumerate(interviewers):
         path = f"interviewers[{n}]"
+        if marked.user.pk in listed:
+            problems.append(Problem(f"{path}.user", "is listed once"))
+            continue
+        listed.add(marked.user.pk)
         user = qualified.get(marked.user.pk)
         if user is None:
             problems.append(Problem(f"{path}.user", "is an interviewer of an agency on this operation"))
@@ -212,6 +217,10 @@ def availability_set(
         problems += _window_problems(path, marked.available_from, marked.available_until)
     for n, marked in enumerate(interpreters):
         path = f"interpreters[{n}]"
+        if marked.user.pk in listed:
+            problems.append(Problem(f"{path}.user", "is listed once, as an interviewer or an interpreter"))
+            continue
+        listed.add(marked.user.pk)
         if marked.user.pk not in interpreting:
             problems.append(Problem(f"{path}.user", "is an interpreter of an agency on this operation"))
             continue

@@ -287,7 +287,10 @@ def test_availability_refuses_what_cannot_take_part(operation, persona, coordina
                 Marked(persona("investigator"), start, end, role="forensic_interviewer"),
                 Marked(persona("federal_agent"), end, start),
             ],
-            interpreters=[Marked(persona("federal_agent"), start, end)],
+            interpreters=[
+                Marked(persona("other_provider"), start, end),
+                Marked(persona("investigator"), start, end),
+            ],
             rooms=[RoomMarked("harbor-rooms-9", start, end)],
             now=now,
         )
@@ -295,7 +298,8 @@ def test_availability_refuses_what_cannot_take_part(operation, persona, coordina
         "interviewers[0].user",
         "interviewers[1].role",
         "interviewers[2].available_until",
-        "interpreters[0].user",
+        "interpreters[0].user",  # a victim service provider is not an interpreter service
+        "interpreters[1].user",  # already listed as an interviewer
         "rooms[0].room",
     }
 
