@@ -11,6 +11,7 @@ the spec's table, not derived from haven.access.policies, so the test checks the
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -145,6 +146,7 @@ def scenario(db):
         "object_id": str(advocate.pk),
         "url": "nothing/",
         "app_label": "accounts",
+        "plan_id": str(uuid.uuid4()),
     }
 
 
