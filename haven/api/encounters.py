@@ -260,7 +260,7 @@ STAGE_MILESTONES: Final[tuple[tuple[Stage, str], ...]] = (
 
 def _with_stage(persons: QuerySet[Person]) -> QuerySet[Person]:
     """The persons with their workflow stage, urgent domains and open danger computed in the query, so
-    the roster is one query whatever its length (and can be filtered and paged by stage in SQL)."""
+    the roster is one query whatever its length, and can be filtered by stage in SQL."""
     person = OuterRef("pk")
     live = Interview.objects.filter(person=person).exclude(status=InterviewStatus.CANCELLED)
     milestones: dict[str, Q | Exists] = {
@@ -528,9 +528,9 @@ def persons_list(
         raise ValidationFailed(problems, what="request")
     size = int(limit) if limit else DEFAULT_LIMIT
     skip = int(offset) if offset else 0
-    persons = _with_stage(persons_visible_to(standing, operation))
+    persons = persons_visible_to(standing, operation)
     if stage:
-        persons = persons.filter(Q(stage_now=stage))
+        persons = _with_stage(persons).filter(Q(stage_now=stage))
     if area:
         chosen = operation.areas.filter(plan_id=area).first()
         readable = chosen is not None and (
@@ -539,7 +539,12 @@ def persons_list(
         # an area this audience may not read is filtered like one that does not exist: nobody is in it
         persons = persons.filter(area=chosen) if readable else persons.none()
     total = persons.count()
-    rows = _rows(_page(persons)[skip : skip + size], standing) if skip < total else []
+    rows = []
+    if skip < total:
+        # the page's persons first (by the index on the code), then what their rows need for them alone:
+        # a database that computed it in the paging query would compute it for every person skipped too
+        chosen_ids = list(persons.order_by("code").values_list("pk", flat=True)[skip : skip + size])
+        rows = _rows(_page(_with_stage(Person.objects.filter(pk__in=chosen_ids))), standing)
     record(
         actor=actor,
         event=AuditEvent.BOARD_VIEWED,
