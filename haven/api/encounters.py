@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Final, TypeVar
@@ -84,7 +84,7 @@ from haven.encounters.models import (
     VictimServiceRecord,
 )
 from haven.encounters.selectors import PersonView, board_for, person_for, person_view, persons_visible_to
-from haven.encounters.stages import Stage
+from haven.encounters.stages import Milestones, Stage, stage_of
 from haven.operations.models import Area, AreaHolds, Operation
 from haven.operations.selectors import operation_for
 from haven.operations.services import readiness_policy
@@ -259,8 +259,9 @@ STAGE_MILESTONES: Final[tuple[tuple[Stage, str], ...]] = (
 
 
 def _with_stage(persons: QuerySet[Person]) -> QuerySet[Person]:
-    """The persons with their workflow stage, urgent domains and open danger computed in the query, so
-    the roster is one query whatever its length, and can be filtered by stage in SQL."""
+    """The persons with their workflow stage computed by the database, to filter (and count) the roster by
+    stage without reading every person's records into Python. The rows themselves take their stage from
+    `stage_of` (see `_rows`); a test holds the two to the same answer for every stage."""
     person = OuterRef("pk")
     live = Interview.objects.filter(person=person).exclude(status=InterviewStatus.CANCELLED)
     milestones: dict[str, Q | Exists] = {
@@ -293,38 +294,15 @@ _ROW_FIELDS: Final = (
     "area__plan_id",
     "area__name",
     "area__holds",
-    "stage_now",
-    "open_danger",
-    *(f"urgent_{domain}" for domain in NeedsAssessment.URGENT_DOMAINS),
 )
-
-
-def _page(persons: QuerySet[Person]) -> QuerySet[Person, dict[str, Any]]:
-    """What a roster row needs besides tags and languages — stage, urgent domains, open danger, the area —
-    as plain values from the persons' own query (no model objects: a page can hold a thousand)."""
-    person = OuterRef("pk")
-    page: QuerySet[Person, dict[str, Any]] = (
-        persons.annotate(
-            open_danger=Exists(DangerFlag.objects.filter(person=person, responded_at__isnull=True)),
-            **{
-                f"urgent_{domain}": Exists(
-                    NeedsAssessment.objects.filter(person=person, **{f"urgent_{domain}": True})
-                )
-                for domain in NeedsAssessment.URGENT_DOMAINS
-            },
-        )
-        .order_by("code")
-        .values(*_ROW_FIELDS)
-    )
-    return page
+_URGENT_FIELDS: Final = tuple(f"urgent_{domain}" for domain in NeedsAssessment.URGENT_DOMAINS)
 
 
 def _by_person(
     model: type[PersonTag] | type[PersonLanguage], field: str, ids: list[UUID]
 ) -> dict[str, list[str]]:
-    """Each person's tags (or languages) by person code, in one query. (Not `prefetch_related`: it builds
-    a queryset for every person, which costs more than the query itself on a page of a thousand; and keyed
-    by code, which the database gives as text, rather than by id, which SQLite gives as text to convert.)"""
+    """Each person's tags (or languages) by person code, in one query (keyed by the code, which the
+    database gives as text, rather than by the id, which SQLite gives as text to convert)."""
     found: dict[str, list[str]] = {}
     rows = model.objects.filter(person_id__in=ids).order_by(field).values_list("person__code", field)
     for code, value in rows:
@@ -336,31 +314,67 @@ def _outcome(status: str, reason: str, at: datetime | None) -> dict[str, Any] | 
     return {"status": status, "reason": reason, "at": at} if status and at is not None else None
 
 
-def _rows(found: Iterable[dict[str, Any]], standing: Standing) -> list[dict[str, Any]]:
-    """Roster rows: code, tags, languages, stage, priority, urgent domains, danger — and the area only
-    where the policy lets this audience read it (the same rule as the board and the person page: an area
-    that holds suspects or is undetermined is investigative)."""
+def _codes(query: QuerySet[Any]) -> set[str]:
+    """The codes of the persons a query of their records names."""
+    return set(query.values_list("person__code", flat=True))
+
+
+def _rows(persons: QuerySet[Person], standing: Standing) -> list[dict[str, Any]]:
+    """Roster rows for a page of persons: code, tags, languages, stage (`stage_of` over their records),
+    priority, urgent domains, open danger — and the area only where the policy lets this audience read it
+    (the same rule as the board and the person page: an area that holds suspects or is undetermined is
+    investigative).
+
+    One query for the persons, then one per kind of record, each for the page's persons alone (by their
+    ids, through the index on the person): never `prefetch_related`, which builds a queryset per person,
+    and never a subquery per row, which PostgreSQL may answer by reading a whole table of records."""
     investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
     sensitive = {holds: Area(holds=holds).is_sensitive for holds in AreaHolds.values}
-    persons = list(found)
-    ids = [p["id"] for p in persons]
+    found = list(persons.order_by("code").values(*_ROW_FIELDS))
+    ids = [p["id"] for p in found]
     tags, languages = _by_person(PersonTag, "tag", ids), _by_person(PersonLanguage, "code", ids)
+    urgent: dict[str, set[str]] = {}
+    for code, *flags in NeedsAssessment.objects.filter(person_id__in=ids).values_list(
+        "person__code", *_URGENT_FIELDS
+    ):
+        urgent.setdefault(code, set()).update(
+            d for d, flag in zip(NeedsAssessment.URGENT_DOMAINS, flags, strict=True) if flag
+        )
+    informed = _codes(InformationGiven.objects.filter(person_id__in=ids))
+    interviews = Interview.objects.filter(person_id__in=ids).exclude(status=InterviewStatus.CANCELLED)
+    statuses: dict[str, set[str]] = {}
+    for code, status in interviews.values_list("person__code", "status"):
+        statuses.setdefault(code, set()).add(status)
+    referred = _codes(VictimServiceRecord.objects.filter(person_id__in=ids, kind=VictimServiceKind.SERVICE))
+    danger = _codes(DangerFlag.objects.filter(person_id__in=ids, responded_at__isnull=True))
     rows = []
-    for p in persons:
+    for p in found:
+        code = p["code"]
         placed = p["area_id"] is not None
         shown = placed and (investigative or not sensitive[p["area__holds"]])
+        stage = stage_of(
+            Milestones(
+                placed=placed,
+                needs_assessed=code in urgent,
+                informed=code in informed,
+                interview_scheduled=code in statuses,
+                interviewed=InterviewStatus.CONDUCTED in statuses.get(code, ()),
+                services=code in referred,
+                outcome=p["outcome"],
+            )
+        )
         rows.append(
             {
-                "code": p["code"],
+                "code": code,
                 "encountered_at": p["encountered_at"],
-                "stage": p["stage_now"],
+                "stage": stage.value,
                 "priority": p["priority"],
-                "tags": tags.get(p["code"], []),
-                "languages": languages.get(p["code"], []),
+                "tags": tags.get(code, []),
+                "languages": languages.get(code, []),
                 "placed": placed,
                 "area": {"id": p["area__plan_id"], "name": p["area__name"]} if shown else None,
-                "urgent": [d for d in NeedsAssessment.URGENT_DOMAINS if p[f"urgent_{d}"]],
-                "danger": p["open_danger"],
+                "urgent": [d for d in NeedsAssessment.URGENT_DOMAINS if d in urgent.get(code, ())],
+                "danger": code in danger,
                 "outcome": _outcome(p["outcome"], p["outcome_reason"], p["outcome_at"]),
             }
         )
@@ -368,7 +382,7 @@ def _rows(found: Iterable[dict[str, Any]], standing: Standing) -> list[dict[str,
 
 
 def _row(person: Person, standing: Standing) -> dict[str, Any]:
-    [row] = _rows(_page(_with_stage(Person.objects.filter(pk=person.pk))), standing)
+    [row] = _rows(Person.objects.filter(pk=person.pk), standing)
     return row
 
 
@@ -544,7 +558,7 @@ def persons_list(
         # the page's persons first (by the index on the code), then what their rows need for them alone:
         # a database that computed it in the paging query would compute it for every person skipped too
         chosen_ids = list(persons.order_by("code").values_list("pk", flat=True)[skip : skip + size])
-        rows = _rows(_page(_with_stage(Person.objects.filter(pk__in=chosen_ids))), standing)
+        rows = _rows(Person.objects.filter(pk__in=chosen_ids), standing)
     record(
         actor=actor,
         event=AuditEvent.BOARD_VIEWED,

@@ -179,6 +179,33 @@ def test_the_roster_stage_is_the_person_records_stage_along_the_workflow(
         assert read(client, person_path(cast, code))["stage"] == stage
 
 
+def test_filtering_by_stage_finds_exactly_the_persons_whose_row_shows_that_stage(
+    cast: Cast, client_for: Clients
+) -> None:
+    # given persons at many stages: interviewed, released, referred, informed, encountered, separated
+    advocate, investigator = make_user("advocate"), make_user("investigator")
+    conduct_with_notes(cast)
+    services.person_release(actor=investigator, person=cast.suspect, outcome="released", reason="x")
+    services.victim_service_record(
+        actor=advocate, person=cast.minor, kind="service", service_kind="food", service_status="provided"
+    )
+    extra = services.person_register(actor=investigator, operation=cast.operation, code="P-004")
+    services.information_record(actor=advocate, person=extra, language="en", materials=["Leaflet"])
+    services.person_register(
+        actor=investigator, operation=cast.operation, code="P-005", area="community-room"
+    )
+    services.person_register(actor=investigator, operation=cast.operation, code="P-006")
+    client = client_for("investigator")
+    rows = {row["code"]: row["stage"] for row in read(client, path(cast, "/persons"))["persons"]}
+    assert len(set(rows.values())) == 6
+    for stage in Stage:
+        filtered = read(client, path(cast, "/persons"), stage=stage.value)
+        assert {row["code"] for row in filtered["persons"]} == {c for c, s in rows.items() if s == stage}, (
+            stage
+        )
+        assert filtered["total"] == len(filtered["persons"])
+
+
 # -- the roster -----------------------------------------------------------------------------------------------
 
 
