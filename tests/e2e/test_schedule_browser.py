@@ -84,7 +84,7 @@ def test_a_coordinator_plans_pins_replans_and_accepts(page: Page, operation: Ope
     page.on("dialog", lambda dialog: dialog.accept())
     sign_in(page, "coordinator")
     page.goto(f"/operations/{operation.code}/board/")
-    page.get_by_role("link", name="Interviews").click()
+    page.get_by_role("link", name="Interview plan").click()
     expect(page.get_by_role("heading", name=re.compile("Interview plan"))).to_be_visible()
     expect(page.get_by_role("button", name="Plan interviews")).to_be_disabled()
 

@@ -17,6 +17,8 @@ from tests.personas import make_user
 from tests.plans.builders import edited, example_data
 
 EXAMPLE_START = datetime.fromisoformat("2026-12-03T05:00:00-05:00")
+# One "now" for the whole test session, so two plans built a second apart carry the same times.
+_ANCHOR = timezone.now().replace(second=0, microsecond=0)
 _TIMESTAMP_KEYS = {"starts_at", "ends_at", "available_from", "available_until", "at", "acknowledged_at"}
 _DATE_KEYS = {"signed_on", "expires_on"}
 
@@ -62,7 +64,7 @@ def task_force_data(
             "acknowledged_at": "2026-11-30T13:00:00-05:00",
         }
     )
-    start = timezone.now().replace(microsecond=0) + starts_in
+    start = _ANCHOR + starts_in
     data = _shift(data, start - EXAMPLE_START)
     return edited(changes or {}, base=data)
 

@@ -46,7 +46,7 @@ def operation_tabs(context: dict[str, Any], operation: Any, current: str) -> dic
     if allows(place, Compartment.ROSTER, Access.READ):
         tabs.append(("board", "Live board", "web:board"))
     if allows(place, Compartment.INTERVIEW_SCHEDULE, Access.READ):
-        tabs.append(("interviews", "Interviews", "web:interview-plan"))
+        tabs.append(("interviews", "Interview plan", "web:interview-plan"))
     if allows(place, Compartment.ROSTER, Access.READ):
         tabs.append(("report", "Report", "web:report"))
     return {"operation": operation, "tabs": tabs, "current": current}
