@@ -300,13 +300,13 @@ _URGENT_FIELDS: Final = tuple(f"urgent_{domain}" for domain in NeedsAssessment.U
 
 def _by_person(
     model: type[PersonTag] | type[PersonLanguage], field: str, ids: list[UUID]
-) -> dict[str, list[str]]:
-    """Each person's tags (or languages) by person code, in one query (keyed by the code, which the
-    database gives as text, rather than by the id, which SQLite gives as text to convert)."""
-    found: dict[str, list[str]] = {}
-    rows = model.objects.filter(person_id__in=ids).order_by(field).values_list("person__code", field)
-    for code, value in rows:
-        found.setdefault(code, []).append(value)
+) -> dict[UUID, list[str]]:
+    """Each person's tags (or languages), in one query."""
+    found: dict[UUID, list[str]] = {}
+    for person_id, value in (
+        model.objects.filter(person_id__in=ids).order_by(field).values_list("person_id", field)
+    ):
+        found.setdefault(person_id, []).append(value)
     return found
 
 
@@ -314,9 +314,10 @@ def _outcome(status: str, reason: str, at: datetime | None) -> dict[str, Any] | 
     return {"status": status, "reason": reason, "at": at} if status and at is not None else None
 
 
-def _codes(query: QuerySet[Any]) -> set[str]:
-    """The codes of the persons a query of their records names."""
-    return set(query.values_list("person__code", flat=True))
+def _persons_with(query: QuerySet[Any]) -> set[UUID]:
+    """The persons a query of their records names. (No join, and no ordering: a join to the persons
+    would have PostgreSQL read all of them.)"""
+    return set(query.order_by().values_list("person_id", flat=True))
 
 
 def _rows(persons: QuerySet[Person], standing: Standing) -> list[dict[str, Any]]:
@@ -333,48 +334,48 @@ def _rows(persons: QuerySet[Person], standing: Standing) -> list[dict[str, Any]]
     found = list(persons.order_by("code").values(*_ROW_FIELDS))
     ids = [p["id"] for p in found]
     tags, languages = _by_person(PersonTag, "tag", ids), _by_person(PersonLanguage, "code", ids)
-    urgent: dict[str, set[str]] = {}
-    for code, *flags in NeedsAssessment.objects.filter(person_id__in=ids).values_list(
-        "person__code", *_URGENT_FIELDS
-    ):
-        urgent.setdefault(code, set()).update(
-            d for d, flag in zip(NeedsAssessment.URGENT_DOMAINS, flags, strict=True) if flag
-        )
-    informed = _codes(InformationGiven.objects.filter(person_id__in=ids))
+    urgent: dict[UUID, set[str]] = {}
+    assessed = NeedsAssessment.objects.filter(person_id__in=ids).order_by()
+    for person_id, *flags in assessed.values_list("person_id", *_URGENT_FIELDS):
+        marked = zip(NeedsAssessment.URGENT_DOMAINS, flags, strict=True)
+        urgent.setdefault(person_id, set()).update(domain for domain, flag in marked if flag)
+    informed = _persons_with(InformationGiven.objects.filter(person_id__in=ids))
     interviews = Interview.objects.filter(person_id__in=ids).exclude(status=InterviewStatus.CANCELLED)
-    statuses: dict[str, set[str]] = {}
-    for code, status in interviews.values_list("person__code", "status"):
-        statuses.setdefault(code, set()).add(status)
-    referred = _codes(VictimServiceRecord.objects.filter(person_id__in=ids, kind=VictimServiceKind.SERVICE))
-    danger = _codes(DangerFlag.objects.filter(person_id__in=ids, responded_at__isnull=True))
+    statuses: dict[UUID, set[str]] = {}
+    for person_id, status in interviews.order_by().values_list("person_id", "status"):
+        statuses.setdefault(person_id, set()).add(status)
+    referred = _persons_with(
+        VictimServiceRecord.objects.filter(person_id__in=ids, kind=VictimServiceKind.SERVICE)
+    )
+    danger = _persons_with(DangerFlag.objects.filter(person_id__in=ids, responded_at__isnull=True))
     rows = []
     for p in found:
-        code = p["code"]
+        key = p["id"]
         placed = p["area_id"] is not None
         shown = placed and (investigative or not sensitive[p["area__holds"]])
         stage = stage_of(
             Milestones(
                 placed=placed,
-                needs_assessed=code in urgent,
-                informed=code in informed,
-                interview_scheduled=code in statuses,
-                interviewed=InterviewStatus.CONDUCTED in statuses.get(code, ()),
-                services=code in referred,
+                needs_assessed=key in urgent,
+                informed=key in informed,
+                interview_scheduled=key in statuses,
+                interviewed=InterviewStatus.CONDUCTED in statuses.get(key, ()),
+                services=key in referred,
                 outcome=p["outcome"],
             )
         )
         rows.append(
             {
-                "code": code,
+                "code": p["code"],
                 "encountered_at": p["encountered_at"],
                 "stage": stage.value,
                 "priority": p["priority"],
-                "tags": tags.get(code, []),
-                "languages": languages.get(code, []),
+                "tags": tags.get(key, []),
+                "languages": languages.get(key, []),
                 "placed": placed,
                 "area": {"id": p["area__plan_id"], "name": p["area__name"]} if shown else None,
-                "urgent": [d for d in NeedsAssessment.URGENT_DOMAINS if d in urgent.get(code, ())],
-                "danger": code in danger,
+                "urgent": [d for d in NeedsAssessment.URGENT_DOMAINS if d in urgent.get(key, ())],
+                "danger": key in danger,
                 "outcome": _outcome(p["outcome"], p["outcome_reason"], p["outcome_at"]),
             }
         )
