@@ -57,7 +57,7 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     """The request body as a JSON object, or `InvalidInput` saying what is wrong with it."""
     try:
         data = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput([Problem("", "the body must be a JSON object")], what="body") from None
     if not isinstance(data, dict):
         raise InvalidInput([Problem("", "the body must be a JSON object")], what="body")

@@ -22,7 +22,7 @@ from haven.access.policies import Access, Compartment, Standing, require
 from haven.accounts.models import Agency, AgencyType, InterviewerRole, User
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
-from haven.core.errors import RuleViolation, ValidationFailed
+from haven.core.errors import Conflict, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.encounters.models import (
     AttorneyNote,
@@ -305,6 +305,10 @@ def person_release(
 ) -> Person:
     """Record that a person was released or transferred, with the reason. Rule: investigative write."""
     require(_standing(actor, person.operation), Compartment.ROSTER, Access.WRITE, hide=False)
+    if person.outcome:
+        raise Conflict(
+            f"{person.code} was already recorded as {person.outcome}; an outcome is recorded once."
+        )
     if outcome not in ("released", "transferred"):
         raise ValidationFailed([Problem("outcome", "is released or transferred")], what="person")
     if not reason.strip():
@@ -998,6 +1002,11 @@ def danger_respond(*, actor: User, flag: DangerFlag, response: str, at: datetime
     """Record the response to an imminent-danger flag. Rule: an investigative user records it."""
     person = flag.person
     require(_standing(actor, person.operation), Compartment.INVESTIGATIVE, Access.WRITE, hide=False)
+    if flag.responded_at is not None:
+        raise Conflict(
+            f"The response to this flag was already recorded by {flag.responded_by.name if flag.responded_by else 'someone'}; "
+            "flag the person again if they are in danger again."
+        )
     if not response.strip():
         raise ValidationFailed([Problem("response", "say what was done")], what="danger response")
     flag.responded_by, flag.responded_at, flag.response = actor, _when(at), response.strip()[:300]

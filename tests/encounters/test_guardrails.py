@@ -258,3 +258,16 @@ def test_imminent_danger_stays_until_an_investigative_user_responds(register, pe
     )
     flag.refresh_from_db()
     assert flag.responded_at is not None
+
+
+def test_a_danger_response_and_an_outcome_are_recorded_once(register, persona):
+    from haven.core.errors import Conflict
+
+    person = register()
+    flag = services.danger_flag(actor=persona("advocate"), person=person)
+    services.danger_respond(actor=persona("investigator"), flag=flag, response="Officer posted")
+    with pytest.raises(Conflict):
+        services.danger_respond(actor=persona("investigator"), flag=flag, response="Something else")
+    services.person_release(actor=persona("investigator"), person=person, outcome="released", reason="Went home")
+    with pytest.raises(Conflict):
+        services.person_release(actor=persona("investigator"), person=person, outcome="transferred", reason="x")
