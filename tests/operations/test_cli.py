@@ -1,0 +1,121 @@
+"""`haven plan …` and `haven readiness` as a person runs them: exit codes, files, and the round trip
+export → import that changes nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from haven.audit.models import AuditRecord
+from haven.operations.models import Operation
+from tests.plans.builders import EXAMPLE_PATH, edited
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    old_out, old_err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    except CommandError as error:  # what `haven` prints and exits with when run from the shell
+        err.write(str(error))
+        code = error.returncode
+    finally:
+        sys.stdout, sys.stderr = old_out, old_err
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_validate_lists_every_problem_with_its_path(tmp_path):
+    broken = edited({"agencies[2].type": "police", "operation.starts_at": "2026-12-03T05:00:00"})
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(broken))
+    code, _, err = _run("plan", "validate", str(path))
+    assert code == 2
+    assert "agencies[2].type" in err
+    assert "operation.starts_at" in err
+    assert _run("plan", "validate", str(EXAMPLE_PATH))[0] == 0
+
+
+def test_export_then_import_changes_nothing(persona, tmp_path):
+    coordinator = persona("coordinator")
+    data = edited({"agencies[0].id": "metro-pd"})
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(data))
+    assert _run("plan", "import", str(source), "--as", coordinator.username)[0] == 0
+    exported = tmp_path / "exported.yaml"
+    assert (
+        _run("plan", "export", data["operation"]["code"], "-o", str(exported), "--as", coordinator.username)[
+            0
+        ]
+        == 0
+    )
+    versions = Operation.objects.get().versions.count()
+    events = AuditRecord.objects.count()
+    code, out, _ = _run("plan", "import", str(exported), "--as", coordinator.username)
+    assert code == 0
+    assert "nothing changed" in out
+    assert Operation.objects.get().versions.count() == versions
+    assert AuditRecord.objects.count() == events
+    as_json = tmp_path / "exported.json"
+    assert (
+        _run(
+            "plan",
+            "export",
+            data["operation"]["code"],
+            "--format",
+            "json",
+            "-o",
+            str(as_json),
+            "--as",
+            coordinator.username,
+        )[0]
+        == 0
+    )
+    assert json.loads(as_json.read_text())["operation"]["code"] == data["operation"]["code"]
+
+
+def test_readiness_by_code_needs_an_acting_user_who_may_read_the_messages(persona, tmp_path):
+    coordinator = persona("coordinator")
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(edited({})))
+    _run("plan", "import", str(source), "--as", coordinator.username)
+    code, out, _ = _run("readiness", "NL-2026-12", "--format", "json", "--as", coordinator.username)
+    assert code == 0
+    assert json.loads(out)["ready"] is True
+    refused = _run("readiness", "NL-2026-12", "--as", persona("advocate").username)
+    assert refused[0] == 2
+    assert _run("readiness", "NL-2026-12", "--as", persona("outsider").username)[0] == 2
+
+
+def test_a_service_briefing_by_code_is_written_as_pdf(persona, tmp_path):
+    coordinator = persona("coordinator")
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(edited({})))
+    _run("plan", "import", str(source), "--as", coordinator.username)
+    target = tmp_path / "briefing.pdf"
+    code, _, _ = _run(
+        "plan",
+        "briefing",
+        "NL-2026-12",
+        "--audience",
+        "service",
+        "--format",
+        "pdf",
+        "-o",
+        str(target),
+        "--as",
+        persona("advocate").username,
+    )
+    assert code == 0
+    assert target.read_bytes().startswith(b"%PDF")
+    assert AuditRecord.objects.filter(event_type="briefing.exported").exists()
