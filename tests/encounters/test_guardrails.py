@@ -268,6 +268,10 @@ def test_a_danger_response_and_an_outcome_are_recorded_once(register, persona):
     services.danger_respond(actor=persona("investigator"), flag=flag, response="Officer posted")
     with pytest.raises(Conflict):
         services.danger_respond(actor=persona("investigator"), flag=flag, response="Something else")
-    services.person_release(actor=persona("investigator"), person=person, outcome="released", reason="Went home")
+    services.person_release(
+        actor=persona("investigator"), person=person, outcome="released", reason="Went home"
+    )
     with pytest.raises(Conflict):
-        services.person_release(actor=persona("investigator"), person=person, outcome="transferred", reason="x")
+        services.person_release(
+            actor=persona("investigator"), person=person, outcome="transferred", reason="x"
+        )
