@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final, Literal
 
+from haven.core.markings import EXERCISE_MARKING
 from haven.plans.formats import (
     INVESTIGATIVE_TYPES,
     Agency,
@@ -28,7 +29,6 @@ from haven.plans.languages import language_name
 
 SERVICE_MARKING: Final = "SERVICE BRIEFING — NEED TO KNOW"
 FULL_MARKING: Final = "LAW ENFORCEMENT SENSITIVE — FULL PLAN"
-EXERCISE_MARKING: Final = "EXERCISE — FICTIONAL DATA"
 
 Audience = Literal["service", "full"]
 

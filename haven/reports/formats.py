@@ -15,12 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 from haven.core.errors import ValidationFailed
+from haven.core.markings import EXERCISE_MARKING
 from haven.core.problems import Problem
 from haven.reports.audiences import NOT_SHOWN, WITHHELD, Audience
 from haven.reports.layout import Block, sections
 from haven.reports.services import FORMAT, Report
-
-EXERCISE_MARKING = "EXERCISE — FICTIONAL DATA"
 
 
 def _plain(value: Any) -> Any:

@@ -10,8 +10,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
+from haven.core.markings import EXERCISE_MARKING
 from haven.plans.briefing import (
-    EXERCISE_MARKING,
     FULL_MARKING,
     SERVICE_MARKING,
     ReadinessNote,
