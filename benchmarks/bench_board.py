@@ -252,6 +252,12 @@ def main() -> None:
                     time.sleep(0.2)
             _load(port, "/healthz", "", 40, 4)  # warm up
             results = {}
+            # one client alone: the server's own time per request, without queueing behind the others
+            began = time.perf_counter()
+            alone = _load(port, f"/operations/{CODE}/board/rows/", cookies["lnguyen"], 30, 1)
+            results["board, investigative user, one client alone"] = _summary(
+                alone, time.perf_counter() - began
+            )
             for label, path, cookie in (
                 ("bare view (/healthz)", "/healthz", ""),
                 ("board, investigative user", f"/operations/{CODE}/board/rows/", cookies["lnguyen"]),
