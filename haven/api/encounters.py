@@ -23,7 +23,7 @@ from typing import Annotated, Any, Final, TypeVar
 from uuid import UUID
 
 import pydantic
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import P, PathEx, QueryEx, Router, Status
@@ -72,19 +72,19 @@ from haven.core.problems import InvalidInput, Problem, format_path
 from haven.encounters import services
 from haven.encounters.models import (
     Consent,
-    DangerFlag,
-    InformationGiven,
-    Interview,
-    InterviewStatus,
     NeedsAssessment,
     Person,
-    PersonLanguage,
-    PersonTag,
-    VictimServiceKind,
-    VictimServiceRecord,
 )
-from haven.encounters.selectors import PersonView, board_for, person_for, person_view, persons_visible_to
-from haven.encounters.stages import Milestones, Stage, stage_of
+from haven.encounters.selectors import (
+    PersonView,
+    board_for,
+    person_for,
+    person_view,
+    persons_visible_to,
+    roster_facts,
+    with_stage,
+)
+from haven.encounters.stages import Stage
 from haven.operations.models import Area, AreaHolds, Operation
 from haven.operations.selectors import operation_for
 from haven.operations.services import readiness_policy
@@ -246,42 +246,6 @@ def _audience(standing: Standing) -> str:
 
 # -- the roster ---------------------------------------------------------------------------------------------
 
-#: `stages.stage_of` as the database computes it: an outcome wins, then the furthest milestone reached
-#: (each a field of `stages.Milestones`). Pinned to `stage_of` over every combination by the tests.
-STAGE_MILESTONES: Final[tuple[tuple[Stage, str], ...]] = (
-    (Stage.REFERRED, "services"),
-    (Stage.INTERVIEWED, "interviewed"),
-    (Stage.INTERVIEW_SCHEDULED, "interview_scheduled"),
-    (Stage.INFORMED, "informed"),
-    (Stage.NEEDS_ASSESSED, "needs_assessed"),
-    (Stage.SEPARATED, "placed"),
-)
-
-
-def _with_stage(persons: QuerySet[Person]) -> QuerySet[Person]:
-    """The persons with their workflow stage computed by the database, to filter (and count) the roster by
-    stage without reading every person's records into Python. The rows themselves take their stage from
-    `stage_of` (see `_rows`); a test holds the two to the same answer for every stage."""
-    person = OuterRef("pk")
-    live = Interview.objects.filter(person=person).exclude(status=InterviewStatus.CANCELLED)
-    milestones: dict[str, Q | Exists] = {
-        "placed": Q(area__isnull=False),
-        "needs_assessed": Exists(NeedsAssessment.objects.filter(person=person)),
-        "informed": Exists(InformationGiven.objects.filter(person=person)),
-        "interview_scheduled": Exists(live),
-        "interviewed": Exists(live.filter(status=InterviewStatus.CONDUCTED)),
-        "services": Exists(VictimServiceRecord.objects.filter(person=person, kind=VictimServiceKind.SERVICE)),
-    }
-    return persons.annotate(
-        stage_now=Case(
-            When(outcome=Stage.RELEASED.value, then=Value(Stage.RELEASED.value)),
-            When(outcome=Stage.TRANSFERRED.value, then=Value(Stage.TRANSFERRED.value)),
-            *(When(milestones[name], then=Value(stage.value)) for stage, name in STAGE_MILESTONES),
-            default=Value(Stage.ENCOUNTERED.value),
-        )
-    )
-
-
 _ROW_FIELDS: Final = (
     "id",
     "code",
@@ -298,84 +262,37 @@ _ROW_FIELDS: Final = (
 _URGENT_FIELDS: Final = tuple(f"urgent_{domain}" for domain in NeedsAssessment.URGENT_DOMAINS)
 
 
-def _by_person(
-    model: type[PersonTag] | type[PersonLanguage], field: str, ids: list[UUID]
-) -> dict[UUID, list[str]]:
-    """Each person's tags (or languages), in one query."""
-    found: dict[UUID, list[str]] = {}
-    for person_id, value in (
-        model.objects.filter(person_id__in=ids).order_by(field).values_list("person_id", field)
-    ):
-        found.setdefault(person_id, []).append(value)
-    return found
-
-
 def _outcome(status: str, reason: str, at: datetime | None) -> dict[str, Any] | None:
     return {"status": status, "reason": reason, "at": at} if status and at is not None else None
 
 
-def _persons_with(query: QuerySet[Any]) -> set[UUID]:
-    """The persons a query of their records names. (No join, and no ordering: a join to the persons
-    would have PostgreSQL read all of them.)"""
-    return set(query.order_by().values_list("person_id", flat=True))
-
-
 def _rows(persons: QuerySet[Person], standing: Standing) -> list[dict[str, Any]]:
-    """Roster rows for a page of persons: code, tags, languages, stage (`stage_of` over their records),
-    priority, urgent domains, open danger — and the area only where the policy lets this audience read it
-    (the same rule as the board and the person page: an area that holds suspects or is undetermined is
-    investigative).
-
-    One query for the persons, then one per kind of record, each for the page's persons alone (by their
-    ids, through the index on the person): never `prefetch_related`, which builds a queryset per person,
-    and never a subquery per row, which PostgreSQL may answer by reading a whole table of records."""
+    """Roster rows for a page of persons: code, tags, languages, stage, priority, urgent domains, open
+    danger — and the area only where the policy lets this audience read it (an area that holds suspects or
+    is undetermined is investigative). The facts come from `roster_facts`, as the board's do."""
     investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
     sensitive = {holds: Area(holds=holds).is_sensitive for holds in AreaHolds.values}
-    found = list(persons.order_by("code").values(*_ROW_FIELDS))
-    ids = [p["id"] for p in found]
-    tags, languages = _by_person(PersonTag, "tag", ids), _by_person(PersonLanguage, "code", ids)
-    urgent: dict[UUID, set[str]] = {}
-    assessed = NeedsAssessment.objects.filter(person_id__in=ids).order_by()
-    for person_id, *flags in assessed.values_list("person_id", *_URGENT_FIELDS):
-        marked = zip(NeedsAssessment.URGENT_DOMAINS, flags, strict=True)
-        urgent.setdefault(person_id, set()).update(domain for domain, flag in marked if flag)
-    informed = _persons_with(InformationGiven.objects.filter(person_id__in=ids))
-    interviews = Interview.objects.filter(person_id__in=ids).exclude(status=InterviewStatus.CANCELLED)
-    statuses: dict[UUID, set[str]] = {}
-    for person_id, status in interviews.order_by().values_list("person_id", "status"):
-        statuses.setdefault(person_id, set()).add(status)
-    referred = _persons_with(
-        VictimServiceRecord.objects.filter(person_id__in=ids, kind=VictimServiceKind.SERVICE)
-    )
-    danger = _persons_with(DangerFlag.objects.filter(person_id__in=ids, responded_at__isnull=True))
+    found = list(persons.order_by("code").values(*_ROW_FIELDS, "operation_id"))
+    if not found:
+        return []
+    facts_of = roster_facts(Operation(pk=found[0]["operation_id"]), found)
     rows = []
     for p in found:
-        key = p["id"]
+        facts = facts_of[p["id"]]
         placed = p["area_id"] is not None
         shown = placed and (investigative or not sensitive[p["area__holds"]])
-        stage = stage_of(
-            Milestones(
-                placed=placed,
-                needs_assessed=key in urgent,
-                informed=key in informed,
-                interview_scheduled=key in statuses,
-                interviewed=InterviewStatus.CONDUCTED in statuses.get(key, ()),
-                services=key in referred,
-                outcome=p["outcome"],
-            )
-        )
         rows.append(
             {
                 "code": p["code"],
                 "encountered_at": p["encountered_at"],
-                "stage": stage.value,
+                "stage": facts.stage.value,
                 "priority": p["priority"],
-                "tags": tags.get(key, []),
-                "languages": languages.get(key, []),
+                "tags": facts.tags,
+                "languages": facts.languages,
                 "placed": placed,
                 "area": {"id": p["area__plan_id"], "name": p["area__name"]} if shown else None,
-                "urgent": [d for d in NeedsAssessment.URGENT_DOMAINS if d in urgent.get(key, ())],
-                "danger": key in danger,
+                "urgent": facts.urgent,
+                "danger": facts.danger,
                 "outcome": _outcome(p["outcome"], p["outcome_reason"], p["outcome_at"]),
             }
         )
@@ -545,7 +462,7 @@ def persons_list(
     skip = int(offset) if offset else 0
     persons = persons_visible_to(standing, operation)
     if stage:
-        persons = _with_stage(persons).filter(Q(stage_now=stage))
+        persons = with_stage(persons).filter(Q(stage_now=stage))
     if area:
         chosen = operation.areas.filter(plan_id=area).first()
         readable = chosen is not None and (

@@ -4,12 +4,13 @@ live board. Selectors start from what the actor may see; field-level rules come 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from haven.access.policies import Access, Compartment, Standing, allows
@@ -282,6 +283,142 @@ def consent_read_events(consent: Consent) -> list[dict[str, Any]]:
     ]
 
 
+# --- facts of many persons at once (roster, board, API) --------------------------------------------------
+
+#: `stages.stage_of` as the database computes it: an outcome wins, then the furthest milestone reached
+#: (each a field of `stages.Milestones`). Pinned to `stage_of` over every combination by the tests.
+STAGE_MILESTONES: Final[tuple[tuple[Stage, str], ...]] = (
+    (Stage.REFERRED, "services"),
+    (Stage.INTERVIEWED, "interviewed"),
+    (Stage.INTERVIEW_SCHEDULED, "interview_scheduled"),
+    (Stage.INFORMED, "informed"),
+    (Stage.NEEDS_ASSESSED, "needs_assessed"),
+    (Stage.SEPARATED, "placed"),
+)
+
+
+def with_stage(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """The persons annotated with `stage_now`, their workflow stage computed by the database — to filter
+    and count by stage without reading every person's records into Python. `roster_facts` computes the
+    same stage with `stage_of`; a test holds the two to the same answer for every combination."""
+    person = OuterRef("pk")
+    live = Interview.objects.filter(person=person).exclude(status=InterviewStatus.CANCELLED)
+    milestones: dict[str, Q | Exists] = {
+        "placed": Q(area__isnull=False),
+        "needs_assessed": Exists(NeedsAssessment.objects.filter(person=person)),
+        "informed": Exists(InformationGiven.objects.filter(person=person)),
+        "interview_scheduled": Exists(live),
+        "interviewed": Exists(live.filter(status=InterviewStatus.CONDUCTED)),
+        "services": Exists(VictimServiceRecord.objects.filter(person=person, kind=VictimServiceKind.SERVICE)),
+    }
+    return persons.annotate(
+        stage_now=Case(
+            When(outcome=Stage.RELEASED.value, then=Value(Stage.RELEASED.value)),
+            When(outcome=Stage.TRANSFERRED.value, then=Value(Stage.TRANSFERRED.value)),
+            *(When(milestones[name], then=Value(stage.value)) for stage, name in STAGE_MILESTONES),
+            default=Value(Stage.ENCOUNTERED.value),
+        )
+    )
+
+
+@dataclass
+class RosterFacts:
+    """What the records of one person say, as the roster, the board and the API show it."""
+
+    milestones: Milestones
+    stage: Stage
+    tags: list[str]
+    languages: list[str]
+    urgent: list[str]
+    danger: bool
+    first_provider_contact: datetime | None
+    designation: str
+    pending_relief: list[tuple[str, datetime]]
+    next_interview_agency: str
+
+
+def roster_facts(operation: Operation, persons: Sequence[Mapping[str, Any]]) -> dict[Any, RosterFacts]:
+    """The facts of many persons (each a dict with `id`, `area_id`, `outcome`) in a fixed number of
+    queries: one per kind of record, for these persons alone. Never a subquery per row, which PostgreSQL
+    may answer by reading a whole table of records, and never `prefetch_related`, which builds objects."""
+    ids = [p["id"] for p in persons]
+    # a short page names its persons; a whole operation is selected by the operation (no huge IN list)
+    scope: dict[str, Any] = {"person_id__in": ids} if len(ids) <= 500 else {"person__operation": operation}
+    wanted = set(ids)
+    provider = AgencyType.VICTIM_SERVICE_PROVIDER
+
+    def grouped(query: QuerySet[Any], *fields: str) -> dict[Any, list[tuple[Any, ...]]]:
+        found: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
+        for person_id, *values in query.filter(**scope).order_by().values_list("person_id", *fields):
+            if person_id in wanted:
+                found[person_id].append(tuple(values))
+        return found
+
+    tags = grouped(PersonTag.objects.all(), "tag")
+    languages = grouped(PersonLanguage.objects.all(), "code")
+    needs = grouped(
+        NeedsAssessment.objects.all(),
+        "at",
+        "agency__type",
+        *(f"urgent_{d}" for d in NeedsAssessment.URGENT_DOMAINS),
+    )
+    information = grouped(InformationGiven.objects.all(), "at", "agency__type")
+    records = grouped(VictimServiceRecord.objects.all(), "at", "agency__type", "kind")
+    interviews = grouped(
+        Interview.objects.exclude(status=InterviewStatus.CANCELLED), "status", "starts_at", "agency__name"
+    )
+    danger = grouped(DangerFlag.objects.filter(responded_at__isnull=True), "flagged_at")
+    designations = grouped(Designation.objects.all(), "at", "created_at", "status")
+    relief = grouped(ReliefStep.objects.all(), "at", "created_at", "kind", "status")
+    facts: dict[Any, RosterFacts] = {}
+    for p in persons:
+        key = p["id"]
+        their_interviews = interviews.get(key, [])
+        milestones = Milestones(
+            placed=p["area_id"] is not None,
+            needs_assessed=key in needs,
+            informed=key in information,
+            interview_scheduled=bool(their_interviews),
+            interviewed=any(status == InterviewStatus.CONDUCTED for status, *_ in their_interviews),
+            services=any(kind == VictimServiceKind.SERVICE for *_, kind in records.get(key, [])),
+            outcome=p["outcome"],
+        )
+        contacts = [at for at, kind, *_ in needs.get(key, []) if kind == provider]
+        contacts += [at for at, kind in information.get(key, []) if kind == provider]
+        contacts += [at for at, kind, _ in records.get(key, []) if kind == provider]
+        urgent = {
+            domain
+            for _, _, *flags in needs.get(key, [])
+            for domain, flag in zip(NeedsAssessment.URGENT_DOMAINS, flags, strict=True)
+            if flag
+        }
+        latest: dict[str, tuple[str, datetime]] = {}
+        for at, _, kind, status in sorted(relief.get(key, [])):
+            latest[kind] = (status, at)
+        scheduled = sorted(
+            (starts, agency)
+            for status, starts, agency in their_interviews
+            if status == InterviewStatus.SCHEDULED
+        )
+        history = sorted(designations.get(key, []))
+        facts[key] = RosterFacts(
+            milestones=milestones,
+            stage=stage_of(milestones),
+            tags=sorted(tag for (tag,) in tags.get(key, [])),
+            languages=sorted(code for (code,) in languages.get(key, [])),
+            urgent=[d for d in NeedsAssessment.URGENT_DOMAINS if d in urgent],
+            danger=key in danger,
+            first_provider_contact=min(contacts) if contacts else None,
+            designation=history[-1][2] if history else DesignationStatus.UNDETERMINED,
+            pending_relief=sorted(
+                ((kind, at) for kind, (status, at) in latest.items() if status == "requested"),
+                key=lambda item: item[1],
+            ),
+            next_interview_agency=scheduled[0][1] if scheduled else "",
+        )
+    return facts
+
+
 # --- the live board --------------------------------------------------------------------------------
 
 
@@ -356,109 +493,24 @@ def board_for(
     without designations or sensitive areas."""
     investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
     now = timezone.now()
-    person = OuterRef("pk")
-    provider_types = [AgencyType.VICTIM_SERVICE_PROVIDER]
-    first: dict[str, QuerySet[Any]] = {
-        "first_needs": NeedsAssessment.objects.filter(
-            person=person, agency__type__in=provider_types
-        ).order_by("at"),
-        "first_info": InformationGiven.objects.filter(
-            person=person, agency__type__in=provider_types
-        ).order_by("at"),
-        "first_record": VictimServiceRecord.objects.filter(
-            person=person, agency__type__in=provider_types
-        ).order_by("at"),
-    }
-    live = Interview.objects.filter(person=person).exclude(status=InterviewStatus.CANCELLED)
-    persons = (
+    persons: list[Mapping[str, Any]] = list(
         persons_visible_to(standing, operation)
-        .annotate(
-            has_needs=Exists(NeedsAssessment.objects.filter(person=person)),
-            has_info=Exists(InformationGiven.objects.filter(person=person)),
-            has_interview=Exists(live),
-            has_conducted=Exists(live.filter(status=InterviewStatus.CONDUCTED)),
-            next_interview_agency=Subquery(
-                live.filter(status=InterviewStatus.SCHEDULED).order_by("starts_at").values("agency__name")[:1]
-            ),
-            has_services=Exists(
-                VictimServiceRecord.objects.filter(person=person, kind=VictimServiceKind.SERVICE)
-            ),
-            open_danger=Exists(DangerFlag.objects.filter(person=person, responded_at__isnull=True)),
-            designation_now=Subquery(
-                Designation.objects.filter(person=person).order_by("-at", "-created_at").values("status")[:1]
-            ),
-            **{
-                f"urgent_{d}": Exists(NeedsAssessment.objects.filter(person=person, **{f"urgent_{d}": True}))
-                for d in NeedsAssessment.URGENT_DOMAINS
-            },
-            **{name: Subquery(query.values("at")[:1]) for name, query in first.items()},
-        )
         .order_by("code")
-        # plain rows, not model instances: the board reads hundreds of persons several times a minute
-        .values(
-            "pk",
-            "code",
-            "priority",
-            "outcome",
-            "area_id",
-            "encountered_at",
-            "has_needs",
-            "has_info",
-            "has_interview",
-            "has_conducted",
-            "next_interview_agency",
-            "has_services",
-            "open_danger",
-            "designation_now",
-            *(f"urgent_{d}" for d in NeedsAssessment.URGENT_DOMAINS),
-            *first,
-        )
+        .values("id", "code", "priority", "outcome", "area_id", "encountered_at")
     )
-    tags_of: dict[Any, list[str]] = defaultdict(list)
-    for person_id, tag in PersonTag.objects.filter(person__operation=operation).values_list(
-        "person_id", "tag"
-    ):
-        tags_of[person_id].append(tag)
-    languages_of: dict[Any, list[str]] = defaultdict(list)
-    for person_id, code in PersonLanguage.objects.filter(person__operation=operation).values_list(
-        "person_id", "code"
-    ):
-        languages_of[person_id].append(code)
-    latest_relief: dict[tuple[Any, str], tuple[str, datetime]] = {}
-    for person_id, kind, status, at in (
-        ReliefStep.objects.filter(person__operation=operation)
-        .order_by("at", "created_at")
-        .values_list("person_id", "kind", "status", "at")
-    ):
-        latest_relief[(person_id, kind)] = (status, at)
-    pending_of: dict[Any, list[tuple[str, datetime]]] = defaultdict(list)
-    for (person_id, kind), (status, at) in latest_relief.items():
-        if status == "requested":
-            pending_of[person_id].append((kind, at))
+    facts_of = roster_facts(operation, persons)
     areas = {a.pk: a for a in operation.areas.all()}
     owners = _plan_owners(operation)
     rows: list[BoardRow] = []
     counts: dict[str, int] = {}
     for p in persons:
-        milestones = Milestones(
-            placed=p["area_id"] is not None,
-            needs_assessed=p["has_needs"],
-            informed=p["has_info"],
-            interview_scheduled=p["has_interview"],
-            interviewed=p["has_conducted"],
-            services=p["has_services"],
-            outcome=p["outcome"],
-        )
-        current = stage_of(milestones)
+        facts = facts_of[p["id"]]
+        current = facts.stage
         counts[current] = counts.get(current, 0) + 1
-        tags = sorted(tags_of[p["pk"]])
-        contact_times = [p[name] for name in first if p[name] is not None]
-        first_contact = min(contact_times) if contact_times else None
+        first_contact = facts.first_provider_contact
         # an exercise set in the future has not been waited through yet: never a negative wait
         waited = max(0, int(((first_contact or now) - p["encountered_at"]).total_seconds() // 60))
-        step, owner, since = _next_step(
-            current, p, tags, owners, milestones, sorted(pending_of[p["pk"]], key=lambda k: k[1])
-        )
+        step, owner, since = _next_step(current, p, facts, owners)
         place = areas.get(p["area_id"])
         area_name = place.name if place is not None and (investigative or not place.is_sensitive) else None
         rows.append(
@@ -468,16 +520,14 @@ def board_for(
                 stage_label=STAGE_LABELS[current],
                 priority=p["priority"],
                 area=area_name,
-                tags=tags,
-                languages=sorted(languages_of[p["pk"]]),
-                urgent=[d for d in NeedsAssessment.URGENT_DOMAINS if p[f"urgent_{d}"]],
-                designation=(p["designation_now"] or DesignationStatus.UNDETERMINED)
-                if investigative
-                else None,
+                tags=facts.tags,
+                languages=facts.languages,
+                urgent=facts.urgent,
+                designation=facts.designation if investigative else None,
                 next_step=step,
                 next_owner=owner,
                 next_since=since,
-                danger=p["open_danger"],
+                danger=facts.danger,
                 waiting_minutes=waited if first_contact is None and not p["outcome"] else None,
                 waited_too_long=first_contact is None and not p["outcome"] and waited > limit_minutes,
                 encountered_at=p["encountered_at"],
@@ -523,14 +573,11 @@ def board_for(
     )
 
 
-def _next_step(  # noqa: PLR0917 - one row's facts, always passed together
-    stage: Stage,
-    p: dict[str, Any],
-    tags: list[str],
-    owners: dict[str, str],
-    m: Milestones,
-    pending: list[tuple[str, datetime]],
+def _next_step(
+    stage: Stage, p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, str]
 ) -> tuple[str, str, Any]:
+    """The next step of a person's workflow and the agency that owns it (and since when, where known)."""
+    m, tags, pending = facts.milestones, facts.tags, facts.pending_relief
     if stage in (Stage.RELEASED, Stage.TRANSFERRED):
         return ("—", "", None)
     if not m.placed:
@@ -552,7 +599,7 @@ def _next_step(  # noqa: PLR0917 - one row's facts, always passed together
         who = owners["interview_minor"] if "minor" in tags else owners["interview_adult"]
         return ("Schedule the interview", who, None)
     if m.interview_scheduled and not m.interviewed:
-        return ("Interview", p["next_interview_agency"] or owners["interview_adult"], None)
+        return ("Interview", facts.next_interview_agency or owners["interview_adult"], None)
     if not m.services:
         return ("Refer to services", owners["providers"], None)
     return ("Follow up services", owners["providers"], None)

@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from haven.accounts.models import InterviewerRole
 from haven.api import encounter_schemas as schemas
-from haven.api.encounters import STAGE_MILESTONES
 from haven.audit.events import AuditEvent
 from haven.audit.models import AuditRecord
 from haven.encounters import services
@@ -44,6 +43,7 @@ from haven.encounters.models import (
     VictimServiceKind,
     VictimServiceRecord,
 )
+from haven.encounters.selectors import STAGE_MILESTONES
 from haven.encounters.stages import Milestones, Stage, stage_of
 from haven.operations.models import InterviewLocation, Operation
 from tests.access.matrix_api_encounters import Cast, cast_on
