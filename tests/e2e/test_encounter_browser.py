@@ -279,3 +279,21 @@ def test_the_board_and_a_person_page_at_phone_width(page: Page, operation: Opera
     assert results.response["violations"] == [], [v["id"] for v in results.response["violations"]]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "encounter-person-phone-390.png"), full_page=True)
+
+
+def test_a_new_danger_flag_is_announced_when_the_board_refreshes(page: Page, operation: Operation):
+    """The refreshed list is not a live region (it would be read out every 15 s); a flag that appears
+    between two refreshes is said in the board's assertive live region."""
+    person = services.person_register(
+        actor=make_user("investigator"), operation=operation, code="P-001", area="community-room"
+    )
+    sign_in(page, "advocate")
+    page.goto(board(operation))
+    announcer = page.locator("#board-announcer")
+    expect(announcer).to_have_attribute("aria-live", "assertive")
+    page.evaluate("htmx.trigger(document.getElementById('board-live'), 'board-refresh')")
+    page.wait_for_timeout(500)
+    expect(announcer).to_have_text("")
+    services.danger_flag(actor=make_user("investigator"), person=person)
+    page.evaluate("htmx.trigger(document.getElementById('board-live'), 'board-refresh')")
+    expect(announcer).to_contain_text("Imminent danger: P-001")

@@ -50,6 +50,37 @@
     focusAnswer(root);
   });
 
+  // The board refreshes itself; when a refresh brings an imminent-danger flag or a separation alert that
+  // was not there before, say so in the live region (the refreshed list itself is not a live region, so
+  // an unchanged board is not read out every 15 seconds).
+  function alertsOn(root) {
+    var found = {};
+    root.querySelectorAll("[id^='danger-link-'], [id^='separation-suspect-']").forEach(function (link) {
+      found[link.id] = link.closest("li") ? link.closest("li").textContent.trim() : link.textContent.trim();
+    });
+    return found;
+  }
+  var boardAlerts = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "board-live") {
+      boardAlerts = alertsOn(event.detail.target);
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var announcer = document.getElementById("board-announcer");
+    if (!target || target.id !== "board-live" || !announcer || boardAlerts === null) {
+      return;
+    }
+    var now = alertsOn(target);
+    var fresh = Object.keys(now).filter(function (key) { return !(key in boardAlerts); });
+    if (fresh.length) {
+      announcer.textContent = fresh.map(function (key) {
+        return (key.indexOf("danger-") === 0 ? "Imminent danger: " : "Separation alert: ") + now[key];
+      }).join(" ");
+    }
+  });
+
   // Panels marked data-open-wide (the board's filters) start open on a wide screen and folded on a phone.
   function openWide() {
     if (!window.matchMedia("(min-width: 48rem)").matches) {
