@@ -158,7 +158,7 @@ def test_the_board_refreshes_itself_marked_as_automatic_and_swaps_only_the_list(
     live = re.search(r'<div id="board-live"[^>]*>', html, re.S)
     assert live
     tag = live.group(0)
-    assert 'hx-trigger="every 15s"' in tag
+    assert 'hx-trigger="every 15s, board-refresh"' in tag
     assert 'hx-swap="innerHTML"' in tag
     assert f'hx-headers=\'{{"{settings.HAVEN_AUTO_REFRESH_HEADER}": "1"}}\'' in tag
     assert html.index('class="board-filters"') < html.index('id="board-live"')
