@@ -67,7 +67,7 @@ from haven.api.schemas import (
 )
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from haven.core.errors import Forbidden, NotFound, ValidationFailed
 from haven.core.problems import InvalidInput, Problem, format_path
 from haven.encounters import services
 from haven.encounters.models import (
@@ -892,8 +892,7 @@ def person_danger_response(
         raise NotFound
     require(standing, Compartment.INVESTIGATIVE, Access.WRITE, hide=False)
     body = _body(request, DangerResponseIn)
-    if flag.responded_at is not None:
-        raise Conflict(f"This flag was already answered at {flag.responded_at:%Y-%m-%d %H:%M} UTC.")
+    # a second response is a Conflict (409), refused by the service
     services.danger_respond(actor=actor, flag=flag, response=body.response)
     return _recorded(person, standing, "danger_response", flag.pk)
 
@@ -909,8 +908,7 @@ def person_release(request: HttpRequest, code: OperationCode, person_code: Perso
     actor, person, standing = _person(request, code, person_code)
     require(standing, Compartment.ROSTER, Access.WRITE, hide=False)
     body = _body(request, ReleaseIn)
-    if person.outcome:
-        raise Conflict(f"{person.code} was already {person.outcome}; the outcome stays as recorded.")
+    # a second outcome is a Conflict (409), refused by the service
     services.person_release(actor=actor, person=person, outcome=body.outcome, reason=body.reason)
     return _recorded(person, standing, "outcome", None)
 
