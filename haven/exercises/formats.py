@@ -298,6 +298,13 @@ class ServiceEntry(_Entry):
     notes: FreeText = ""
 
 
+class ConsentRevocation(_Entry):
+    """The client withdrew the consent: when, and whether orally (recorded by the provider who holds it)."""
+
+    at: Timestamp
+    orally: StrictBool = False
+
+
 class ConsentEntry(_Entry):
     person: PersonCode
     recorded_by: Username
@@ -309,6 +316,7 @@ class ConsentEntry(_Entry):
     expires_on: Day
     guardian: FreeText = ""
     minor_may_consent: FreeText = ""
+    revoked: ConsentRevocation | None = None
 
 
 class InterviewEntry(_Entry):

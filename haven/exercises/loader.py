@@ -568,18 +568,26 @@ class _Load:
         )
 
     def _consent(self, c: ConsentEntry) -> Callable[[], object]:
-        return lambda: encounters.consent_record(
-            actor=self.users[c.recorded_by],
-            person=self.persons[c.person],
-            recipient=Agency.objects.get(slug=c.recipient),
-            items=[i.value for i in c.items],
-            purpose=c.purpose,
-            in_writing=c.in_writing,
-            given_on=c.given_on,
-            expires_on=c.expires_on,
-            guardian=c.guardian,
-            minor_may_consent=c.minor_may_consent,
-        )
+        def run() -> None:
+            provider = self.users[c.recorded_by]
+            consent = encounters.consent_record(
+                actor=provider,
+                person=self.persons[c.person],
+                recipient=Agency.objects.get(slug=c.recipient),
+                items=[i.value for i in c.items],
+                purpose=c.purpose,
+                in_writing=c.in_writing,
+                given_on=c.given_on,
+                expires_on=c.expires_on,
+                guardian=c.guardian,
+                minor_may_consent=c.minor_may_consent,
+            )
+            if c.revoked is not None:
+                encounters.consent_revoke(
+                    actor=provider, consent=consent, orally=c.revoked.orally, at=c.revoked.at
+                )
+
+        return run
 
     def _interview(self, index: int, i: InterviewEntry) -> Callable[[], object]:
         def run() -> None:
@@ -741,7 +749,8 @@ def _wanted(exercise: Exercise) -> dict[str, dict[Key, tuple[str, Fields]]]:
                 "purpose": c.purpose.strip(),
                 "guardian": c.guardian.strip(),
                 "minor_may_consent": c.minor_may_consent.strip(),
-                "revoked": False,
+                "revoked": _t(c.revoked.at) if c.revoked else None,
+                "revoked_orally": bool(c.revoked and c.revoked.orally),
             },
         )
     for i, iv in enumerate(enc.interviews):
@@ -851,7 +860,8 @@ def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
             "in_writing": c.in_writing,
             "expires_on": c.expires_on.isoformat(),
             **{name: _opened(c, name, c.agency_id) for name in ("purpose", "guardian", "minor_may_consent")},
-            "revoked": c.revoked_at is not None,
+            "revoked": _t(c.revoked_at) if c.revoked_at else None,
+            "revoked_orally": c.revoked_orally,
         }
     for iv in Interview.objects.filter(**on).select_related(
         "person", "interviewer", "note_taker", "interpreter", "location"

@@ -73,7 +73,7 @@ def test_the_demo_exercise_loads_through_every_guardrail():
         "attorney_notes": 2,
         "interviews": 4,
         "relief": 2,
-        "consents": 3,
+        "consents": 4,
     }
     assert Person.objects.filter(operation=operation).count() == 14
     assert Interview.objects.filter(status=InterviewStatus.CONDUCTED).count() == 3
@@ -348,3 +348,20 @@ def test_a_flag_with_its_response_loads_and_a_later_flag_is_a_new_one(tmp_path):
     before = row_counts()
     assert not load(tmp_path, small_data({"encounter.danger_flags": flags})).changed
     assert row_counts() == before
+
+
+def test_a_consent_revoked_in_the_file_is_revoked_at_its_time_and_stops_releasing():
+    from datetime import date
+
+    from haven.encounters.selectors import active_consents
+
+    exercise_load(DEMO_EXERCISE)
+    withdrawn = Consent.objects.get(person__code="P-008")
+    assert withdrawn.revoked_orally
+    assert withdrawn.revoked_at is not None
+    assert withdrawn.revoked_at.isoformat() == "2026-12-03T17:30:00+00:00"
+    assert Consent.objects.filter(revoked_at__isnull=True).count() == 3
+    # the recipient reads nothing under it, even on a day before it would have expired
+    assert active_consents(withdrawn.person, withdrawn.recipient_id, today=date(2026, 12, 10)) == []
+    revoked = AuditRecord.objects.get(event_type=AuditEvent.CONSENT_REVOKED, target_id=str(withdrawn.pk))
+    assert json.loads(revoked.details) == {"via": "orally"}
