@@ -1,10 +1,11 @@
-"""Re-computing the audit chain: streams the events in order, in constant memory, and names the first
-event that was changed, removed or inserted out of chain.
+"""Re-computing the audit chain: reads the events in order, a batch of sequences at a time (constant
+memory), and names the first event that was changed, removed or inserted out of chain.
 
-The database concatenates each row's stored fields into the canonical form (the same form
-`haven.audit.chain.canonical_form` builds when the event is written), so Python only hashes and
-compares. Long chains are split into sequence ranges verified by parallel worker processes and
-stitched together: each range's first link must be the previous range's last hash.
+The database builds each event's bytes — its stored link to the previous event, then its canonical
+form, the same form `haven.audit.chain.canonical_form` builds when the event is written — so Python
+only hashes and compares. A batch that fails that quick check is gone through field by field to name
+the first problem. Long chains are split into sequence ranges verified by parallel worker processes
+and stitched together: each range's first link must be the previous range's last hash.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db import connection, connections
 
-from haven.audit.chain import CANONICAL_VERSION
+from haven.audit.chain import CANONICAL_VERSION, FIELD_SEPARATOR
 from haven.audit.models import GENESIS_HASH, AuditChainHead, AuditRecord
 
 PARALLEL_THRESHOLD = 200_000
@@ -39,31 +40,46 @@ _ORDER = (
 )
 
 
-def _canonical_sql(vendor: str) -> str:
-    """The canonical form as a SQL expression over one row, for SQLite or PostgreSQL."""
-    sep = "chr(31)" if vendor == "postgresql" else "char(31)"
-    parts = [f"'{CANONICAL_VERSION}'"]
+def _canonical_sql(vendor: str, *, linked: bool = False) -> str:
+    """The canonical form as a SQL expression over one row (for a query with parameters): UTF-8 bytes
+    on SQLite, text on PostgreSQL; `linked` puts the stored previous hash in front, as hashed.
+
+    SQLite builds it with one printf (a chain of `||` copies the growing string once per field,
+    which made building the form cost more than hashing it); PostgreSQL with one concat().
+    """
+    postgresql = vendor == "postgresql"
+    values: list[str] = []
     for column in _ORDER:
-        if column == "sequence":
-            parts.append("CAST(sequence AS TEXT)")
+        if column == "occurred_at" and postgresql:
+            values.append("to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
         elif column == "occurred_at":
-            if vendor == "postgresql":
-                parts.append("to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
-            else:
-                # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC); the fraction is left out when zero.
-                parts.append(
-                    "replace(occurred_at, ' ', 'T') || "
-                    "CASE WHEN length(occurred_at) = 19 THEN '.000000' ELSE '' END || 'Z'"
-                )
-        elif column in _NULLABLE_UUIDS:
-            parts.append(
-                f"coalesce(replace(CAST({column} AS TEXT), '-', ''), '')" if vendor == "postgresql"
-                else f"coalesce({column}, '')"
-            )  # fmt: skip
+            # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC), leaving the fraction out when zero.
+            values.append(
+                "iif(length(occurred_at) = 19, replace(occurred_at, ' ', 'T') || '.000000Z', "
+                "replace(occurred_at, ' ', 'T') || 'Z')"
+            )
+        elif column in _NULLABLE_UUIDS and postgresql:
+            values.append(f"encode(uuid_send({column}), 'hex')")  # 32 hex digits; NULL: nothing
         else:
-            assert column in _TEXT
-            parts.append(column)
-    return f" || {sep} || ".join(parts)
+            # SQLite keeps UUIDs as 32 hex digits; printf and concat write NULL as nothing.
+            assert column in (*_TEXT, *_NULLABLE_UUIDS, "sequence")
+            values.append(column)
+    if linked:
+        # A stored link of another length than a hash's is left out: the link check then fails.
+        values.insert(0, "CASE WHEN length(prev_hash) = 64 THEN prev_hash ELSE '' END")
+    # The version, then each field after the separator (a control character, written into the
+    # literal as it is; the version holds no '%' and no quote).
+    fields = len(_ORDER)
+    if postgresql:
+        parts = [f"'{CANONICAL_VERSION}'"] + [f"'{FIELD_SEPARATOR}', {value}" for value in values[-fields:]]
+        return f"concat({', '.join([*values[:-fields], *parts])})"
+    template = "%%s" * (len(values) - fields) + CANONICAL_VERSION + f"{FIELD_SEPARATOR}%%s" * fields
+    return f"CAST(printf('{template}', {', '.join(values)}) AS BLOB)"
+
+
+def _utf8(data: str | bytes) -> bytes:
+    """PostgreSQL hands the canonical form over as text (cheaper than bytea's hex), SQLite as bytes."""
+    return data.encode() if isinstance(data, str) else data
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,47 +112,108 @@ def describe(sequence: int) -> str:
 
 
 def _removed(expected: int, found: int) -> str:
-    missing = f"event #{expected}" if found == expected + 1 else f"events #{expected}–#{found - 1}"
-    return f"{missing} was removed: the chain jumps from #{expected - 1} to #{found}"
+    missing = f"event #{expected} was" if found == expected + 1 else f"events #{expected}–#{found - 1} were"
+    return f"{missing} removed: the chain jumps from #{expected - 1} to #{found}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """What going through some events one by one found."""
+
+    count: int = 0
+    first_sequence: int | None = None
+    first_prev: str = ""
+    last_hash: str = ""
+    problem: str = ""
+    at: int | None = None
+
+
+def _walk(low: int, high: int, expected_sequence: int | None, expected_prev: str) -> _Walk:
+    """Go through the events low..high one by one, each field on its own (None: start from the first
+    event found, as a range verified on its own does): the first problem, and what was intact."""
+    table = AuditRecord._meta.db_table
+    sql = (
+        f"SELECT sequence, prev_hash, {_canonical_sql(connection.vendor)}, hash "  # noqa: S608 - fixed names
+        f"FROM {table} WHERE sequence BETWEEN %s AND %s ORDER BY sequence"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [low, high])
+        rows = cursor.fetchall()
+    first_sequence, first_prev = None, ""
+    if rows and expected_sequence is None:
+        first_sequence, first_prev = rows[0][0], rows[0][1]
+        expected_sequence, expected_prev = first_sequence, first_prev
+    for intact, (sequence, prev_hash, canonical, stored_hash) in enumerate(rows):
+        assert expected_sequence is not None
+        problem, at = "", sequence
+        if sequence != expected_sequence:
+            problem, at = _removed(expected_sequence, sequence), expected_sequence
+        elif prev_hash != expected_prev:
+            problem = (
+                f"{describe(sequence)} was inserted out of chain, or #{sequence - 1} was changed: "
+                f"its previous hash does not match event #{sequence - 1}"
+            )
+        elif hashlib.sha256(expected_prev.encode() + _utf8(canonical)).hexdigest() != stored_hash:
+            problem = f"{describe(sequence)} was changed: its hash does not match its content"
+        if problem:
+            return _Walk(intact, first_sequence, first_prev, expected_prev, problem, at)
+        expected_prev = stored_hash
+        expected_sequence += 1
+    return _Walk(len(rows), first_sequence, first_prev, expected_prev)
 
 
 def _scan(low: int, high: int, batch_size: int) -> _Segment:
-    """Verify the events with low ≤ sequence ≤ high, relative to the first one's stored link."""
+    """Verify the events with low ≤ sequence ≤ high, relative to the first one's stored link.
+
+    Each batch of sequences gets the quick check first: every sequence present, each event's bytes
+    (its stored link, then its canonical form) starting with the previous event's hash and hashing
+    to its own. A batch that fails it is gone through again field by field (`_walk`), which names
+    the first problem; the quick check only ever saves that work."""
     table = AuditRecord._meta.db_table
     sql = (
-        f"SELECT sequence, prev_hash, hash, {_canonical_sql(connection.vendor)} "  # noqa: S608 - fixed names
+        f"SELECT {_canonical_sql(connection.vendor, linked=True)}, hash "  # noqa: S608 - fixed names
         f"FROM {table} WHERE sequence BETWEEN %s AND %s ORDER BY sequence"
     )
     sha256 = hashlib.sha256
     count = 0
     first_sequence: int | None = None
-    first_prev = expected_prev = ""
-    expected_sequence = 0
-    # A server-side cursor on PostgreSQL, so millions of events stream without being held in memory.
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [low, high])
-        while rows := cursor.fetchmany(batch_size):
-            for sequence, prev_hash, stored_hash, canonical in rows:
+    first_prev = last = ""
+    with connection.cursor() as cursor:
+        for batch_low in range(low, high + 1, batch_size):
+            batch_high = min(batch_low + batch_size - 1, high)
+            cursor.execute(sql, [batch_low, batch_high])
+            rows = cursor.fetchall()  # one batch: batch_size events at most
+            if rows and isinstance(rows[0][0], str):
+                rows = [(_utf8(linked), stored_hash) for linked, stored_hash in rows]
+            intact = len(rows) == batch_high - batch_low + 1
+            if intact:
+                link = rows[0][0][:64] if first_sequence is None else last.encode()
+                first_link = link
+                for linked, stored_hash in rows:
+                    if linked[:64] != link or sha256(linked).hexdigest() != stored_hash:
+                        intact = False
+                        break
+                    link = stored_hash.encode()
+            if intact:
                 if first_sequence is None:
-                    first_sequence, first_prev = sequence, prev_hash
-                    expected_prev, expected_sequence = prev_hash, sequence
-                problem = ""
-                if sequence != expected_sequence:
-                    problem = _removed(expected_sequence, sequence)
-                elif prev_hash != expected_prev:
-                    problem = (
-                        f"{describe(sequence)} was inserted out of chain, or #{sequence - 1} was changed: "
-                        f"its previous hash does not match event #{sequence - 1}"
-                    )
-                elif sha256((expected_prev + canonical).encode()).hexdigest() != stored_hash:
-                    problem = f"{describe(sequence)} was changed: its hash does not match its content"
-                if problem:
-                    at = expected_sequence if sequence != expected_sequence else sequence
-                    return _Segment(count, first_sequence, first_prev, None, "", problem, at, count)
-                expected_prev = stored_hash
-                expected_sequence += 1
-                count += 1
-    return _Segment(count, first_sequence, first_prev, expected_sequence - 1, expected_prev)
+                    first_sequence, first_prev = batch_low, first_link.decode()
+                last = rows[-1][1]
+                count += len(rows)
+                continue
+            expected = None if first_sequence is None else first_sequence + count
+            walk = _walk(batch_low, batch_high, expected, last)
+            if first_sequence is None and walk.first_sequence is not None:
+                first_sequence, first_prev = walk.first_sequence, walk.first_prev
+            if walk.problem:
+                return _Segment(
+                    count, first_sequence, first_prev, None, "", walk.problem, walk.at, count + walk.count
+                )
+            if walk.count:
+                last = walk.last_hash
+            count += walk.count
+    if first_sequence is None:
+        return _Segment(0)
+    return _Segment(count, first_sequence, first_prev, first_sequence + count - 1, last)
 
 
 def _scan_in_worker(bounds: tuple[int, int, int]) -> _Segment:

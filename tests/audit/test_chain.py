@@ -245,3 +245,92 @@ def test_parallel_verification_finds_the_same_first_problem(monkeypatch, tamper,
     assert words in result.problem
     single = verify_chain(workers=1)
     assert (single.sequence, single.problem) == (result.sequence, result.problem)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch_size", [1, 4, 5, 6, 50])
+@pytest.mark.parametrize(
+    ("tamper", "sequence", "words"),
+    [
+        ("UPDATE audit_auditrecord SET outcome = 'denied' WHERE sequence = 5", 5, "was changed"),
+        ("UPDATE audit_auditrecord SET details = '{\"count\":99}' WHERE sequence = 9", 9, "was changed"),
+        ("DELETE FROM audit_auditrecord WHERE sequence = 5", 5, "was removed"),
+        ("DELETE FROM audit_auditrecord WHERE sequence IN (6, 7)", 6, "events #6–#7 were removed"),
+        ("UPDATE audit_auditrecord SET prev_hash = hash WHERE sequence = 6", 6, "inserted out of chain"),
+        ("UPDATE audit_auditrecord SET hash = upper(hash) WHERE sequence = 4", 4, "was changed"),
+    ],
+)
+def test_where_batches_begin_and_end_does_not_change_the_first_problem_named(
+    batch_size, tamper, sequence, words
+):
+    """Verification checks a whole batch at once and goes through a failing batch event by event:
+    the problem is the same whether it sits first, inside or last in its batch."""
+    _append(12)
+    _tamper(tamper, [])
+    result = verify_chain(batch_size=batch_size, workers=1)
+    assert not result.intact
+    assert result.sequence == sequence
+    assert words in result.problem
+    assert result.events == sequence - 1
+
+
+@pytest.mark.django_db
+def test_text_with_accents_and_percent_signs_verifies_and_a_changed_letter_is_found():
+    """The database builds the canonical form with a format string and hands over UTF-8 bytes: a '%'
+    in a field is data, not format, and a changed accent is a changed event."""
+    record(
+        actor=None,
+        event=AuditEvent.AGENCY_CHANGED,
+        actor_label="Zoë 100%s Ünicode",
+        details={"reason": "50% → 'done'"},
+    )
+    record(actor=None, event=AuditEvent.AGENCY_CHANGED, actor_label="Ådne Ørsted", details={"reason": "%d%%"})
+    assert verify_chain().intact
+    _tamper("UPDATE audit_auditrecord SET actor_label = %s WHERE sequence = 2", ["Adne Ørsted"])
+    result = verify_chain()
+    assert (result.intact, result.sequence) == (False, 2)
+    assert "was changed" in result.problem
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch_size", [1, 4, 50])
+def test_a_link_lengthened_and_rehashed_is_named_where_it_was_changed(batch_size):
+    """Someone appends to event #6's stored link and recomputes its hash to match: the bytes hashed
+    still start with #5's hash, but the link is not #5's hash, and #6 is the event named (not #7,
+    whose link no longer matches #6's new hash)."""
+    import hashlib
+
+    from haven.audit.verify import _canonical_sql
+
+    _append(10)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT prev_hash, {_canonical_sql(connection.vendor)} FROM audit_auditrecord WHERE sequence = %s",
+            [6],
+        )
+        prev_hash, canonical = cursor.fetchone()
+    # PostgreSQL's varchar(64) refuses a longer link; SQLite keeps whatever it is given.
+    forged_link = prev_hash[:63] if connection.vendor == "postgresql" else prev_hash + "0"
+    canonical = canonical.encode() if isinstance(canonical, str) else canonical  # PostgreSQL: text
+    forged_hash = hashlib.sha256(forged_link.encode() + canonical).hexdigest()
+    _tamper(
+        "UPDATE audit_auditrecord SET prev_hash = %s, hash = %s WHERE sequence = 6",
+        [forged_link, forged_hash],
+    )
+    result = verify_chain(batch_size=batch_size, workers=1)
+    assert (result.intact, result.sequence, result.events) == (False, 6, 5)
+    assert "event #6" in result.problem
+    assert "inserted out of chain" in result.problem
+
+
+@pytest.mark.django_db
+def test_verify_takes_a_number_of_workers_and_refuses_less_than_one(capsys):
+    from django.core.management.base import CommandError
+
+    _append(3)
+    call_command("audit", "verify", "--workers", "1", "--batch-size", "2")
+    assert "3 events verified" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="--workers must be a whole number of at least 1"):
+        call_command("audit", "verify", "--workers", "0")
+    with pytest.raises(CommandError, match="--batch-size must be a whole number of at least 1"):
+        call_command("audit", "verify", "--batch-size", "0")
