@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
@@ -10,15 +11,24 @@ from django.http import HttpRequest, HttpResponse
 from haven.audit.context import client_address
 
 
+def _ip(text: str) -> str:
+    """The text when it is an IP address, else nothing (a header may hold anything)."""
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return ""
+
+
 def address_of(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the address a trusted reverse proxy put in X-Forwarded-For."""
+    """REMOTE_ADDR, or the address a trusted reverse proxy put in X-Forwarded-For; only ever an IP
+    address (or nothing)."""
     hops = int(getattr(settings, "HAVEN_TRUSTED_PROXY_HOPS", 0))
     forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
     if hops and forwarded:
         addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
         if len(addresses) >= hops:
-            return addresses[-hops][:64]
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+            return _ip(addresses[-hops])
+    return _ip(str(request.META.get("REMOTE_ADDR", "")))
 
 
 class ClientAddressMiddleware:

@@ -40,6 +40,16 @@ def _uuid_text(value: object) -> str:
     return uuid.UUID(str(value)).hex
 
 
+# Control characters (the canonical form's field separator among them) never reach a stored field:
+# a field holding the separator could trade text with its neighbour without changing the hash.
+_CONTROL = dict.fromkeys([*range(0x20), 0x7F], "\ufffd")
+
+
+def _plain(text: str, limit: int) -> str:
+    """The text as stored: control characters shown as U+FFFD, cut to the column's length."""
+    return text.translate(_CONTROL)[:limit]
+
+
 def _details_json(details: Mapping[str, DetailValue] | None) -> str:
     clean: dict[str, DetailValue] = {}
     for key, value in (details or {}).items():
@@ -104,15 +114,15 @@ def record(
             sequence=head.sequence + 1,
             occurred_at=timezone.now(),
             actor=cast(Any, actor),  # the user model, named through settings.AUTH_USER_MODEL
-            actor_label=(actor.username if actor is not None else actor_label)[:150],
+            actor_label=_plain(actor.username if actor is not None else actor_label, 150),
             actor_agency_id=getattr(actor, "agency_id", None),
             subject_agency_id=subject_agency_id,
             event_type=event.value,
-            target_type=target_type[:64],
-            target_id="" if target_id is None else str(target_id)[:64],
+            target_type=_plain(target_type, 64),
+            target_id="" if target_id is None else _plain(str(target_id), 64),
             operation_id=operation_id,
             outcome=Outcome(outcome).value,
-            client_address=client_address.get(),
+            client_address=_plain(client_address.get(), 64),
             details=_details_json(details),
             prev_hash=head.hash,
         )

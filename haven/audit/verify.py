@@ -20,6 +20,7 @@ from haven.audit.chain import CANONICAL_VERSION, FIELD_SEPARATOR
 from haven.audit.models import GENESIS_HASH, AuditChainHead, AuditRecord
 
 PARALLEL_THRESHOLD = 200_000
+MAX_WORKERS = 8  # one per core, up to this many database connections
 
 _NULLABLE_UUIDS = ("actor_id", "actor_agency_id", "subject_agency_id", "operation_id")
 _TEXT = ("actor_label", "event_type", "target_type", "target_id", "outcome", "client_address", "details")
@@ -241,7 +242,7 @@ def verify_chain(batch_size: int = 20_000, workers: int | None = None) -> Verifi
     """Recompute every hash and link. Rule: each event's hash covers the previous hash and its
     canonical form; sequences have no gaps; the last event is the recorded chain head."""
     if workers is None:
-        workers = min(2, multiprocessing.cpu_count())
+        workers = min(MAX_WORKERS, multiprocessing.cpu_count())
     expected_prev = GENESIS_HASH
     expected_sequence = 1
     total = 0

@@ -334,3 +334,21 @@ def test_verify_takes_a_number_of_workers_and_refuses_less_than_one(capsys):
         call_command("audit", "verify", "--workers", "0")
     with pytest.raises(CommandError, match="--batch-size must be a whole number of at least 1"):
         call_command("audit", "verify", "--batch-size", "0")
+
+
+@pytest.mark.django_db
+def test_control_characters_never_reach_a_field_so_no_field_can_hold_the_separator():
+    """A sign-in attempt may carry any text as its username: stored with U+FFFD for each control
+    character, so text cannot be moved across a field boundary without changing the hash."""
+    event = record(
+        actor=None,
+        event=AuditEvent.SIGN_IN_FAILED,
+        outcome=Outcome.FAILURE,
+        actor_label="mallory\x1f\x1fnull\x00tab\t",
+        target_type="user\x1e",
+        target_id="42\n",
+    )
+    event.refresh_from_db()
+    assert event.actor_label == "mallory\ufffd\ufffdnull\ufffdtab\ufffd"
+    assert (event.target_type, event.target_id) == ("user\ufffd", "42\ufffd")
+    assert verify_chain().intact

@@ -22,7 +22,7 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help="processes checking ranges of the chain side by side (default: up to 2, one per core)",
+            help="processes checking ranges of the chain side by side (default: one per core, up to 8)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
