@@ -1,5 +1,10 @@
-"""Haven's printed look, shared by the briefings and the after-action report (reportlab, built-in
-Helvetica only: no system font is read). Pure: no Django.
+"""Haven's printed look, shared by the briefings and the after-action report (reportlab). Pure: no Django.
+
+Text is set in DejaVu Sans, embedded (subset) in each PDF: the font files ship with matplotlib, a pinned
+dependency, so no system font is read and every deployment prints alike. Unlike the PDF viewers' built-in
+Helvetica (Latin-1 only), it draws the names and notes a task force writes in Vietnamese, Polish,
+Romanian, Russian, Ukrainian, Greek and most other Latin, Cyrillic and Greek scripts; Chinese, Korean,
+Japanese and Thai are beyond it (see `unprintable`).
 
 Every page carries the document's marking (its audience) in the header and footer, its title, "page N of
 M", and for an exercise a diagonal watermark, so a printed page can never be mistaken for real data or for
@@ -8,9 +13,11 @@ a document meant for another audience.
 
 from __future__ import annotations
 
+import importlib.util
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
@@ -19,12 +26,44 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, TableStyle
 from reportlab.platypus import Paragraph as PdfParagraph
 from reportlab.platypus import Table as PdfTable
 
 from haven.core.markings import EXERCISE_MARKING
+
+SANS: Final = "HavenSans"
+SANS_BOLD: Final = "HavenSans-Bold"
+
+
+def _font_directory() -> Path:
+    """matplotlib's bundled fonts (found without importing matplotlib itself)."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("matplotlib (a pinned dependency) is not installed: its fonts print Haven's PDFs")
+    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
+
+
+def _register_fonts() -> TTFont:
+    fonts = _font_directory()
+    regular = TTFont(SANS, str(fonts / "DejaVuSans.ttf"))
+    pdfmetrics.registerFont(regular)
+    pdfmetrics.registerFont(TTFont(SANS_BOLD, str(fonts / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD)
+    return regular
+
+
+_REGULAR: Final = _register_fonts()
+
+
+def unprintable(text: str) -> set[str]:
+    """The characters of the text the printed font has no glyph for (they would print as boxes)."""
+    covered = _REGULAR.face.charToGlyph
+    return {c for c in text if not c.isspace() and ord(c) not in covered}
+
 
 MARGIN: Final = 0.75 * inch
 INK: Final = colors.HexColor("#1b1f24")
@@ -36,26 +75,26 @@ BLUE: Final = colors.HexColor("#1f5f8b")
 RED: Final = colors.HexColor("#8b1f1f")
 EXERCISE: Final = colors.HexColor("#b35900")
 
-BODY: Final = ParagraphStyle("body", fontName="Helvetica", fontSize=9.5, leading=12.5, textColor=INK)
+BODY: Final = ParagraphStyle("body", fontName=SANS, fontSize=9.5, leading=12.5, textColor=INK)
 CELL: Final = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5, alignment=TA_LEFT)
-CELL_HEAD: Final = ParagraphStyle("cell-head", parent=CELL, fontName="Helvetica-Bold")
-LABEL: Final = ParagraphStyle("label", parent=BODY, fontName="Helvetica-Bold")
+CELL_HEAD: Final = ParagraphStyle("cell-head", parent=CELL, fontName=SANS_BOLD)
+LABEL: Final = ParagraphStyle("label", parent=BODY, fontName=SANS_BOLD)
 CAPTION: Final = ParagraphStyle(
     "caption",
     parent=BODY,
-    fontName="Helvetica-Bold",
+    fontName=SANS_BOLD,
     fontSize=9,
     textColor=MUTED,
     spaceBefore=4,
     spaceAfter=3,
 )
 HEADING: Final = ParagraphStyle(
-    "heading", parent=BODY, fontName="Helvetica-Bold", fontSize=12.5, leading=16, spaceBefore=11, spaceAfter=5
+    "heading", parent=BODY, fontName=SANS_BOLD, fontSize=12.5, leading=16, spaceBefore=11, spaceAfter=5
 )
-TITLE: Final = ParagraphStyle("title", parent=BODY, fontName="Helvetica-Bold", fontSize=19, leading=23)
+TITLE: Final = ParagraphStyle("title", parent=BODY, fontName=SANS_BOLD, fontSize=19, leading=23)
 SUBTITLE: Final = ParagraphStyle("subtitle", parent=BODY, fontSize=10.5, leading=14, textColor=MUTED)
 BANNER: Final = ParagraphStyle(
-    "banner", parent=BODY, fontName="Helvetica-Bold", fontSize=10, leading=13, textColor=colors.white
+    "banner", parent=BODY, fontName=SANS_BOLD, fontSize=10, leading=13, textColor=colors.white
 )
 
 
@@ -117,7 +156,7 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
         self.saveState()
         if marking.exercise:
             self.setFillColor(colors.Color(0.85, 0.35, 0.0, alpha=0.13))
-            self.setFont("Helvetica-Bold", 40)
+            self.setFont(SANS_BOLD, 40)
             self.translate(width / 2, height / 2)
             self.rotate(45)
             self.drawCentredString(0, -16, EXERCISE_MARKING)
@@ -125,10 +164,10 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
             self.translate(-width / 2, -height / 2)
         top = height - MARGIN + 22
         self.setFillColor(marking.accent)
-        self.setFont("Helvetica-Bold", 8)
+        self.setFont(SANS_BOLD, 8)
         self.drawString(MARGIN, top, marking.text)
         self.setFillColor(MUTED)
-        self.setFont("Helvetica", 8)
+        self.setFont(SANS, 8)
         self.drawRightString(width - MARGIN, top, marking.title)
         self.setStrokeColor(RULE)
         self.setLineWidth(0.5)
@@ -136,17 +175,17 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
         bottom = MARGIN - 28
         self.line(MARGIN, bottom + 11, width - MARGIN, bottom + 11)
         self.setFillColor(marking.accent)
-        self.setFont("Helvetica-Bold", 8)
+        self.setFont(SANS_BOLD, 8)
         self.drawString(MARGIN, bottom, marking.text)
         page = f"Page {number} of {total}"
         self.setFillColor(MUTED)
-        self.setFont("Helvetica", 8)
+        self.setFont(SANS, 8)
         self.drawRightString(width - MARGIN, bottom, page)
         if marking.exercise:
             self.setFillColor(EXERCISE)
-            self.setFont("Helvetica-Bold", 8)
+            self.setFont(SANS_BOLD, 8)
             self.drawRightString(
-                width - MARGIN - self.stringWidth(page, "Helvetica", 8) - 12, bottom, EXERCISE_MARKING
+                width - MARGIN - self.stringWidth(page, SANS, 8) - 12, bottom, EXERCISE_MARKING
             )
         self.restoreState()
 
@@ -176,5 +215,33 @@ def build_pdf(marking: Marking, story: Callable[[float], list[Flowable]], *, com
         pass
 
     MarkedCanvas.marking = marking
-    document.build(story(document.width), canvasmaker=MarkedCanvas)
+    flowables = story(document.width)
+    missing = unprintable("".join(_texts(flowables)))
+    if missing:
+        # Named by code point: the characters themselves are what this font cannot draw.
+        shown = ", ".join(f"U+{ord(c):04X}" for c in sorted(missing)[:8]) + (
+            ", …" if len(missing) > 8 else ""
+        )
+        flowables.insert(
+            0,
+            banner(
+                f"This PDF cannot draw {len(missing)} character(s) of its text ({shown}): they print as "
+                "boxes. Read those parts on screen in Haven.",
+                RED,
+            ),
+        )
+    document.build(flowables, canvasmaker=MarkedCanvas)
     return buffer.getvalue()
+
+
+def _texts(flowables: list[Any]) -> Iterator[str]:
+    """Every paragraph's text in the flowables, tables' cells included."""
+    for flowable in flowables:
+        if isinstance(flowable, PdfParagraph):
+            yield flowable.text
+        elif isinstance(flowable, PdfTable):
+            for row in flowable._cellvalues:
+                for cell in row:
+                    yield from _texts(cell if isinstance(cell, list) else [cell])
+        elif isinstance(flowable, str):
+            yield flowable

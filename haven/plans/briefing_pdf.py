@@ -1,4 +1,4 @@
-"""A briefing as a printable PDF (reportlab, built-in Helvetica only: no system font is read).
+"""A briefing as a printable PDF (reportlab, in the shared printed look of haven.core.printing).
 
 Every page carries the distribution marking in its header and footer, the page number out of the total, and
 for an exercise a diagonal "EXERCISE — FICTIONAL DATA" watermark. Tables repeat their header row on each page.

@@ -6,7 +6,7 @@ vector drawing for the PDF.
   stroke= …), the `<style>` element goes, ids get a per-chart prefix (several charts share one page), and
   the chart gets `role="img"` with a `<title>` and a `<desc>` as its text alternative.
 - For the PDF, a small matplotlib renderer draws the same figure's paths and text onto a reportlab canvas
-  (Helvetica, no font file read), so the charts stay vectors.
+  (in the PDFs' font, DejaVu Sans — the font matplotlib lays its text out with), so the charts stay vectors.
 
 Only matplotlib's object API is used (no pyplot, no global figure state), with the Agg backend.
 """
@@ -30,6 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.path import Path as MplPath
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 
+from haven.core.printing import SANS, SANS_BOLD
 from haven.reports.figures import Scope
 from haven.reports.layout import Block, label, show
 
@@ -453,7 +454,7 @@ def clean_svg(text: str, *, prefix: str, title: str, description: str) -> str:
 
 
 def _pdf_font(prop: Any) -> str:
-    return "Helvetica-Bold" if prop.get_weight() in ("bold", 700, "heavy", "semibold", 600) else "Helvetica"
+    return SANS_BOLD if prop.get_weight() in ("bold", 700, "heavy", "semibold", 600) else SANS
 
 
 class CanvasRenderer(RendererBase):

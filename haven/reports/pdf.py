@@ -1,4 +1,4 @@
-"""A report as a printable PDF (reportlab, built-in Helvetica only): its tables, and its charts drawn as
+"""A report as a printable PDF (reportlab, in the shared printed look of haven.core.printing): its tables, and its charts drawn as
 vectors by the same matplotlib figures as the page's SVG.
 
 Every page carries the audience in its header and footer and "page N of M"; an exercise's pages carry a

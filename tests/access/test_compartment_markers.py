@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,6 +21,7 @@ from django.test import Client
 from haven.encounters import services
 from tests.access.routes import all_routes
 from tests.operations.fixtures import make_operation
+from tests.pdf import pdf_text
 from tests.personas import make_user, sign_in
 
 MARKERS = {
@@ -60,6 +62,8 @@ QUERY_VARIANTS = (
     "?format=json",
     "?audience=full&format=md",
     "?format=md",
+    "?format=pdf",  # the text drawn on a PDF's pages is read back (tests/pdf.py)
+    "?audience=full&format=pdf",
 )
 
 
@@ -161,6 +165,14 @@ def _urls(values: dict[str, str]) -> list[str]:
     return sorted(urls)
 
 
+def _shown(response: Any) -> str:
+    """What a response shows its reader: the text drawn on a PDF's pages, else the body."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        return pdf_text(body)
+    return body.decode("utf-8", errors="replace")
+
+
 @pytest.mark.parametrize("who", sorted(MAY_READ))
 def test_no_compartment_text_reaches_a_persona_who_may_not_read_it(scenario, who):
     client = Client()
@@ -169,8 +181,7 @@ def test_no_compartment_text_reaches_a_persona_who_may_not_read_it(scenario, who
     leaks = []
     for url in _urls(scenario):
         response = client.get(url)
-        body = b"".join(response.streaming_content) if response.streaming else response.content
-        text = body.decode("utf-8", errors="replace")
+        text = _shown(response)
         leaks += [
             f"{url} ({response.status_code}) shows {name}"
             for name, marker in forbidden.items()
@@ -182,12 +193,19 @@ def test_no_compartment_text_reaches_a_persona_who_may_not_read_it(scenario, who
 def test_the_markers_do_reach_those_who_may_read_them(scenario):
     """The test above can fail: the same pages show each marker to a persona the policy lets read it."""
     seen: dict[str, set[str]] = {}
+    in_pdfs: dict[str, set[str]] = {}
     for who in ("federal_agent", "advocate", "attorney"):
         client = Client()
         sign_in(client, make_user(who))
         for url in _urls(scenario):
-            text = client.get(url).content.decode("utf-8", errors="replace")
-            seen.setdefault(who, set()).update(name for name, marker in MARKERS.items() if marker in text)
+            response = client.get(url)
+            text = _shown(response)
+            shown = {name for name, marker in MARKERS.items() if marker in text}
+            seen.setdefault(who, set()).update(shown)
+            if response.get("Content-Type", "").startswith("application/pdf"):
+                in_pdfs.setdefault(who, set()).update(shown)
+    # PDFs are read as text too: the full plan's markers are found in the full briefing's PDF
+    assert in_pdfs["federal_agent"] & FULL_PLAN_READERS
     assert seen["federal_agent"] >= FULL_PLAN_READERS
     assert seen["advocate"] >= {"needs_full", "questions", "victim_service_record", "consent_purpose"}
     assert seen["attorney"] >= {"attorney_notes"}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import re
-import zlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,27 +19,9 @@ from haven.plans.briefing import (
     service_briefing,
 )
 from haven.plans.formats import INVESTIGATIVE_TYPES, Holds, Plan
+from tests.pdf import page_count, pdf_pages, pdf_text
 from tests.plans.builders import example_plan, plan_with
 from tests.plans.strategies import plan_data
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text drawn on the pages of a reportlab PDF (compressed or not), lines joined by spaces."""
-    streams = re.findall(rb"stream\r?\n(.*?)\s*endstream", pdf, re.S)
-    chunks: list[str] = []
-    for raw in streams:
-        content = raw
-        if raw.rstrip().endswith(b"~>"):  # reportlab's compressed streams: ASCII85 over Flate
-            content = zlib.decompress(base64.a85decode(raw.strip()[:-2].removeprefix(b"<~")))
-        for literal in re.findall(rb"\((.*?)(?<!\\)\) Tj", content, re.S):
-            text = re.sub(rb"\\([()\\])", rb"\1", literal)
-            text = re.sub(rb"\\(\d{3})", lambda m: bytes([int(m.group(1), 8)]), text)
-            chunks.append(text.decode("cp1252", errors="replace"))
-    return " ".join(" ".join(chunks).split())
-
-
-def page_count(pdf: bytes) -> int:
-    return len(re.findall(rb"/Type /Page\b", pdf))
 
 
 def forbidden_in_service_briefing(plan: Plan) -> list[str]:
@@ -282,3 +262,23 @@ def _free_values(plan: Plan) -> list[str]:
     if plan.victim_information:
         values += [m.title for m in plan.victim_information.materials if m.title]
     return values
+
+
+def test_names_in_vietnamese_polish_cyrillic_and_greek_print_as_written() -> None:
+    """The PDFs embed a Unicode font: a name outside Latin-1 is drawn, not replaced by boxes."""
+    name = "Chiến dịch Łódź — Олена Ковальчук, Ελένη"
+    pdf = render_pdf(service_briefing(plan_with({"operation.name": name})), compress=False)
+    text = pdf_text(pdf)
+    assert name in text
+    assert "cannot draw" not in text
+
+
+def test_characters_the_font_cannot_draw_are_named_at_the_top_of_the_pdf() -> None:
+    """Chinese is beyond the embedded font: the reader is told which characters print as boxes and
+    where to read them, rather than left with boxes."""
+    pdf = render_pdf(service_briefing(plan_with({"operation.name": "Operation 北光"})), compress=False)
+    first_page = pdf_pages(pdf)[0]
+    assert (
+        "This PDF cannot draw 2 character(s) of its text (U+5149, U+5317): they print as boxes." in first_page
+    )
+    assert "Read those parts on screen in Haven." in first_page

@@ -17,11 +17,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from haven.audit.models import AuditRecord
+from haven.core.markings import EXERCISE_MARKING
 from haven.reports.audiences import Audience
 from haven.reports.formats import CSV_COLUMNS
 from haven.reports.pdf import to_pdf
 from haven.reports.services import report_generate
 from tests.operations.fixtures import make_operation
+from tests.pdf import pdf_pages
 from tests.personas import make_user
 from tests.reports.builders import Exercise, after_action_exercise
 
@@ -109,17 +111,18 @@ def test_pdf_to_a_file(exercise, tmp_path):
 def test_the_pdf_of_an_exercise_carries_the_watermark_and_a_real_operation_does_not(exercise):
     coordinator = make_user("coordinator")
 
-    def pdf_text(code: str) -> bytes:
+    def drawn(code: str) -> list[str]:
         report = report_generate(
             actor=coordinator, code=code, audience=Audience.INTERNAL, format="pdf", via="test"
         )
-        return to_pdf(report, compress=False)
+        return pdf_pages(to_pdf(report))
 
-    assert b"EXERCISE" in pdf_text("NL-2026-12")
+    exercise_pages = drawn("NL-2026-12")
+    assert all(EXERCISE_MARKING in page for page in exercise_pages)
     make_operation(starts_in=-timedelta(hours=1), changes={"operation.code": "REAL-2026-1"})
-    real = pdf_text("REAL-2026-1")
-    assert b"EXERCISE" not in real
-    assert b"INTERNAL" in real
+    real = drawn("REAL-2026-1")
+    assert not any("EXERCISE" in page for page in real)
+    assert all("INTERNAL" in page for page in real)
 
 
 def test_csv_with_htcds_columns(exercise):
