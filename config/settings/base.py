@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "haven.accounts.middleware.SessionLifetimeMiddleware",
     "haven.accounts.middleware.SecondFactorRequiredMiddleware",
     "haven.audit.middleware.ClientAddressMiddleware",
+    "haven.web.timezones.OperationTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "haven.web.errors.DomainErrorMiddleware",

@@ -67,6 +67,7 @@ from haven.api.schemas import (
 )
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
+from haven.core.clock import utc_today
 from haven.core.errors import Forbidden, NotFound, ValidationFailed
 from haven.core.problems import InvalidInput, Problem, format_path
 from haven.encounters import services
@@ -308,7 +309,7 @@ def _row(person: Person, standing: Standing) -> dict[str, Any]:
 
 
 def _consent_state(consent: Consent) -> str:
-    today = timezone.localdate()
+    today = utc_today()
     if consent.revoked_at is not None:
         return "revoked"
     if consent.expires_on < today:

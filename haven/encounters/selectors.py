@@ -17,6 +17,7 @@ from haven.access.policies import Access, Compartment, Standing, allows
 from haven.accounts.models import AgencyType, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
+from haven.core.clock import utc_today
 from haven.core.errors import NotFound
 from haven.encounters.models import (
     Consent,
@@ -67,7 +68,7 @@ def person_for(actor: User, code: str, person_code: str, *, audit: bool = True) 
 
 def active_consents(person: Person, recipient_agency_id: UUID, today: date | None = None) -> list[Consent]:
     """Consents naming this agency that are neither revoked nor expired (checked on every request)."""
-    today = today or timezone.localdate()
+    today = today or utc_today()
     return list(
         person.consents.filter(
             recipient_id=recipient_agency_id,
@@ -256,7 +257,7 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
     view.consents_received = [
         {"consent": c, "items": c.items, "expires_on": c.expires_on, "from": c.agency.name}
         for c in person.consents.select_related("agency").filter(recipient_id=standing.agency_id)
-        if c.revoked_at is None and c.expires_on >= timezone.localdate()
+        if c.revoked_at is None and c.expires_on >= utc_today()
     ]
     for consent_id, items in consent_reads.items():
         record(

@@ -28,6 +28,9 @@ class Operation(BaseModel):
     kind = models.CharField(max_length=16)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    # The plan's own offset from UTC, in minutes (from its start): the pages show the operation's times
+    # in it, as the people on the ground read their clocks.
+    utc_offset_minutes = models.SmallIntegerField(default=0)
     status = models.CharField(
         max_length=16, choices=OperationStatus.choices, default=OperationStatus.IN_REVIEW
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -101,12 +102,19 @@ def _check_actor_keeps_access(actor: User, plan: Plan) -> None:
         )
 
 
+def offset_minutes(moment: datetime) -> int:
+    """A plan time's own offset from UTC, in whole minutes."""
+    offset = moment.utcoffset()
+    return 0 if offset is None else int(offset.total_seconds() // 60)
+
+
 def _sync(operation: Operation, plan: Plan, agencies: dict[str, Agency]) -> None:
     """Refresh the typed tables the rest of Haven queries from the plan just saved."""
     operation.name = plan.operation.name
     operation.kind = plan.operation.kind.value
     operation.starts_at = plan.operation.starts_at
     operation.ends_at = plan.operation.ends_at
+    operation.utc_offset_minutes = offset_minutes(plan.operation.starts_at)
     full = set(plan.distribution.full_plan) if plan.distribution else set()
     briefing = set(plan.distribution.service_briefing) if plan.distribution else set()
     listed = {a.id for a in plan.agencies}
@@ -192,6 +200,7 @@ def operation_create(*, actor: User, plan: Plan, is_exercise: bool = False) -> O
         kind=plan.operation.kind.value,
         starts_at=plan.operation.starts_at,
         ends_at=plan.operation.ends_at,
+        utc_offset_minutes=offset_minutes(plan.operation.starts_at),
         is_exercise=is_exercise,
         created_by=actor,
     )

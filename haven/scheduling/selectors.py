@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from haven.access.policies import Access, Compartment, Standing, allows, require
 from haven.accounts.models import InterviewerRole, User
@@ -245,11 +246,11 @@ def _lane(
 
 
 def _hours(start: datetime, first: int, last: int) -> list[Hour]:
-    """Header runs: each runs to the next full hour."""
+    """Header runs: each runs to the next full hour, in the times the page shows (the active zone's)."""
     hours: list[Hour] = []
     slot = first
     while slot < last:
-        at = start + slot * SLOT
+        at = timezone.localtime(start + slot * SLOT)
         to_hour = (60 - at.minute) // 15 if at.minute % 15 == 0 else 1
         span = max(1, min(to_hour, last - slot))
         hours.append(Hour(span, f"{at:%H:%M}" if span >= 2 or at.minute == 0 else ""))

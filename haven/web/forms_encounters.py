@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from haven.accounts.models import Agency, AgencyType, InterviewerRole, User
+from haven.core.clock import utc_today
 from haven.core.problems import Problem
 from haven.encounters.models import (
     Consent,
@@ -30,6 +31,7 @@ from haven.encounters.models import (
 from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Area, InterviewLocation, Operation
 from haven.plans.languages import LANGUAGE_NAMES, language_name
+from haven.web.timezones import zone_label
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -64,6 +66,12 @@ class ActionForm(forms.Form):
     form's field where the two differ; any other path becomes an error of the whole form."""
 
     renames: dict[str, str] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # a typed time is read in the operation's offset: say which
+            if isinstance(field, forms.DateTimeField) and isinstance(field.widget, DateTimeLocalInput):
+                field.label = f"{field.label} ({zone_label()})"
 
     def add_problems(self, problems: list[Problem]) -> None:
         for problem in problems:
@@ -130,7 +138,7 @@ class RegisterForm(ActionForm):
     )
     area = forms.ChoiceField(label="Area", required=False)
     encountered_at = forms.DateTimeField(
-        label="Encountered at (UTC)",
+        label="Encountered at",
         required=False,
         help_text="Leave empty for now.",
         widget=DateTimeLocalInput(),
@@ -343,7 +351,7 @@ class ConsentForm(ActionForm):
         field = self.fields["recipient"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = recipients
-        self.fields["given_on"].initial = timezone.localdate()
+        self.fields["given_on"].initial = utc_today()
         if not minor:
             del self.fields["guardian"]
             del self.fields["minor_may_consent"]
@@ -396,7 +404,7 @@ class InterviewScheduleForm(ActionForm):
         label="Location", queryset=InterviewLocation.objects.none(), empty_label="Choose a location"
     )
     room = forms.CharField(label="Room", required=False, max_length=40)
-    starts_at = forms.DateTimeField(label="Starts at (UTC)", widget=DateTimeLocalInput())
+    starts_at = forms.DateTimeField(label="Starts at", widget=DateTimeLocalInput())
     minutes = forms.IntegerField(label="Minutes", initial=60)
     interpreter = InterpreterField(
         label="Interpreter", queryset=User.objects.none(), required=False, empty_label="No interpreter"

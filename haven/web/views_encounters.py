@@ -21,13 +21,13 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from haven.access.policies import Access, Compartment, Standing, allows, require
 from haven.accounts.models import Agency, InterviewerRole, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
+from haven.core.clock import utc_today
 from haven.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
 from haven.encounters import services
 from haven.encounters.models import (
@@ -480,7 +480,7 @@ def _offer(
         }
         for item in view.interviews
     ]
-    today = timezone.localdate()
+    today = utc_today()
     consents = [
         {
             **entry,

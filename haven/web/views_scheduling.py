@@ -2,8 +2,8 @@
 a timeline by room and by interviewer, pins, who left, added rooms, re-planning, acceptance, and each
 interviewer's calendar. Views stay thin: selectors decide what a reader sees, services decide and write.
 
-Times on the page are UTC, like the rest of Haven. A time typed without a date (the inputs take HH:MM) is
-read within the planning day: the day starts at the first such time at or around now, and a time earlier
+Times on the page are in the operation's own offset from UTC (see haven.web.timezones), labelled with it.
+A time typed without a date (the inputs take HH:MM) is read in that offset, within the planning day: the day starts at the first such time at or around now, and a time earlier
 than the day's start belongs to the next calendar day (a night shift).
 
 Every action POSTs to its own URL: success → back to the page at the section, which says what was saved;
@@ -13,7 +13,7 @@ Planning and re-planning also answer htmx with the page, from which the plan is 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -48,6 +48,7 @@ from haven.scheduling.selectors import (
     plan_view,
     require_reader,
 )
+from haven.web.timezones import zone_label
 
 DAY_HOURS = 10
 _ROLE_LABELS = dict(InterviewerRole.choices)
@@ -104,16 +105,29 @@ def _time_field(label: str, *, required: bool = False) -> forms.TimeField:
     return forms.TimeField(label=label, required=required, widget=TimeInput())
 
 
+class _ZoneLabels:
+    """Labels every time field with the offset its HH:MM is read in (the operation's)."""
+
+    fields: dict[str, forms.Field]
+
+    def label_times(self) -> None:
+        for field in self.fields.values():
+            if isinstance(field, forms.TimeField):
+                field.label = f"{field.label} ({zone_label()})"
+
+
 def day_start(now: datetime, at: time) -> datetime:
     """The day's start: `at` on today's date, or on the day before or after when that is nearer to now."""
-    today = datetime.combine(now.astimezone(UTC).date(), at, tzinfo=UTC)
+    zone = timezone.get_current_timezone()
+    today = datetime.combine(now.astimezone(zone).date(), at, tzinfo=zone)
     return min((today + timedelta(days=d) for d in (-1, 0, 1)), key=lambda c: abs(c - now))
 
 
 def within(start: datetime, at: time) -> datetime:
     """`at` within the day that begins at `start`: on or after `start`, less than a day later; a time up to
     six hours before the start counts as before it (someone available before the day begins)."""
-    moment = datetime.combine(start.date(), at, tzinfo=UTC)
+    zone = timezone.get_current_timezone()
+    moment = datetime.combine(start.astimezone(zone).date(), at, tzinfo=zone)
     if moment < start - timedelta(hours=6):
         moment += timedelta(days=1)
     elif moment >= start + timedelta(days=1):
@@ -123,7 +137,8 @@ def within(start: datetime, at: time) -> datetime:
 
 def after(first: datetime, at: time) -> datetime:
     """The first `at` after `first`."""
-    moment = datetime.combine(first.date(), at, tzinfo=UTC)
+    zone = timezone.get_current_timezone()
+    moment = datetime.combine(first.astimezone(zone).date(), at, tzinfo=zone)
     while moment <= first:
         moment += timedelta(days=1)
     return moment
@@ -132,11 +147,11 @@ def after(first: datetime, at: time) -> datetime:
 # --- forms ------------------------------------------------------------------------------------------------
 
 
-class AvailabilityForm(forms.Form):
+class AvailabilityForm(_ZoneLabels, forms.Form):
     """The day's window and, per interviewer, interpreter and room: available or not, from–until."""
 
-    day_from = _time_field("Day from (UTC)", required=True)
-    day_until = _time_field("Day until (UTC)", required=True)
+    day_from = _time_field("Day from", required=True)
+    day_until = _time_field("Day until", required=True)
     interview_minutes = forms.IntegerField(label="Interview length (minutes)", min_value=15, max_value=480)
 
     def __init__(
@@ -158,19 +173,20 @@ class AvailabilityForm(forms.Form):
                 choices=[(r, _ROLE_LABELS.get(r, r)) for r in user.interviewer_roles],
                 required=False,  # the widest role they hold, when none is chosen
             )
-            self.fields[f"{key}_from"] = _time_field(f"{user.name} from (UTC)")
-            self.fields[f"{key}_until"] = _time_field(f"{user.name} until (UTC)")
+            self.fields[f"{key}_from"] = _time_field(f"{user.name} from")
+            self.fields[f"{key}_until"] = _time_field(f"{user.name} until")
         for user in interpreters:
             key = f"tr_{user.pk.hex}"
             self.fields[key] = forms.BooleanField(label=user.name, required=False)
-            self.fields[f"{key}_from"] = _time_field(f"{user.name} from (UTC)")
-            self.fields[f"{key}_until"] = _time_field(f"{user.name} until (UTC)")
+            self.fields[f"{key}_from"] = _time_field(f"{user.name} from")
+            self.fields[f"{key}_until"] = _time_field(f"{user.name} until")
         for room_id, _location in rooms:
             key = f"rm_{room_id}"
             self.fields[key] = forms.BooleanField(label=room_id, required=False)
-            self.fields[f"{key}_from"] = _time_field(f"{room_id} from (UTC)")
-            self.fields[f"{key}_until"] = _time_field(f"{room_id} until (UTC)")
+            self.fields[f"{key}_from"] = _time_field(f"{room_id} from")
+            self.fields[f"{key}_until"] = _time_field(f"{room_id} until")
         self.paths: dict[str, str] = {}
+        self.label_times()
 
     @property
     def interviewer_rows(self) -> list[dict[str, Any]]:
@@ -280,24 +296,26 @@ def _availability_form(
     if day is None:
         start = floor_slot(now)
         initial = {
-            "day_from": start.time(),
-            "day_until": (start + timedelta(hours=DAY_HOURS)).time(),
+            "day_from": start.astimezone(timezone.get_current_timezone()).time(),
+            "day_until": (start + timedelta(hours=DAY_HOURS))
+            .astimezone(timezone.get_current_timezone())
+            .time(),
             "interview_minutes": 60,
         }
         initial |= {f"rm_{room_id}": True for room_id, _ in rooms}
         initial |= {f"iv_{u.pk.hex}_role": default_role(u) for u in interviewers}
     else:
         initial = {
-            "day_from": day.starts_at.astimezone(UTC).time(),
-            "day_until": day.ends_at.astimezone(UTC).time(),
+            "day_from": day.starts_at.astimezone(timezone.get_current_timezone()).time(),
+            "day_until": day.ends_at.astimezone(timezone.get_current_timezone()).time(),
             "interview_minutes": day.interview_minutes,
         }
         for a in day.availabilities.all():
             key = f"{'iv' if a.kind == AvailabilityKind.INTERVIEWER else 'tr'}_{a.user_id.hex}"
             initial |= {
                 key: True,
-                f"{key}_from": a.available_from.astimezone(UTC).time(),
-                f"{key}_until": a.available_until.astimezone(UTC).time(),
+                f"{key}_from": a.available_from.astimezone(timezone.get_current_timezone()).time(),
+                f"{key}_until": a.available_until.astimezone(timezone.get_current_timezone()).time(),
             }
             if a.role:
                 initial[f"{key}_role"] = a.role
@@ -306,15 +324,15 @@ def _availability_form(
         for r in day.rooms.all():
             initial |= {
                 f"rm_{r.room}": True,
-                f"rm_{r.room}_from": r.available_from.astimezone(UTC).time(),
-                f"rm_{r.room}_until": r.available_until.astimezone(UTC).time(),
+                f"rm_{r.room}_from": r.available_from.astimezone(timezone.get_current_timezone()).time(),
+                f"rm_{r.room}_until": r.available_until.astimezone(timezone.get_current_timezone()).time(),
             }
     return AvailabilityForm(
         data, interviewers=interviewers, interpreters=interpreters, rooms=rooms, initial=initial
     )
 
 
-class RoomForm(forms.Form):
+class RoomForm(_ZoneLabels, forms.Form):
     location = forms.ModelChoiceField(
         label="Location", queryset=InterviewLocation.objects.none(), empty_label="Choose a location"
     )
@@ -323,22 +341,24 @@ class RoomForm(forms.Form):
         max_length=40,
         help_text="Lower-case letters, digits and '-', such as harbor-annex-1.",
     )
-    available_from = _time_field("Available from (UTC)")
-    available_until = _time_field("Available until (UTC)")
+    available_from = _time_field("Available from")
+    available_until = _time_field("Available until")
 
     def __init__(self, data: Any = None, *, operation: Operation, **kwargs: Any) -> None:
         super().__init__(data, auto_id="room_%s", **kwargs)
+        self.label_times()
         field = self.fields["location"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = operation.interview_locations.filter(retired=False, setting="nondetention")
 
 
-class GoneForm(forms.Form):
+class GoneForm(_ZoneLabels, forms.Form):
     user = forms.ChoiceField(label="Who left")
-    gone_from = _time_field("Gone from (UTC)", required=True)
+    gone_from = _time_field("Gone from", required=True)
 
     def __init__(self, data: Any = None, *, day: PlanningDay | None, **kwargs: Any) -> None:
         super().__init__(data, auto_id="gone_%s", **kwargs)
+        self.label_times()
         people: list[Availability] = (
             list(day.availabilities.select_related("user").order_by("user__name")) if day else []
         )

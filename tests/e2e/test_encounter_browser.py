@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from haven.encounters import services
 from haven.operations.models import Operation
+from haven.web.timezones import zone, zone_label
 from tests.e2e.conftest import ARTIFACTS, assert_accessible
 from tests.operations.fixtures import make_operation
 from tests.personas import PASSWORD, current_code, make_user
@@ -186,8 +187,11 @@ def test_register_place_care_interview_and_the_board_follows(
     interviews.get_by_label("Interviewing as").select_option("investigator")
     interviews.get_by_label("Location").select_option(label="Harbor Center rooms 2A-2D")
     interviews.get_by_label("Room").fill("2B")
-    starts = timezone.now() + timedelta(minutes=30)
-    interviews.get_by_label("Starts at (UTC)").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    # typed as the page shows times: in the operation's own offset, which the label names
+    starts = (timezone.now() + timedelta(minutes=30)).astimezone(zone(operation.utc_offset_minutes))
+    interviews.get_by_label(f"Starts at ({zone_label(starts.tzinfo)})").fill(
+        starts.strftime("%Y-%m-%dT%H:%M")
+    )
     interviews.get_by_label("Minutes", exact=True).fill("45")
     interviews.get_by_role("button", name="Schedule").click()
     interviews = page.locator("#sec-interviews")
@@ -228,8 +232,9 @@ def test_a_refusal_is_shown_next_to_the_form_in_the_browser(page: Page, operatio
     interviews.get_by_label("Interviewer").select_option(str(federal.pk))
     interviews.get_by_label("Location").select_option(label="Harbor Center rooms 2A-2D")
     interviews.get_by_label("Room").fill("2C")
-    interviews.get_by_label("Starts at (UTC)").fill(
-        (timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    starts = (timezone.now() + timedelta(hours=1)).astimezone(zone(operation.utc_offset_minutes))
+    interviews.get_by_label(f"Starts at ({zone_label(starts.tzinfo)})").fill(
+        starts.strftime("%Y-%m-%dT%H:%M")
     )
     interviews.get_by_role("button", name="Schedule").click()
     alert = page.locator("#sec-interviews [role=alert]")

@@ -24,6 +24,7 @@ from haven.scheduling.models import InterviewPlan, PlanStatus
 from haven.scheduling.selectors import plan_documents
 from haven.scheduling.services import Marked, RoomMarked
 from haven.scheduling.validate import check_schedule
+from haven.web.timezones import zone
 from tests.operations.fixtures import make_operation
 
 LIMIT = 1.5
@@ -736,13 +737,16 @@ def test_the_availability_form_saves_and_refuses_with_the_field(operation, perso
     fay = persona("federal_agent")
     key = f"iv_{fay.pk.hex}"
     start = floor_slot(timezone.now())
+    # times are typed as the page shows them: in the operation's own offset (-05:00 in this plan)
+    local = zone(operation.utc_offset_minutes)
+    assert operation.utc_offset_minutes == -300
     data = {
-        "day_from": f"{start:%H:%M}",
-        "day_until": f"{start + timedelta(hours=8):%H:%M}",
+        "day_from": f"{start.astimezone(local):%H:%M}",
+        "day_until": f"{(start + timedelta(hours=8)).astimezone(local):%H:%M}",
         "interview_minutes": "60",
         key: "on",
         f"{key}_role": "investigator",
-        f"{key}_from": f"{start + timedelta(hours=1):%H:%M}",
+        f"{key}_from": f"{(start + timedelta(hours=1)).astimezone(local):%H:%M}",
         "rm_harbor-rooms-1": "on",
     }
     assert client.post(url, data).status_code == 303

@@ -24,6 +24,7 @@ from haven.operations.services import SECTIONS
 from haven.plans import Plan, plan_to_dict
 from haven.web.plan_forms import SECTIONS as SECTION_SPECS
 from haven.web.plan_forms.sections import PlanForm
+from haven.web.timezones import zone
 from tests.operations.fixtures import make_operation
 
 pytestmark = pytest.mark.django_db
@@ -488,7 +489,7 @@ def test_history_lists_versions_and_amendments_with_author_and_time(client_for):
     assert "Amendments after the action started" in text
     amendment = PlanVersion.objects.get(operation=operation, number=2)
     assert (
-        f"Version 2 — Cole Coordinator (Metro City Police Department), {amendment.created_at:%Y-%m-%d %H:%M} UTC: Separation"
+        f"Version 2 — Cole Coordinator (Metro City Police Department), {amendment.created_at.astimezone(zone(-300)):%Y-%m-%d %H:%M} UTC-05:00: Separation"
         in text
     )
     assert "Amendment after the action started" in text
