@@ -1,5 +1,5 @@
 """Pages about an operation show its times in the operation's own offset from UTC (its plan's), as the
-people on the ground read their clocks, labelled with that offset ("UTC-05:00"); times typed into its
+people on the ground read their clocks, labelled with that offset ("UTC−05:00"); times typed into its
 forms are read in it too. Everything else — the audit trail, the API, the files — stays in UTC.
 """
 
@@ -20,12 +20,13 @@ def zone(offset_minutes: int) -> tzinfo:
 
 
 def zone_label(zone: tzinfo | None = None) -> str:
-    """`UTC`, or `UTC-05:00` / `UTC+05:30`: the label every shown time carries."""
+    """`UTC`, or `UTC−05:00` / `UTC+05:30`: the label every shown time carries (with a minus sign,
+    U+2212, which no line breaks after, so the label never splits at the end of a line)."""
     offset = (zone or django_timezone.get_current_timezone()).utcoffset(None)
     minutes = 0 if offset is None else int(offset.total_seconds() // 60)
     if minutes == 0:
         return "UTC"
-    sign = "-" if minutes < 0 else "+"
+    sign = "\u2212" if minutes < 0 else "+"
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    ("minutes", "label"), [(0, "UTC"), (-300, "UTC-05:00"), (330, "UTC+05:30"), (-570, "UTC-09:30")]
+    ("minutes", "label"), [(0, "UTC"), (-300, "UTC−05:00"), (330, "UTC+05:30"), (-570, "UTC−09:30")]
 )
 def test_the_label_names_the_offset(minutes, label):
     assert zone_label(zone(minutes)) == label
@@ -34,7 +34,7 @@ def test_the_person_page_shows_the_encounter_in_the_operations_offset(persona, c
     person.encountered_at = datetime(2026, 12, 3, 10, 40, tzinfo=UTC)
     person.save(update_fields=["encountered_at"])
     html = client_for("investigator").get(f"/operations/{s.operation.code}/persons/P-001/").content.decode()
-    assert '<time datetime="2026-12-03T05:40:00-05:00">3 Dec 2026, 05:40 UTC-05:00</time>' in html
+    assert '<time datetime="2026-12-03T05:40:00-05:00">3 Dec 2026, 05:40 UTC−05:00</time>' in html
     assert "10:40 UTC" not in html
 
 
@@ -43,7 +43,7 @@ def test_the_board_says_its_times_are_in_the_operations_offset(persona, client_f
     html = client_for("investigator").get(f"/operations/{s.operation.code}/board/").content.decode()
     now = django_timezone.now().astimezone(timezone(timedelta(hours=-5)))
     assert f'updated <time datetime="{now:%Y-%m-%dT%H}' in html
-    assert " UTC-05:00</time>" in html
+    assert " UTC−05:00</time>" in html
 
 
 def test_a_time_typed_on_an_operations_page_is_read_in_its_offset(persona, client_for):
@@ -51,7 +51,7 @@ def test_a_time_typed_on_an_operations_page_is_read_in_its_offset(persona, clien
     client = client_for("investigator")
     register = f"/operations/{s.operation.code}/persons/register/"
     form = client.get(f"/operations/{s.operation.code}/board/").content.decode()
-    assert "Encountered at (UTC-05:00)" in form
+    assert "Encountered at (UTC−05:00)" in form
     response = client.post(
         register,
         {"code": "P-004", "languages": "en", "priority": "normal", "encountered_at": "2026-12-03T05:40"},

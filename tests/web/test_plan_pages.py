@@ -489,7 +489,7 @@ def test_history_lists_versions_and_amendments_with_author_and_time(client_for):
     assert "Amendments after the action started" in text
     amendment = PlanVersion.objects.get(operation=operation, number=2)
     assert (
-        f"Version 2 — Cole Coordinator (Metro City Police Department), {amendment.created_at.astimezone(zone(-300)):%Y-%m-%d %H:%M} UTC-05:00: Separation"
+        f"Version 2 — Cole Coordinator (Metro City Police Department), {amendment.created_at.astimezone(zone(-300)):%Y-%m-%d %H:%M} UTC−05:00: Separation"
         in text
     )
     assert "Amendment after the action started" in text
