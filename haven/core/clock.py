@@ -1,12 +1,38 @@
-"""The calendar day rules are judged on: UTC's, whatever offset a page shows its times in, so that a
-consent is active or expired alike on every page, in the API and on the command line."""
+"""Days and clock times, one way everywhere.
+
+- Rules judge calendar days on UTC's (`utc_today`), whatever offset a page shows its times in, so a
+  consent is active or expired alike on every page, in the API and on the command line.
+- A time shown to people names its offset: an operation's times are shown in its plan's own offset from
+  UTC (`clock_time`, `zone_label`), as the people on the ground read their clocks.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
-from django.utils import timezone
+from django.utils import timezone as django_timezone
 
 
 def utc_today() -> date:
-    return timezone.localdate(timezone=UTC)
+    return django_timezone.localdate(timezone=UTC)
+
+
+def zone(offset_minutes: int) -> tzinfo:
+    return timezone(timedelta(minutes=offset_minutes))
+
+
+def zone_label(zone: tzinfo | None = None) -> str:
+    """`UTC`, or `UTC−05:00` / `UTC+05:30`: the label every shown time carries (with a minus sign,
+    U+2212, which no line breaks after, so the label never splits at the end of a line)."""
+    offset = (zone or django_timezone.get_current_timezone()).utcoffset(None)
+    minutes = 0 if offset is None else int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign = "\u2212" if minutes < 0 else "+"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def clock_time(moment: datetime, offset_minutes: int) -> str:
+    """`09:00 UTC−05:00`: a moment on the operation's clock, whatever zone the datetime carries."""
+    local = zone(offset_minutes)
+    return f"{moment.astimezone(local):%H:%M} {zone_label(local)}"

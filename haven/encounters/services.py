@@ -22,6 +22,7 @@ from haven.access.policies import Access, Compartment, Standing, require
 from haven.accounts.models import Agency, AgencyType, InterviewerRole, User
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
+from haven.core.clock import clock_time
 from haven.core.errors import Conflict, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.encounters.models import (
@@ -746,13 +747,15 @@ def interview_guardrails(
     code = person.code
     if not person.needs_assessments.filter(at__lt=starts_at).exists():
         raise RuleViolation(
-            f"{code}'s needs were not assessed before {starts_at:%H:%M} UTC: a provider assesses "
+            f"{code}'s needs were not assessed before {clock_time(starts_at, person.operation.utc_offset_minutes)}: "
+            "a provider assesses "
             "needs before any investigative interview.",
             rule="interview.needs-first",
         )
     if not person.information.filter(at__lt=starts_at).exists():
         raise RuleViolation(
-            f"{code} was not given information before {starts_at:%H:%M} UTC: the person is told "
+            f"{code} was not given information before "
+            f"{clock_time(starts_at, person.operation.utc_offset_minutes)}: the person is told "
             "what happens next, and their questions answered, before any interview.",
             rule="interview.information-first",
         )

@@ -34,6 +34,7 @@ from haven.accounts import services as accounts
 from haven.accounts.models import Agency, User
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
+from haven.core.clock import clock_time
 from haven.core.errors import Forbidden, HavenError, NotFound, RuleViolation
 from haven.core.problems import InvalidInput
 from haven.encounters import services as encounters
@@ -505,7 +506,8 @@ class _Load:
             flag = encounters.danger_flag(actor=self.users[f.by], person=self.persons[f.person], at=f.at)
             if flag.flagged_at != f.at:
                 raise RuleViolation(
-                    f"{f.person} already has an open imminent-danger flag (since {flag.flagged_at:%H:%M} UTC): "
+                    f"{f.person} already has an open imminent-danger flag (since "
+                    f"{clock_time(flag.flagged_at, flag.person.operation.utc_offset_minutes)}): "
                     "record the response to it first",
                     rule="danger.open-flag",
                 )

@@ -17,6 +17,7 @@ from haven.accounts.models import Agency, User
 from haven.accounts.services import agency_create_for_plan
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
+from haven.core.clock import clock_time
 from haven.core.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.operations.models import (
@@ -302,7 +303,8 @@ def _plan_save(
             raise SectionConflict(
                 clashing,
                 f"{', '.join(clashing)} changed since you opened the plan: {current.author.name} saved version "
-                f"{current.number} at {current.created_at:%H:%M} UTC. Your changes were not saved; reload to see "
+                f"{current.number} at {clock_time(current.created_at, operation.utc_offset_minutes)}. Your changes were "
+                "not saved; reload to see "
                 "theirs, then make yours again.",
             )
         # Other sections changed meanwhile: apply only the sections this save is about onto the current plan.

@@ -27,6 +27,7 @@ from haven.access.policies import Standing
 from haven.accounts.models import AgencyType, User
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
+from haven.core.clock import clock_time
 from haven.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.encounters import services as encounters
@@ -576,7 +577,7 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
             continue  # under way: its record exists and does not move
         person = people.get(code)
         starts_at = problem.start + assignment.start * SLOT
-        when = f"{starts_at:%H:%M} UTC"
+        when = clock_time(starts_at, operation.utc_offset_minutes)
         if person is None or person.outcome:
             raise RuleViolation(
                 f"{code} is no longer waiting for an interview (released or transferred since this plan was "
@@ -644,13 +645,15 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
             )
         except RuleViolation as refusal:
             raise RuleViolation(
-                f"The plan was not accepted: {booking.code}'s interview at {booking.starts_at:%H:%M} UTC was "
+                f"The plan was not accepted: {booking.code}'s interview at "
+                f"{clock_time(booking.starts_at, operation.utc_offset_minutes)} was "
                 f"refused ({refusal.rule}): {refusal.message}",
                 rule=refusal.rule,
             ) from refusal
         except ValidationFailed as problems:
             raise RuleViolation(
-                f"The plan was not accepted: {booking.code}'s interview at {booking.starts_at:%H:%M} UTC "
+                f"The plan was not accepted: {booking.code}'s interview at "
+                f"{clock_time(booking.starts_at, operation.utc_offset_minutes)} "
                 f"cannot be recorded: {'; '.join(str(p) for p in problems.problems)}",
                 rule="interview.valid",
             ) from problems

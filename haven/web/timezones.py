@@ -6,28 +6,15 @@ forms are read in it too. Everything else — the audit trail, the API, the file
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta, timezone, tzinfo
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone as django_timezone
 
+from haven.core.clock import zone, zone_label
 from haven.operations.models import Operation
 
-
-def zone(offset_minutes: int) -> tzinfo:
-    return timezone(timedelta(minutes=offset_minutes))
-
-
-def zone_label(zone: tzinfo | None = None) -> str:
-    """`UTC`, or `UTC−05:00` / `UTC+05:30`: the label every shown time carries (with a minus sign,
-    U+2212, which no line breaks after, so the label never splits at the end of a line)."""
-    offset = (zone or django_timezone.get_current_timezone()).utcoffset(None)
-    minutes = 0 if offset is None else int(offset.total_seconds() // 60)
-    if minutes == 0:
-        return "UTC"
-    sign = "\u2212" if minutes < 0 else "+"
-    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+__all__ = ["OperationTimeMiddleware", "zone", "zone_label"]
 
 
 class OperationTimeMiddleware:

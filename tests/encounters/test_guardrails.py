@@ -275,3 +275,30 @@ def test_a_danger_response_and_an_outcome_are_recorded_once(register, persona):
         services.person_release(
             actor=persona("investigator"), person=person, outcome="transferred", reason="x"
         )
+
+
+def test_a_refusal_names_the_time_on_the_operations_clock_whatever_zone_it_was_given_in(
+    register, persona, rooms, t0
+):
+    """The plan is written at -05:00: a refusal says the time as the people on the ground read it, with
+    its offset, however the caller wrote the time (a form reads it in the operation's offset, the API
+    takes any offset)."""
+    from datetime import UTC
+
+    from haven.core.clock import zone
+
+    person = register()
+    starts_at = (t0 + timedelta(minutes=120)).astimezone(UTC)
+    expected = f"before {starts_at.astimezone(zone(-300)):%H:%M} UTC\u221205:00:"
+    for given in (starts_at, starts_at.astimezone(zone(-300)), starts_at.astimezone(zone(330))):
+        with pytest.raises(RuleViolation) as refused:
+            services.interview_schedule(
+                actor=persona("federal_agent"),
+                person=person,
+                interviewer=persona("federal_agent"),
+                role="investigator",
+                location=rooms,
+                starts_at=given,
+                minutes=60,
+            )
+        assert expected in refused.value.message
