@@ -17,22 +17,29 @@ def utc_today() -> date:
     return django_timezone.localdate(timezone=UTC)
 
 
-def zone(offset_minutes: int) -> tzinfo:
-    return timezone(timedelta(minutes=offset_minutes))
+def zone(minutes: int) -> tzinfo:
+    """The fixed zone `minutes` away from UTC."""
+    return timezone(timedelta(minutes=minutes))
 
 
-def zone_label(zone: tzinfo | None = None) -> str:
+def offset_minutes(moment: datetime | tzinfo) -> int:
+    """The offset from UTC of an aware time (or of a fixed-offset zone), in whole minutes."""
+    offset = moment.utcoffset() if isinstance(moment, datetime) else moment.utcoffset(None)
+    return 0 if offset is None else int(offset.total_seconds() // 60)
+
+
+def zone_label(tz: tzinfo | None = None) -> str:
     """`UTC`, or `UTC−05:00` / `UTC+05:30`: the label every shown time carries (with a minus sign,
     U+2212, which no line breaks after, so the label never splits at the end of a line)."""
-    offset = (zone or django_timezone.get_current_timezone()).utcoffset(None)
-    minutes = 0 if offset is None else int(offset.total_seconds() // 60)
+    minutes = offset_minutes(tz or django_timezone.get_current_timezone())
     if minutes == 0:
         return "UTC"
     sign = "\u2212" if minutes < 0 else "+"
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def clock_time(moment: datetime, offset_minutes: int) -> str:
-    """`09:00 UTC−05:00`: a moment on the operation's clock, whatever zone the datetime carries."""
-    local = zone(offset_minutes)
+def clock_time(moment: datetime, minutes: int) -> str:
+    """`09:00 UTC−05:00`: a moment on the clock `minutes` away from UTC (an operation's), whatever zone
+    the datetime carries."""
+    local = zone(minutes)
     return f"{moment.astimezone(local):%H:%M} {zone_label(local)}"

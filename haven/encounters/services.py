@@ -745,17 +745,16 @@ def interview_guardrails(
 ) -> None:
     """The guardrails every interview passes (E-Guide 5.2, 5.3; exercise.md). Raises the first broken."""
     code = person.code
+    when = clock_time(starts_at, person.operation.utc_offset_minutes)
     if not person.needs_assessments.filter(at__lt=starts_at).exists():
         raise RuleViolation(
-            f"{code}'s needs were not assessed before {clock_time(starts_at, person.operation.utc_offset_minutes)}: "
-            "a provider assesses "
-            "needs before any investigative interview.",
+            f"{code}'s needs were not assessed before {when}: a provider assesses needs before any "
+            "investigative interview.",
             rule="interview.needs-first",
         )
     if not person.information.filter(at__lt=starts_at).exists():
         raise RuleViolation(
-            f"{code} was not given information before "
-            f"{clock_time(starts_at, person.operation.utc_offset_minutes)}: the person is told "
+            f"{code} was not given information before {when}: the person is told "
             "what happens next, and their questions answered, before any interview.",
             rule="interview.information-first",
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from haven.accounts.models import Agency, User
 from haven.accounts.services import agency_create_for_plan
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
-from haven.core.clock import clock_time
+from haven.core.clock import clock_time, offset_minutes
 from haven.core.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.operations.models import (
@@ -101,12 +100,6 @@ def _check_actor_keeps_access(actor: User, plan: Plan) -> None:
             ],
             what="plan",
         )
-
-
-def offset_minutes(moment: datetime) -> int:
-    """A plan time's own offset from UTC, in whole minutes."""
-    offset = moment.utcoffset()
-    return 0 if offset is None else int(offset.total_seconds() // 60)
 
 
 def _sync(operation: Operation, plan: Plan, agencies: dict[str, Agency]) -> None:

@@ -31,7 +31,7 @@ from haven.encounters.models import (
 from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Area, InterviewLocation, Operation
 from haven.plans.languages import LANGUAGE_NAMES, language_name
-from haven.web.timezones import zone_label
+from haven.web.timezones import label_times
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -69,9 +69,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # a typed time is read in the operation's offset: say which
-            if isinstance(field, forms.DateTimeField) and isinstance(field.widget, DateTimeLocalInput):
-                field.label = f"{field.label} ({zone_label()})"
+        label_times(self)
 
     def add_problems(self, problems: list[Problem]) -> None:
         for problem in problems:

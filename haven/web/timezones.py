@@ -8,13 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone as django_timezone
 
 from haven.core.clock import zone, zone_label
 from haven.operations.models import Operation
 
-__all__ = ["OperationTimeMiddleware", "zone", "zone_label"]
+__all__ = ["OperationTimeMiddleware", "label_times", "zone", "zone_label"]
+
+
+def label_times(form: forms.BaseForm) -> None:
+    """A time typed into an operation's form is read in its offset: each time field's label says which."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DateTimeField | forms.TimeField):
+            field.label = f"{field.label} ({zone_label()})"
 
 
 class OperationTimeMiddleware:

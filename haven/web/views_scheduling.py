@@ -48,7 +48,7 @@ from haven.scheduling.selectors import (
     plan_view,
     require_reader,
 )
-from haven.web.timezones import zone_label
+from haven.web.timezones import label_times
 
 DAY_HOURS = 10
 _ROLE_LABELS = dict(InterviewerRole.choices)
@@ -105,17 +105,6 @@ def _time_field(label: str, *, required: bool = False) -> forms.TimeField:
     return forms.TimeField(label=label, required=required, widget=TimeInput())
 
 
-class _ZoneLabels:
-    """Labels every time field with the offset its HH:MM is read in (the operation's)."""
-
-    fields: dict[str, forms.Field]
-
-    def label_times(self) -> None:
-        for field in self.fields.values():
-            if isinstance(field, forms.TimeField):
-                field.label = f"{field.label} ({zone_label()})"
-
-
 def day_start(now: datetime, at: time) -> datetime:
     """The day's start: `at` on today's date, or on the day before or after when that is nearer to now."""
     zone = timezone.get_current_timezone()
@@ -147,7 +136,7 @@ def after(first: datetime, at: time) -> datetime:
 # --- forms ------------------------------------------------------------------------------------------------
 
 
-class AvailabilityForm(_ZoneLabels, forms.Form):
+class AvailabilityForm(forms.Form):
     """The day's window and, per interviewer, interpreter and room: available or not, from–until."""
 
     day_from = _time_field("Day from", required=True)
@@ -186,7 +175,7 @@ class AvailabilityForm(_ZoneLabels, forms.Form):
             self.fields[f"{key}_from"] = _time_field(f"{room_id} from")
             self.fields[f"{key}_until"] = _time_field(f"{room_id} until")
         self.paths: dict[str, str] = {}
-        self.label_times()
+        label_times(self)
 
     @property
     def interviewer_rows(self) -> list[dict[str, Any]]:
@@ -332,7 +321,7 @@ def _availability_form(
     )
 
 
-class RoomForm(_ZoneLabels, forms.Form):
+class RoomForm(forms.Form):
     location = forms.ModelChoiceField(
         label="Location", queryset=InterviewLocation.objects.none(), empty_label="Choose a location"
     )
@@ -346,19 +335,19 @@ class RoomForm(_ZoneLabels, forms.Form):
 
     def __init__(self, data: Any = None, *, operation: Operation, **kwargs: Any) -> None:
         super().__init__(data, auto_id="room_%s", **kwargs)
-        self.label_times()
+        label_times(self)
         field = self.fields["location"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = operation.interview_locations.filter(retired=False, setting="nondetention")
 
 
-class GoneForm(_ZoneLabels, forms.Form):
+class GoneForm(forms.Form):
     user = forms.ChoiceField(label="Who left")
     gone_from = _time_field("Gone from", required=True)
 
     def __init__(self, data: Any = None, *, day: PlanningDay | None, **kwargs: Any) -> None:
         super().__init__(data, auto_id="gone_%s", **kwargs)
-        self.label_times()
+        label_times(self)
         people: list[Availability] = (
             list(day.availabilities.select_related("user").order_by("user__name")) if day else []
         )
