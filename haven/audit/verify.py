@@ -225,8 +225,29 @@ def _scan_in_worker(bounds: tuple[int, int, int]) -> _Segment:
         connections.close_all()
 
 
-def _segments(batch_size: int, workers: int) -> list[_Segment]:
-    last = AuditRecord.objects.order_by("-sequence").values_list("sequence", flat=True).first()
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """The chain as it stood when verification began, read in one statement (one snapshot): Haven
+    goes on recording while the verifier reads, and events appended after this are left for the
+    next run instead of being taken for tampering."""
+
+    last_sequence: int | None
+    head_sequence: int | None
+    head_hash: str | None
+
+
+def _start() -> _Start:
+    events, head = AuditRecord._meta.db_table, AuditChainHead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT max(sequence) FROM {events}), "  # noqa: S608 - fixed names
+            f"(SELECT sequence FROM {head} WHERE id = 1), (SELECT hash FROM {head} WHERE id = 1)"
+        )
+        row = cursor.fetchone()
+    return _Start(*row)
+
+
+def _segments(last: int | None, batch_size: int, workers: int) -> list[_Segment]:
     if last is None:
         return []
     if workers <= 1 or last < PARALLEL_THRESHOLD:
@@ -243,10 +264,11 @@ def verify_chain(batch_size: int = 20_000, workers: int | None = None) -> Verifi
     canonical form; sequences have no gaps; the last event is the recorded chain head."""
     if workers is None:
         workers = min(MAX_WORKERS, multiprocessing.cpu_count())
+    start = _start()
     expected_prev = GENESIS_HASH
     expected_sequence = 1
     total = 0
-    for segment in _segments(batch_size, workers):
+    for segment in _segments(start.last_sequence, batch_size, workers):
         if segment.first_sequence is None:
             continue
         if segment.first_sequence != expected_sequence:
@@ -270,17 +292,17 @@ def verify_chain(batch_size: int = 20_000, workers: int | None = None) -> Verifi
         expected_prev = segment.last_hash
         expected_sequence = segment.last_sequence + 1
         total += segment.count
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.sequence != total or head.hash != expected_prev):
-        if total > head.sequence:
+    head_sequence, head_hash = start.head_sequence, start.head_hash
+    if head_sequence is not None and (head_sequence != total or head_hash != expected_prev):
+        if total > head_sequence:
             return Verification(
                 False,
                 total,
-                f"{describe(head.sequence + 1)} was inserted out of chain: "
-                f"it follows the recorded chain head #{head.sequence}",
-                head.sequence + 1,
+                f"{describe(head_sequence + 1)} was inserted out of chain: "
+                f"it follows the recorded chain head #{head_sequence}",
+                head_sequence + 1,
             )
-        if total == head.sequence:
+        if total == head_sequence:
             return Verification(
                 False,
                 total,
@@ -291,7 +313,7 @@ def verify_chain(batch_size: int = 20_000, workers: int | None = None) -> Verifi
             False,
             total,
             f"event #{total + 1} was removed: the chain ends at #{total}, "
-            f"but the recorded chain head is #{head.sequence}",
+            f"but the recorded chain head is #{head_sequence}",
             total + 1,
         )
     return Verification(True, total)

@@ -352,3 +352,24 @@ def test_control_characters_never_reach_a_field_so_no_field_can_hold_the_separat
     assert event.actor_label == "mallory\ufffd\ufffdnull\ufffdtab\ufffd"
     assert (event.target_type, event.target_id) == ("user\ufffd", "42\ufffd")
     assert verify_chain().intact
+
+
+@pytest.mark.django_db
+def test_events_appended_while_verifying_are_left_for_the_next_run(monkeypatch):
+    """Haven keeps recording while `haven audit verify` runs (every page view is an event): the chain
+    is verified up to its head as it stood when verification began, and later appends are not
+    mistaken for tampering."""
+    from haven.audit import verify
+
+    _append(7)
+    scan = verify._scan
+
+    def scan_while_haven_records(*args, **kwargs):
+        _append(2)  # two page views while the verifier reads
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(verify, "_scan", scan_while_haven_records)
+    result = verify_chain(workers=1)
+    assert (result.intact, result.events, result.problem) == (True, 7, "")
+    monkeypatch.setattr(verify, "_scan", scan)
+    assert verify_chain(workers=1).events == 9
