@@ -247,7 +247,36 @@ def test_parallel_verification_finds_the_same_first_problem(monkeypatch, tamper,
     assert (single.sequence, single.problem) == (result.sequence, result.problem)
 
 
-@pytest.mark.django_db
+# The quick check reads through APSW's read-only connection where it can (an SQLite file, outside a
+# transaction, as `haven audit verify` runs) and through Django's connection otherwise: every rule
+# is tested through both, and the `reader` fixture checks which one was used.
+READERS = [
+    pytest.param("django", marks=pytest.mark.django_db, id="django-connection"),
+    pytest.param("apsw", marks=pytest.mark.django_db(transaction=True), id="apsw-read-only"),
+]
+
+
+@pytest.fixture
+def reader(request, monkeypatch):
+    from haven.audit import verify
+
+    opened: list[str] = []
+    connect = verify.apsw.Connection
+
+    def spy(name, *args, **kwargs):
+        opened.append(name)
+        return connect(name, *args, **kwargs)
+
+    monkeypatch.setattr(verify.apsw, "Connection", spy)
+    yield request.param
+    if request.param == "apsw" and connection.vendor == "sqlite":
+        assert opened
+        assert set(opened) == {str(connection.settings_dict["NAME"])}
+    else:
+        assert opened == []
+
+
+@pytest.mark.parametrize("reader", READERS, indirect=True)
 @pytest.mark.parametrize("batch_size", [1, 4, 5, 6, 50])
 @pytest.mark.parametrize(
     ("tamper", "sequence", "words"),
@@ -261,7 +290,7 @@ def test_parallel_verification_finds_the_same_first_problem(monkeypatch, tamper,
     ],
 )
 def test_where_batches_begin_and_end_does_not_change_the_first_problem_named(
-    batch_size, tamper, sequence, words
+    reader, batch_size, tamper, sequence, words
 ):
     """Verification checks a whole batch at once and goes through a failing batch event by event:
     the problem is the same whether it sits first, inside or last in its batch."""
@@ -274,8 +303,31 @@ def test_where_batches_begin_and_end_does_not_change_the_first_problem_named(
     assert result.events == sequence - 1
 
 
-@pytest.mark.django_db
-def test_text_with_accents_and_percent_signs_verifies_and_a_changed_letter_is_found():
+@pytest.mark.parametrize("reader", READERS, indirect=True)
+def test_the_quick_check_passes_intact_batches_and_only_a_failing_batch_is_walked(reader, monkeypatch):
+    """The quick check is what makes verification fast: if it failed on intact events, every batch
+    would be walked field by field and the answers would stay right, only slow. So: an intact
+    chain is never walked, and a changed event has only its own batch walked."""
+    from haven.audit import verify
+
+    _append(12)
+    walked: list[tuple[int, int]] = []
+    walk = verify._walk
+
+    def spy(low, high, *args):
+        walked.append((low, high))
+        return walk(low, high, *args)
+
+    monkeypatch.setattr(verify, "_walk", spy)
+    assert verify_chain(batch_size=4, workers=1).intact
+    assert walked == []
+    _tamper("UPDATE audit_auditrecord SET outcome = 'denied' WHERE sequence = 6", [])
+    assert verify_chain(batch_size=4, workers=1).sequence == 6
+    assert walked == [(5, 8)]
+
+
+@pytest.mark.parametrize("reader", READERS, indirect=True)
+def test_text_with_accents_and_percent_signs_verifies_and_a_changed_letter_is_found(reader):
     """The database builds the canonical form with a format string and hands over UTF-8 bytes: a '%'
     in a field is data, not format, and a changed accent is a changed event."""
     record(
@@ -292,9 +344,9 @@ def test_text_with_accents_and_percent_signs_verifies_and_a_changed_letter_is_fo
     assert "was changed" in result.problem
 
 
-@pytest.mark.django_db
+@pytest.mark.parametrize("reader", READERS, indirect=True)
 @pytest.mark.parametrize("batch_size", [1, 4, 50])
-def test_a_link_lengthened_and_rehashed_is_named_where_it_was_changed(batch_size):
+def test_a_link_lengthened_and_rehashed_is_named_where_it_was_changed(reader, batch_size):
     """Someone appends to event #6's stored link and recomputes its hash to match: the bytes hashed
     still start with #5's hash, but the link is not #5's hash, and #6 is the event named (not #7,
     whose link no longer matches #6's new hash)."""
