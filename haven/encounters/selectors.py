@@ -493,6 +493,9 @@ def board_for(
     alerts — in a fixed number of queries whatever the number of persons. Service users get the same rows
     without designations or sensitive areas."""
     investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
+    # A pending relief request is a next step only for those who may read immigration relief: for
+    # anyone else it would tell what the person's page hides.
+    sees_relief = allows(standing, Compartment.CONTINUED_PRESENCE, Access.READ)
     now = timezone.now()
     persons: list[Mapping[str, Any]] = list(
         persons_visible_to(standing, operation)
@@ -511,7 +514,7 @@ def board_for(
         first_contact = facts.first_provider_contact
         # an exercise set in the future has not been waited through yet: never a negative wait
         waited = max(0, int(((first_contact or now) - p["encountered_at"]).total_seconds() // 60))
-        step, owner, since = _next_step(current, p, facts, owners)
+        step, owner, since = _next_step(current, p, facts, owners, sees_relief=sees_relief)
         place = areas.get(p["area_id"])
         area_name = place.name if place is not None and (investigative or not place.is_sensitive) else None
         rows.append(
@@ -575,10 +578,12 @@ def board_for(
 
 
 def _next_step(
-    stage: Stage, p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, str]
+    stage: Stage, p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, str], *, sees_relief: bool
 ) -> tuple[str, str, Any]:
-    """The next step of a person's workflow and the agency that owns it (and since when, where known)."""
-    m, tags, pending = facts.milestones, facts.tags, facts.pending_relief
+    """The next step of a person's workflow and the agency that owns it (and since when, where known);
+    a pending relief request is left out for a viewer who may not read immigration relief."""
+    m, tags = facts.milestones, facts.tags
+    pending = facts.pending_relief if sees_relief else []
     if stage in (Stage.RELEASED, Stage.TRANSFERRED):
         return ("—", "", None)
     if not m.placed:

@@ -19,6 +19,7 @@ from haven.audit.models import AuditRecord
 from haven.encounters import services
 from haven.operations.models import Operation
 from tests.access.matrix_encounters import SENSITIVE_AREA, VICTIMS_AREA, Scenario, scenario
+from tests.api.helpers import send
 from tests.operations.fixtures import make_operation
 from tests.personas import make_user, sign_in
 
@@ -124,6 +125,28 @@ def test_each_row_says_stage_urgent_needs_and_who_owns_the_next_step_since_when(
     assert "Encountered" in minor
     assert "Separate: place in an area" in minor
     assert "Metro City Police Department, since" in minor
+
+
+@pytest.mark.parametrize("who", ["interpreter", "forensic"])
+def test_a_pending_relief_request_is_no_next_step_for_those_who_may_not_read_immigration_relief(
+    s, client_for, who
+):
+    """Only investigative agencies, victim attorneys and providers read immigration relief: for an
+    interpreter or a forensic interviewer the board (page and API) names the step after it, as the
+    person's page shows them no relief at all."""
+    client = client_for(who)
+    victim = row_of(board_html(client, s.operation), "P-001")
+    assert "Continued Presence" not in victim
+    assert "Interview</td>" in victim or ">Interview<" in victim
+    rows = send(client, "GET", f"/operations/{s.operation.code}/board").json()["rows"]
+    step = next(row["next_step"] for row in rows if row["code"] == "P-001")
+    assert step == "Interview"
+    person = client.get(f"/operations/{s.operation.code}/persons/P-001/").content.decode()
+    assert "Continued Presence" not in person
+    for reader in ("other_provider", "attorney", "investigator"):
+        rows = send(client_for(reader), "GET", f"/operations/{s.operation.code}/board").json()["rows"]
+        step = next(row["next_step"] for row in rows if row["code"] == "P-001")
+        assert step == "Decide on Continued Presence (requested)", reader
 
 
 def test_filters_by_stage_and_area_are_kept_in_the_url_and_in_the_refresh(s, client_for):
