@@ -186,8 +186,10 @@ def require(
     if allows(standing, compartment, access, owner):
         return
     if hide:
-        raise NotFound
-    raise Forbidden(f"Your agency cannot {access.value} this ({compartment.value.replace('_', ' ')}).")
+        raise NotFound(owner=owner)
+    raise Forbidden(
+        f"Your agency cannot {access.value} this ({compartment.value.replace('_', ' ')}).", owner=owner
+    )
 
 
 def may_create_operation(actor: User) -> bool:

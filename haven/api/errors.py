@@ -117,6 +117,7 @@ def _denied(request: HttpRequest, error: HavenError) -> None:
         actor=user,
         event=AuditEvent.ACCESS_DENIED,
         outcome=Outcome.DENIED,
+        subject_agency_id=error.owner,
         details={"path": request.path[:200], "method": request.method or "", "code": error.code},
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from uuid import UUID
 
 from haven.core.problems import InvalidInput, Problem
 
@@ -12,8 +13,11 @@ class HavenError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, owner: UUID | None = None) -> None:
         self.message = message
+        # the agency whose record was refused, where known: the refusal is audited as an event on
+        # its data, for its auditors (never shown to the one refused)
+        self.owner = owner
         super().__init__(message)
 
 
@@ -22,8 +26,8 @@ class NotFound(HavenError):
 
     code = "not_found"
 
-    def __init__(self, message: str = "Not found.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "Not found.", *, owner: UUID | None = None) -> None:
+        super().__init__(message, owner=owner)
 
 
 class Forbidden(HavenError):

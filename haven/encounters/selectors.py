@@ -70,7 +70,7 @@ def active_consents(person: Person, recipient_agency_id: UUID, today: date | Non
     """Consents naming this agency that are neither revoked nor expired (checked on every request)."""
     today = today or utc_today()
     return list(
-        person.consents.filter(
+        person.consents.select_related("agency").filter(
             recipient_id=recipient_agency_id,
             revoked_at__isnull=True,
             given_on__lte=today,
@@ -167,12 +167,12 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
     consents = active_consents(person, standing.agency_id) if standing.on_operation else []
     released = {item for c in consents for item in c.items}
     view.released_items = sorted(released)
-    consent_reads: dict[UUID, set[str]] = {}
+    consent_reads: dict[Consent, set[str]] = {}
 
     def via_consent(item: str, owner: UUID) -> Consent | None:
         for consent in consents:
             if item in consent.items and consent.agency_id == owner:
-                consent_reads.setdefault(consent.pk, set()).add(item)
+                consent_reads.setdefault(consent, set()).add(item)
                 return consent
         return None
 
@@ -254,18 +254,19 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
             {"consent": c, "purpose": open_field(c, "purpose", c.agency_id), "reads": consent_read_events(c)}
             for c in person.consents.select_related("recipient").filter(agency_id=standing.agency_id)
         ]
+    # what releases today: the consents read from above (not one given for a later day)
     view.consents_received = [
-        {"consent": c, "items": c.items, "expires_on": c.expires_on, "from": c.agency.name}
-        for c in person.consents.select_related("agency").filter(recipient_id=standing.agency_id)
-        if c.revoked_at is None and c.expires_on >= utc_today()
+        {"consent": c, "items": c.items, "expires_on": c.expires_on, "from": c.agency.name} for c in consents
     ]
-    for consent_id, items in consent_reads.items():
+    for consent, items in consent_reads.items():
+        # the recording provider's data: its auditors see every read made under its consents
         record(
             actor=actor,
             event=AuditEvent.CONSENT_READ,
             target=person,
+            subject_agency_id=consent.agency_id,
             operation_id=person.operation_id,
-            details={"consent_id": str(consent_id), "items": sorted(items)},
+            details={"consent_id": str(consent.pk), "items": sorted(items)},
         )
     return view
 

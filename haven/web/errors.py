@@ -37,6 +37,7 @@ class DomainErrorMiddleware:
                 actor=user,
                 event=AuditEvent.ACCESS_DENIED,
                 outcome=Outcome.DENIED,
+                subject_agency_id=exception.owner,
                 details={"path": request.path[:200], "method": request.method or ""},
             )
         title = {404: "Not found", 403: "Not allowed", 409: "Changed by someone else"}.get(status, "Refused")

@@ -761,10 +761,9 @@ def person_consent_revoke(
 ) -> HttpResponse:
     actor, person, standing = _acting(request, operation_code, person_code)
     consent = person.consents.filter(pk=consent_id).first()
-    if consent is None:
-        raise NotFound("No such consent.")
-    # only the recording provider knows the consent; to anyone else it does not exist
-    require(standing, Compartment.CONSENT, Access.WRITE, consent.agency_id)
+    # only the recording provider knows the consent; to anyone else it does not exist (same message)
+    if consent is None or not allows(standing, Compartment.CONSENT, Access.WRITE, consent.agency_id):
+        raise NotFound("No such consent.", owner=consent.agency_id if consent is not None else None)
     form = ConsentRevokeForm(request.POST, consent_id=consent.pk)
     return _act(
         request,

@@ -22,7 +22,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from haven.accounts.models import InterviewerRole
+from haven.accounts.models import Agency, InterviewerRole
 from haven.api import encounter_schemas as schemas
 from haven.audit.events import AuditEvent
 from haven.audit.models import AuditRecord
@@ -470,6 +470,68 @@ def test_the_recipient_of_a_consent_reads_exactly_what_it_releases_and_each_read
     assert events(AuditEvent.CONSENT_READ) == before + 1
     last = AuditRecord.objects.filter(event_type=AuditEvent.CONSENT_READ.value).order_by("-sequence")[0]
     assert json.loads(last.details)["consent_id"] == str(cast.consent.pk)
+
+
+def test_the_recording_provider_s_auditors_see_each_read_under_its_consent_and_each_refused_attempt(
+    cast: Cast, client_for: Clients
+) -> None:
+    """The consent and the reads under it are the provider's data: its auditors see them (before, only
+    the recipient's auditors did). A refused attempt on the consent is an event on the provider's data
+    too, while the one refused is told only that there is no such consent."""
+    from haven.accounts import services as accounts
+    from haven.audit.selectors import events_visible_to
+    from tests.personas import PASSWORD
+
+    harbor = make_user("advocate").agency
+    harbor_auditor = accounts.user_create(
+        actor=None,
+        username="hal.harbor",
+        name="Hal Harbor",
+        agency=harbor,
+        password=PASSWORD,
+        roles=("member", "auditor"),
+    )
+    metro_auditor = make_user("auditor")  # Metro City Police: neither the provider nor the reader
+    read(client_for("federal_agent"), person_path(cast))
+    reads = events_visible_to(harbor_auditor).filter(event_type=AuditEvent.CONSENT_READ.value)
+    assert [(e.actor_label, json.loads(e.details)["consent_id"]) for e in reads] == [
+        ("fay.federal", str(cast.consent.pk))
+    ]
+    assert not events_visible_to(metro_auditor).filter(event_type=AuditEvent.CONSENT_READ.value).exists()
+    refused = send(
+        client_for("other_provider"),
+        "POST",
+        person_path(cast, tail=f"/consents/{cast.consent.pk}/revocation"),
+        {"orally": True},
+    )
+    missing = send(
+        client_for("other_provider"),
+        "POST",
+        person_path(cast, tail=f"/consents/{uuid.uuid4()}/revocation"),
+        {"orally": True},
+    )
+    assert (refused.status_code, refused.content) == (missing.status_code, missing.content)
+    denied = events_visible_to(harbor_auditor).filter(event_type=AuditEvent.ACCESS_DENIED.value)
+    assert [(e.actor_label, e.outcome) for e in denied] == [("otto.provider", "denied")]
+
+
+def test_a_consent_given_for_a_later_day_is_not_listed_as_releasing_before_that_day(
+    cast: Cast, client_for: Clients
+) -> None:
+    later = timezone.now().date() + timedelta(days=2)
+    services.consent_record(
+        actor=make_user("other_provider"),
+        person=cast.victim,
+        recipient=Agency.objects.get(slug="hsi"),
+        items=["services"],
+        purpose="Bay's referral, from the day after tomorrow",
+        in_writing=True,
+        given_on=later,
+        expires_on=later + timedelta(days=30),
+    )
+    victim = read(client_for("federal_agent"), person_path(cast))
+    assert [c["from_agency"] for c in victim["consents_received"]] == ["Harbor Victim Services"]
+    assert victim["released_items"] == ["needs_details"]
 
 
 def test_a_revoked_consent_releases_nothing_from_the_next_request(cast: Cast, client_for: Clients) -> None:

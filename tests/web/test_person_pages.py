@@ -5,6 +5,7 @@ problems named at their fields (400). Hidden and missing look the same."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -207,8 +208,13 @@ def test_each_audience_is_offered_the_forms_of_the_actions_it_may_take(
 
 def test_only_the_recording_provider_may_withdraw_a_consent_and_to_others_it_does_not_exist(s, client_for):
     path = url(s, "P-001", f"consents/{s.consent.pk}/revoke/")
-    assert client_for("federal_agent").post(path, {"how": "orally"}).status_code == 404
-    assert client_for("other_provider").post(path, {"how": "orally"}).status_code == 404
+    missing = url(s, "P-001", f"consents/{uuid.uuid4()}/revoke/")
+    for who in ("federal_agent", "other_provider"):
+        client = client_for(who)
+        refused, none = client.post(path, {"how": "orally"}), client.post(missing, {"how": "orally"})
+        assert refused.status_code == none.status_code == 404
+        # the same page, hidden or missing (but for the per-request CSRF token)
+        assert without_csrf(refused.content) == without_csrf(none.content)
     response = client_for("advocate").post(path, {"how": "orally"})
     assert response.status_code == 303
     consent = Consent.objects.get(pk=s.consent.pk)
