@@ -152,6 +152,7 @@ class ReportInput:
     alerts: Sequence[AlertFacts] = ()
     consents: Sequence[ConsentFacts] = ()
     approval: ApprovalFacts | None = None
+    plan_history: bool = False  # the reader is on the full plan's distribution
     amendments: Sequence[AmendmentFacts] = ()
 
 
@@ -253,6 +254,7 @@ def compute(facts: ReportInput) -> Figures:
         clients = {n.person for n in facts.needs} | {s.person for s in facts.service_records}
         figures.count("persons.clients", len(clients))
         _needs_and_services(figures, facts)
+        _consents(figures, facts)
         return figures
     _persons(figures, facts)
     first_contact = _first_provider_contact(facts)
@@ -262,7 +264,6 @@ def compute(facts: ReportInput) -> Figures:
     _interviews(figures, facts)
     _safety(figures, facts)
     _relief(figures, facts)
-    _consents(figures, facts)
     _plan(figures, facts)
     figures.timeline = [
         TimelineRow(
@@ -519,9 +520,14 @@ def _plan(figures: Figures, facts: ReportInput) -> None:
             "failing_rules": list(approval.failing_rules),
         }
     )
-    figures.values["plan.amendments_after_start"] = len(facts.amendments)
-    figures.values["plan.amendments_after_start.each"] = [
-        {"version": a.version, "author": a.author, "at": a.at, "sections": list(a.sections)}
-        for a in sorted(facts.amendments, key=lambda a: a.version)
-    ]
+    # the full plan's history: null (not zero) for a reader off its distribution
+    figures.values["plan.amendments_after_start"] = len(facts.amendments) if facts.plan_history else None
+    figures.values["plan.amendments_after_start.each"] = (
+        [
+            {"version": a.version, "author": a.author, "at": a.at, "sections": list(a.sections)}
+            for a in sorted(facts.amendments, key=lambda a: a.version)
+        ]
+        if facts.plan_history
+        else None
+    )
     figures.internal_only.append("plan.amendments_after_start.each")

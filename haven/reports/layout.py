@@ -288,6 +288,13 @@ def _relief(figures: dict[str, Any]) -> Section:
     )
 
 
+def _consents(figures: dict[str, Any]) -> Section:
+    """The consents the agency's users recorded (a provider's own records), counts only."""
+    rows = [("Recorded", "consents.recorded"), ("Revoked", "consents.revoked")]
+    rows += [("Expired", "consents.expired"), ("Active", "consents.active")]
+    return Section("consents", "Consents your agency recorded (counts only)", (_rows(figures, rows),))
+
+
 def _plan(figures: dict[str, Any], internal: bool) -> Section:
     approval = figures.get("plan.readiness_at_approval")
     rows: list[tuple[str, str]] = []
@@ -296,7 +303,10 @@ def _plan(figures: dict[str, Any], internal: bool) -> Section:
     else:
         rows.append((f"Ready when version {approval['version']} was approved", show(approval["ready"])))
         rows.append(("Readiness rules failing then", ", ".join(approval["failing_rules"]) or "none"))
-    rows.append(("Amendments after the action started", show(figures["plan.amendments_after_start"])))
+    amended = figures["plan.amendments_after_start"]
+    # null for a reader off the full plan's distribution: its history is not theirs to read
+    shown = "not shown: the full plan's history" if amended is None else show(amended)
+    rows.append(("Amendments after the action started", shown))
     blocks = [
         Block(
             "",
@@ -357,7 +367,7 @@ def sections(report: Report) -> list[Section]:
     """The report's sections, for its scope and audience."""
     figures = report.figures
     if report.scope is Scope.SERVICE_AGENCY:
-        return [_needs(figures, clients=True)]
+        return [_needs(figures, clients=True), _consents(figures)]
     found = [
         _persons(figures),
         _waits(figures, report.limit_minutes),
@@ -365,21 +375,6 @@ def sections(report: Report) -> list[Section]:
         _interviews(figures),
         _safety(figures),
         _relief(figures),
-        Section(
-            "consents",
-            "Consents (counts only)",
-            (
-                _rows(
-                    figures,
-                    [
-                        ("Recorded", "consents.recorded"),
-                        ("Revoked", "consents.revoked"),
-                        ("Expired", "consents.expired"),
-                        ("Active", "consents.active"),
-                    ],
-                ),
-            ),
-        ),
         _plan(figures, report.internal),
     ]
     if report.internal and report.timeline:

@@ -10,7 +10,10 @@ Rules, in the spirit of access-policy.md:
   users recorded a needs assessment or a service record for — never investigative ones (designations,
   interviews, relief decisions, separation alerts, danger flags, the plan's readiness): its coordinators
   exactly, its other members suppressed;
-- who wrote a plan amendment belongs to the full plan: it is named only to those who may read it.
+- the plan's amendments (how many, which sections, when, by whom) belong to the full plan's history: they
+  are in the report only for those on the full plan's distribution;
+- consents belong to the provider that recorded them: a service agency's report counts its own, the task
+  force's report none.
 """
 
 from __future__ import annotations
@@ -55,6 +58,6 @@ def report_scope(standing: Standing, audience: Audience) -> Scope:
     return Scope.SERVICE_AGENCY
 
 
-def may_name_plan_authors(standing: Standing) -> bool:
-    """The authors of plan amendments are part of the full plan's history."""
+def reads_plan_history(standing: Standing) -> bool:
+    """The plan's versions and amendments are part of the full plan (access-policy.md)."""
     return allows(standing, Compartment.FULL_PLAN, Access.READ)

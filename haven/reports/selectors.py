@@ -66,10 +66,14 @@ def report_input(
     agency_id: UUID | None,
     now: datetime,
     limit_minutes: int,
-    name_authors: bool,
+    plan_history: bool,
 ) -> ReportInput:
-    """The facts of the operation's records that a report of this scope is computed from."""
+    """The facts of the operation's records that a report of this scope is computed from.
+
+    Consents belong to the provider that recorded them: its own report counts them, the task force's
+    does not. The plan's amendments belong to the full plan: read only with `plan_history`."""
     if scope is Scope.SERVICE_AGENCY:
+        assert agency_id is not None, "a service agency's report is its own"
         return ReportInput(
             scope=scope,
             now=now,
@@ -77,6 +81,16 @@ def report_input(
             vocabulary=VOCABULARY,
             needs=_needs(operation, agency_id),
             service_records=_service_records(operation, agency_id),
+            consents=[
+                ConsentFacts(
+                    given_on=row["given_on"],
+                    expires_on=row["expires_on"],
+                    revoked=row["revoked_at"] is not None,
+                )
+                for row in Consent.objects.filter(person__operation=operation, agency_id=agency_id).values(
+                    "given_on", "expires_on", "revoked_at"
+                )
+            ],
         )
     return ReportInput(
         scope=scope,
@@ -132,26 +146,21 @@ def report_input(
             AlertFacts(raised_at=row["raised_at"], cleared_at=row["cleared_at"])
             for row in SeparationAlert.objects.filter(operation=operation).values("raised_at", "cleared_at")
         ],
-        consents=[
-            ConsentFacts(
-                given_on=row["given_on"], expires_on=row["expires_on"], revoked=row["revoked_at"] is not None
-            )
-            for row in Consent.objects.filter(person__operation=operation).values(
-                "given_on", "expires_on", "revoked_at"
-            )
-        ],
         approval=_approval(operation),
+        plan_history=plan_history,
         amendments=[
             AmendmentFacts(
                 version=row["number"],
-                author=row["author__name"] if name_authors else None,
+                author=row["author__name"],
                 at=row["created_at"],
                 sections=tuple(row["sections_changed"] or ()),
             )
             for row in PlanVersion.objects.filter(operation=operation, kind=VersionKind.AMENDMENT)
             .order_by("number")
             .values("number", "author__name", "created_at", "sections_changed")
-        ],
+        ]
+        if plan_history
+        else [],
     )
 
 

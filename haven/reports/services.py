@@ -17,7 +17,7 @@ from haven.operations.selectors import operation_for
 from haven.operations.services import readiness_policy
 from haven.reports.audiences import Audience, Published, publish
 from haven.reports.figures import Scope, TimelineRow, compute
-from haven.reports.policies import audiences_for, default_audience, may_name_plan_authors, report_scope
+from haven.reports.policies import audiences_for, default_audience, reads_plan_history, report_scope
 from haven.reports.selectors import report_input
 
 FORMAT = "haven.after-action/v1"
@@ -92,7 +92,7 @@ def report_generate(
         agency_id=actor.agency_id if scope is Scope.SERVICE_AGENCY else None,
         now=moment,
         limit_minutes=policy.provider_contact_limit_minutes,
-        name_authors=may_name_plan_authors(standing),
+        plan_history=reads_plan_history(standing),
     )
     published = publish(compute(facts), chosen, policy.suppression_threshold)
     record(

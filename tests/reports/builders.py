@@ -22,14 +22,15 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from haven.accounts.models import Agency
+from haven.accounts import services as account_services
+from haven.accounts.models import Agency, User
 from haven.encounters import services
 from haven.encounters.models import Person
 from haven.operations.models import Operation
 from haven.operations.services import plan_save
 from haven.plans import parse_plan
 from tests.operations.fixtures import make_operation
-from tests.personas import make_user
+from tests.personas import PASSWORD, make_user
 
 REPORT_AT_MINUTES = 170
 
@@ -49,12 +50,27 @@ class Exercise:
         return self.now.date()
 
 
-def after_action_exercise(*, code: str = "NL-2026-12", exercise: bool = True) -> Exercise:
-    """The operation above, started three hours ago, with every kind of record the report counts."""
+def coordinator_of(slug: str) -> User:
+    """A coordinator of the agency `slug` (the personas have one coordinator only, at metro-pd)."""
+    return account_services.user_create(
+        actor=None,
+        username=f"coord.{slug}",
+        name=f"Fictional coordinator of {slug}",
+        agency=Agency.objects.get(slug=slug),
+        password=PASSWORD,
+        roles=("member", "coordinator"),
+    )
+
+
+def after_action_exercise(
+    *, code: str = "NL-2026-12", exercise: bool = True, changes: dict[str, object] | None = None
+) -> Exercise:
+    """The operation above, started three hours ago, with every kind of record the report counts
+    (`changes` to the plan as in `make_operation`)."""
     for key in ("federal_agent", "prosecutor", "other_provider", "attorney", "forensic", "interpreter"):
         make_user(key)
     operation = make_operation(
-        starts_in=-timedelta(hours=3), exercise=exercise, changes={"operation.code": code}
+        starts_in=-timedelta(hours=3), exercise=exercise, changes={"operation.code": code, **(changes or {})}
     )
     t0 = operation.starts_at
 

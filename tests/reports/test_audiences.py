@@ -10,18 +10,17 @@ import uuid
 import pytest
 
 from haven.access.policies import Standing
-from haven.accounts import services as account_services
-from haven.accounts.models import Agency, User
+from haven.accounts.models import User
 from haven.audit.models import AuditRecord
 from haven.core.errors import Forbidden, NotFound
 from haven.reports.audiences import Audience
 from haven.reports.figures import Scope
-from haven.reports.formats import report_document
+from haven.reports.formats import report_document, to_markdown
 from haven.reports.policies import audiences_for, report_scope
 from haven.reports.services import report_generate
-from tests.personas import PASSWORD, make_user
+from tests.personas import make_user
 from tests.reports.attack import recoverable, subtractions
-from tests.reports.builders import Exercise, after_action_exercise
+from tests.reports.builders import Exercise, after_action_exercise, coordinator_of
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +35,18 @@ INVESTIGATIVE_MARKERS = (
     "relief.continued_presence.granted",
     "separation_alerts.raised",
     "danger.flags",
-    "consents.recorded",
     "plan.readiness_at_approval",
 )
-SERVICE_FIGURES = {"persons.clients", "needs.assessed", "needs.urgent_by_domain", "services.by_kind"}
+SERVICE_FIGURES = {
+    "persons.clients",
+    "needs.assessed",
+    "needs.urgent_by_domain",
+    "services.by_kind",
+    "consents.recorded",
+    "consents.revoked",
+    "consents.expired",
+    "consents.active",
+}
 
 
 @pytest.fixture
@@ -56,17 +63,6 @@ def generate(exercise: Exercise, key: str | User, audience: Audience | None = No
         format="json",
         via="test",
         now=exercise.now,
-    )
-
-
-def coordinator_of(slug: str) -> User:
-    return account_services.user_create(
-        actor=None,
-        username=f"coord.{slug}",
-        name=f"Fictional coordinator of {slug}",
-        agency=Agency.objects.get(slug=slug),
-        password=PASSWORD,
-        roles=("member", "coordinator"),
     )
 
 
@@ -133,6 +129,31 @@ def test_an_investigative_member_reads_every_figure_de_identified(exercise):
     assert not any(name.endswith(".each") for name in report.figures)
     assert report_document(report)["generated_by"] is None
     assert report.figures["persons.by_designation"]["suspect"] == "fewer than 5"
+
+
+def test_the_plan_s_amendments_are_only_for_those_on_the_full_plan_s_distribution():
+    """The full plan's versions and amendments are read only on its distribution (access-policy.md):
+    an investigative coordinator off it gets every other figure, and the amendments as not shown —
+    not as zero, which would be untrue."""
+    service_briefing = ["harbor-vs", "county-cws", "county-cac", "mercy-hospital", "lingua", "legal-aid"]
+    exercise = after_action_exercise(
+        changes={
+            "distribution.full_plan": ["metro-pd", "hsi", "county-da"],
+            "distribution.service_briefing": [*service_briefing, "bay-vs", "usao"],
+        }
+    )
+    on = generate(exercise, "coordinator")  # Metro City Police, on the full plan
+    off = generate(exercise, coordinator_of("usao"), Audience.INTERNAL)  # prosecutors, not on it
+    assert (on.scope, off.scope) == (Scope.TASK_FORCE, Scope.TASK_FORCE)
+    assert on.figures["plan.amendments_after_start"] == 1
+    assert [a["sections"] for a in on.figures["plan.amendments_after_start.each"]] == [["anticipated"]]
+    assert off.figures["plan.amendments_after_start"] is None
+    assert off.figures["plan.amendments_after_start.each"] is None
+    assert off.figures["plan.readiness_at_approval"] == on.figures["plan.readiness_at_approval"]
+    assert off.figures["persons.encountered"] == on.figures["persons.encountered"]
+    text = json.dumps(report_document(off), default=str)
+    assert "anticipated" not in text
+    assert "not shown: the full plan's history" in to_markdown(off)
 
 
 def test_an_investigative_coordinator_reads_exact_counts_and_the_timeline(exercise):

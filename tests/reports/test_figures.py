@@ -17,7 +17,7 @@ from haven.reports.audiences import Audience
 from haven.reports.figures import minutes_between, nearest_rank
 from haven.reports.services import Report, report_generate
 from tests.personas import make_user
-from tests.reports.builders import Exercise, after_action_exercise
+from tests.reports.builders import Exercise, after_action_exercise, coordinator_of
 
 pytestmark = pytest.mark.django_db
 
@@ -213,14 +213,38 @@ def test_relief(report):
     assert f["relief.u_visa.pending"] == 1
 
 
-def test_consents_are_counts_only(report):
-    f = report.figures
-    # P-001 to hsi, active; P-002 to metro-pd, revoked; P-003 expired ten days ago; P-004 (bay-vs) active
-    assert f["consents.recorded"] == 4
-    assert f["consents.revoked"] == 1
-    assert f["consents.expired"] == 1
-    assert f["consents.active"] == 2
-    assert not any("purpose" in name or "Fictional" in repr(value) for name, value in f.items())
+def test_consents_are_the_recording_provider_s_counts_only(exercise, report):
+    """Consents belong to the provider that recorded them: its own report counts them; the task
+    force's report has none, not even those naming an investigative agency."""
+
+    def figures_of(slug: str) -> dict[str, object]:
+        return report_generate(
+            actor=coordinator_of(slug),
+            code=exercise.operation.code,
+            audience=Audience.INTERNAL,
+            format="json",
+            via="test",
+            now=exercise.now,
+        ).figures
+
+    # harbor-vs: P-001 to hsi, active; P-002 to metro-pd, revoked; P-003 expired ten days ago
+    harbor = figures_of("harbor-vs")
+    assert [harbor[f"consents.{state}"] for state in ("recorded", "revoked", "expired", "active")] == [
+        3,
+        1,
+        1,
+        1,
+    ]
+    assert not any("purpose" in name or "Fictional" in repr(value) for name, value in harbor.items())
+    # bay-vs: P-004 to hsi, active
+    bay = figures_of("bay-vs")
+    assert [bay[f"consents.{state}"] for state in ("recorded", "revoked", "expired", "active")] == [
+        1,
+        0,
+        0,
+        1,
+    ]
+    assert not any(name.startswith("consents.") for name in report.figures)
 
 
 def test_plan_readiness_at_approval_and_amendments(report):
