@@ -48,8 +48,17 @@ def read_document(text: str | bytes, *, filename: str = "") -> object:
         except UnicodeDecodeError as exc:
             raise DocumentError(f"the file is not UTF-8 text (byte {exc.start} cannot be read)") from None
     text = text.removeprefix("\ufeff")
-    if filename.lower().endswith(".json") or text.lstrip().startswith("{"):
+    if filename.lower().endswith(".json"):
         return _read_json(text)
+    if text.lstrip().startswith("{"):
+        # JSON, or YAML written in flow style ({format: …}): JSON's message if it is neither
+        try:
+            return _read_json(text)
+        except DocumentError as as_json:
+            try:
+                return _read_yaml(text)
+            except DocumentError:
+                raise as_json from None
     return _read_yaml(text)
 
 

@@ -269,13 +269,29 @@ AgencyRef = Annotated[str, Field(strict=True), AfterValidator(_non_blank)]
 Timestamp = Annotated[datetime, BeforeValidator(parse_timestamp)]
 OptTimestamp = Annotated[datetime | None, BeforeValidator(_optional(parse_timestamp))]
 OptDate = Annotated[date | None, BeforeValidator(_optional(parse_date))]
-OptCount = Annotated[StrictInt, Field(ge=0)] | None
-OptFlag = StrictBool | None
+# "an empty string counts as absent" (operation-plan.md), for numbers and yes/no as for text
+OptCount = Annotated[Annotated[StrictInt, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
+OptFlag = Annotated[StrictBool | None, BeforeValidator(_blank_to_none)]
 Strings = tuple[Annotated[str, Field(strict=True)], ...]
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_lists_may_be_null(cls, data: Any) -> Any:
+        """A list that may be absent may also be written with no value (`covers:` in YAML, `null` in
+        JSON): it is the empty list, and a readiness rule reports the gap (operation-plan.md)."""
+        if not isinstance(data, Mapping):
+            return data
+        fields = cls.model_fields
+        empty = [
+            key
+            for key, value in data.items()
+            if value is None and key in fields and fields[key].default == ()
+        ]
+        return {**data, **dict.fromkeys(empty, ())} if empty else data
 
 
 # -- the plan -----------------------------------------------------------------------------------------------

@@ -186,6 +186,50 @@ def test_an_empty_required_field_is_refused_but_an_empty_optional_one_is_absent(
     assert plan.mou.signed_on is None
 
 
+def test_a_list_written_with_no_value_is_an_empty_list_and_the_readiness_rules_report_the_gap() -> None:
+    """`covers:` with nothing after it is YAML's null: absent, not a missing required field."""
+    text = example_text()
+    for line in (
+        "    responsibilities: [Scene security and entry, Arrests, Transport of suspects]",
+        "  covers: [confidentiality, client_consent, professional_obligations, information_sharing]",
+        "  providers: [harbor-vs]",
+    ):
+        assert line in text
+        text = text.replace(line, line.split(":")[0] + ":")
+    plan = parse_plan(text)
+    assert plan.agencies[0].responsibilities == ()
+    assert plan.mou is not None
+    assert plan.mou.covers == ()
+    assert plan.victim_services is not None
+    assert plan.victim_services.providers == ()
+    assert parse_plan(json.dumps(edited({"sites": None, "mou.covers": None}))).sites == ()
+    assert lines_of(edited({"agencies": None})) == ["agencies: is required and must not be empty"]
+
+
+def test_an_empty_string_in_a_number_or_yes_no_field_is_absent_too() -> None:
+    plan = parse_plan(
+        json.dumps(edited({"anticipated.persons": "", "victim_services.staging.private_space": " "}))
+    )
+    assert plan.anticipated is not None
+    assert plan.anticipated.persons is None
+    assert plan.victim_services is not None
+    assert plan.victim_services.staging is not None
+    assert plan.victim_services.staging.private_space is None
+    assert lines_of(edited({"anticipated.persons": "14"})) == [
+        "anticipated.persons: must be a whole number, not the text '14'"
+    ]
+
+
+def test_yaml_in_flow_style_is_read_as_yaml_and_broken_json_still_gets_json_s_message() -> None:
+    flow = "{format: haven.operation-plan/v1, operation: {code: AB1, name: x, kind: proactive, "
+    flow += "starts_at: '2026-12-03T05:00:00-05:00', ends_at: '2026-12-03T09:00:00-05:00', lead_agency: a}, "
+    flow += "agencies: [{id: a, name: A, type: law_enforcement}]}"
+    assert parse_plan(flow).operation.code == "AB1"
+    assert lines_of('{"format": "haven.operation-plan/v1", "operation": {') == [
+        "JSON syntax error at line 1, column 53: Expecting property name enclosed in double quotes"
+    ]
+
+
 def test_a_plan_needs_at_least_one_agency() -> None:
     assert problems_of(edited({"agencies": []})) == [Problem("agencies", "must list at least 1 entry")]
 
