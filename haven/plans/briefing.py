@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Final, Literal
 
 from haven.core.markings import EXERCISE_MARKING
+from haven.plans.addresses import normalise_address
 from haven.plans.formats import (
     INVESTIGATIVE_TYPES,
     Agency,
@@ -199,6 +200,18 @@ def _readiness_line(ready: bool) -> str:
 # -- the service briefing -----------------------------------------------------------------------------------
 
 
+def _names_a_site(plan: Plan, *texts: str | None) -> bool:
+    """Whether any of the texts holds a site's name or address (compared as readiness compares
+    addresses: case, punctuation and spacing aside)."""
+    site_texts = {normalise_address(t) for site in plan.sites for t in (site.name, site.address) if t}
+    site_texts.discard("")
+    for text in texts:
+        said = f" {normalise_address(text or '')} "
+        if any(f" {site} " in said for site in site_texts):
+            return True
+    return False
+
+
 def service_briefing(plan: Plan, *, exercise: bool = False, ready: bool | None = None) -> Briefing:
     """What a victim service provider receives before the action, and nothing more (E-Guide 3.2)."""
     operation = plan.operation
@@ -227,6 +240,9 @@ def service_briefing(plan: Plan, *, exercise: bool = False, ready: bool | None =
 
     staging = services.staging if services else None
     staging_place = ", ".join(part for part in (staging.name, staging.address) if part) if staging else ""
+    if staging and _names_a_site(plan, staging.name, staging.address):
+        # a plan failing services.off-site: the briefing still never holds a site's name or address
+        staging_place = "withheld: it names an enforcement site (readiness rule services.off-site)"
     readiness_window = Fields(
         (
             ("Staging location", staging_place or "not set"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from haven.plans.addresses import normalise_address
 from haven.plans.formats import (
     INVESTIGATIVE_TYPES,
     LAW_ENFORCEMENT_TYPES,
@@ -21,7 +22,7 @@ from haven.plans.formats import (
     Setting,
 )
 from haven.plans.languages import language_name
-from haven.readiness.facts import Facts, normalise_address
+from haven.readiness.facts import Facts
 from haven.readiness.rules import Outcome, check, failed, not_applicable, passed
 
 REQUIRED_MOU_COVERS = ("confidentiality", "client_consent", "professional_obligations")

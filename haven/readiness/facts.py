@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
+from haven.plans.addresses import normalise_address
 from haven.plans.formats import (
     Agency,
     AgencyType,
@@ -19,13 +18,6 @@ from haven.plans.formats import (
     VictimServices,
 )
 from haven.readiness.policy import Policy
-
-_NOT_ALNUM: Final = re.compile(r"[\W_]+")
-
-
-def normalise_address(text: str) -> str:
-    """Lower-case, each run of characters other than letters and digits made one space, trimmed."""
-    return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
 @dataclass(frozen=True, slots=True)

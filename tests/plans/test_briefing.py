@@ -101,6 +101,23 @@ def test_the_service_briefing_never_holds_sites_times_suspects_legal_notes_or_in
     assert "not ready" in markdown
 
 
+def test_a_staging_place_that_is_an_enforcement_site_is_withheld_from_the_service_briefing() -> None:
+    """A plan whose staging is a site fails services.off-site; its service briefing must still never
+    hold the site's name or address, however it is capitalised or punctuated."""
+    for staging in (
+        {"name": "Harbor Center", "address": "100 5TH ST. metro city", "private_space": True},
+        {"name": "jade spa", "address": "12 Elm St, Metro City", "private_space": True},
+        {"name": "Back room of the Jade Spa", "address": "", "private_space": True},
+    ):
+        plan = plan_with({"victim_services.staging": staging})
+        markdown = render_markdown(service_briefing(plan, ready=False))
+        assert "withheld: it names an enforcement site (readiness rule services.off-site)" in markdown
+        for text in ("100 5TH ST", "jade spa", "Jade Spa", "12 Elm St"):
+            assert text not in markdown, (staging, text)
+    kept = render_markdown(service_briefing(plan_with({"victim_services.staging.name": "Spa Jadeite Hall"})))
+    assert "Spa Jadeite Hall, 12 Elm St, Metro City" in kept  # a word in common is not a site
+
+
 def test_the_service_briefing_says_not_known_when_nothing_is_anticipated() -> None:
     markdown = render_markdown(service_briefing(plan_with({"anticipated": None})))
     assert "**Persons anticipated:** not known" in markdown
