@@ -35,6 +35,7 @@ __all__ = [
     "print_problems",
     "run_briefing",
     "run_readiness",
+    "run_readiness_status",
     "run_validate",
 ]
 
@@ -44,6 +45,22 @@ def print_problems(error: InvalidInput, err: TextIO) -> int:
     for problem in error.problems:
         print(problem, file=err)
     return EXIT_INVALID
+
+
+def run_readiness_status(
+    plan: Plan, *, fmt: ReportFormat = "text", policy: Policy = DEFAULT_POLICY, out: TextIO
+) -> int:
+    """`haven readiness CODE` for a service agency: ready or not ready only, as access-policy.md gives
+    them (the rules' messages are the investigative agencies'); the exit code as for the full report."""
+    report = evaluate(plan, policy)
+    code = plan.operation.code
+    if fmt == "json":
+        document = {"format": "haven.readiness/v1", "operation": code, "ready": report.ready}
+        out.write(json.dumps(document, indent=2) + "\n")
+    else:
+        state = "ready" if report.ready else "not ready"
+        out.write(f"{code}: {state} (the rules and their messages are for the investigative agencies)\n")
+    return EXIT_READY if report.ready else EXIT_NOT_READY
 
 
 def run_readiness(

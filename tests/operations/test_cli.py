@@ -84,16 +84,29 @@ def test_export_then_import_changes_nothing(persona, tmp_path):
     assert json.loads(as_json.read_text())["operation"]["code"] == data["operation"]["code"]
 
 
-def test_readiness_by_code_needs_an_acting_user_who_may_read_the_messages(persona, tmp_path):
+def test_readiness_by_code_gives_the_messages_to_investigative_agencies_and_ready_or_not_to_the_others(
+    persona, tmp_path
+):
     coordinator = persona("coordinator")
     source = tmp_path / "plan.json"
-    source.write_text(json.dumps(edited({})))
+    source.write_text(json.dumps(edited({"victim_services.staging.private_space": False})))
     _run("plan", "import", str(source), "--as", coordinator.username)
     code, out, _ = _run("readiness", "NL-2026-12", "--format", "json", "--as", coordinator.username)
-    assert code == 0
-    assert json.loads(out)["ready"] is True
-    refused = _run("readiness", "NL-2026-12", "--as", persona("advocate").username)
-    assert refused[0] == 2
+    assert code == 1
+    assert json.loads(out)["ready"] is False
+    assert "services.private-space" in out
+    # a service agency: ready / not ready only (access-policy.md), with the same exit code
+    code, out, _ = _run("readiness", "NL-2026-12", "--format", "json", "--as", persona("advocate").username)
+    assert (code, json.loads(out)) == (
+        1,
+        {"format": "haven.readiness/v1", "operation": "NL-2026-12", "ready": False},
+    )
+    code, out, _ = _run("readiness", "NL-2026-12", "--as", persona("advocate").username)
+    assert code == 1
+    assert out.startswith("NL-2026-12: not ready")
+    assert "private" not in out
+    viewed = AuditRecord.objects.filter(event_type="readiness.viewed").order_by("sequence")
+    assert [json.loads(e.details)["audience"] for e in viewed] == ["full", "service", "service"]
     assert _run("readiness", "NL-2026-12", "--as", persona("outsider").username)[0] == 2
 
 

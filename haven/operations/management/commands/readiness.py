@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from haven.access.policies import Access, Compartment, require
+from haven.access.policies import Access, Compartment, allows, require
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import HavenError
@@ -18,7 +18,7 @@ from haven.operations.selectors import current_plan, standing
 from haven.operations.services import readiness_policy
 from haven.plans import load_plan_file
 from haven.readiness import load_policy_file
-from haven.readiness.command import run_readiness
+from haven.readiness.command import run_readiness, run_readiness_status
 
 
 class Command(BaseCommand):
@@ -33,6 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        full = True  # a plan file is the reader's own: every rule and message
         try:
             policy = load_policy_file(options["policy"]) if options["policy"] else readiness_policy()
             if cli.is_file(options["plan"]):
@@ -42,17 +43,22 @@ class Command(BaseCommand):
                     options["as_user"], purpose="Readiness of an operation in the database"
                 )
                 operation = cli.operation_by_code(actor, options["plan"])
-                require(standing(actor, operation), Compartment.READINESS_MESSAGES, Access.READ, hide=False)
+                standing_ = standing(actor, operation)
+                # the rules' messages for investigative agencies; ready / not ready for service ones
+                full = allows(standing_, Compartment.READINESS_MESSAGES, Access.READ)
+                if not full:
+                    require(standing_, Compartment.READINESS_STATUS, Access.READ, hide=False)
                 plan = current_plan(operation)
                 record(
                     actor=actor,
                     event=AuditEvent.READINESS_VIEWED,
                     target=operation,
                     operation_id=operation.pk,
-                    details={"via": "cli"},
+                    details={"via": "cli", "audience": "full" if full else "service"},
                 )
         except InvalidInput as error:
             cli.problems_exit(error, sys.stderr)
         except HavenError as error:
             cli.fail(error.message)
-        raise SystemExit(run_readiness(plan, fmt=options["format"], policy=policy, out=sys.stdout))
+        run = run_readiness if full else run_readiness_status
+        raise SystemExit(run(plan, fmt=options["format"], policy=policy, out=sys.stdout))
