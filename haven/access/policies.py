@@ -137,9 +137,11 @@ TABLE: dict[Compartment, tuple[Rule, Rule]] = {
     # the person's questions and the answers, as text: only the agency that recorded them
     Compartment.QUESTIONS: (lambda s, o: s.owns(o), lambda s, o: s.owns(o)),
     # interview schedule (time, room, interviewer role): investigative read/write, service read
+    # a forensic interview provider also schedules and cancels its own interviewers' interviews (the
+    # owner is the interviewer's agency; None: planning the day as a whole, docs/live-scheduling.md)
     Compartment.INTERVIEW_SCHEDULE: (
         lambda s, _o: s.on_operation,
-        lambda s, _o: s.investigative or s.forensic_interview,
+        lambda s, o: s.investigative or (s.forensic_interview and (o is None or s.owns(o))),
     ),
     # interview record and official notes: investigative read/write; also the agency of the
     # interviewer who conducted it (a forensic interview provider)

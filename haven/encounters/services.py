@@ -826,9 +826,16 @@ def interview_schedule(
     room: str = "",
 ) -> Interview:
     """Schedule an interview, only once care came first (see `interview_guardrails`). Rule:
-    investigative agencies and forensic interview providers schedule; interviewers are on the operation."""
+    investigative agencies schedule, forensic interview providers for their own interviewers; interviewers
+    are on the operation."""
     operation = person.operation
-    require(_standing(actor, operation), Compartment.INTERVIEW_SCHEDULE, Access.WRITE, hide=False)
+    require(
+        _standing(actor, operation),
+        Compartment.INTERVIEW_SCHEDULE,
+        Access.WRITE,
+        interviewer.agency_id,
+        hide=False,
+    )
     if not operation.participants.filter(agency_id=interviewer.agency_id).exists():
         raise ValidationFailed(
             [Problem("interviewer", "is a user of an agency on this operation")], what="interview"
@@ -913,7 +920,11 @@ def interview_conduct(
 def interview_cancel(*, actor: User, interview: Interview) -> Interview:
     """Cancel a scheduled interview (the person declined, or the plan changed)."""
     require(
-        _standing(actor, interview.person.operation), Compartment.INTERVIEW_SCHEDULE, Access.WRITE, hide=False
+        _standing(actor, interview.person.operation),
+        Compartment.INTERVIEW_SCHEDULE,
+        Access.WRITE,
+        interview.agency_id,
+        hide=False,
     )
     if interview.status != InterviewStatus.SCHEDULED:
         raise RuleViolation("Only a scheduled interview can be cancelled.", rule="interview.cancel")

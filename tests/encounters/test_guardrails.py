@@ -96,6 +96,31 @@ def test_a_minor_is_interviewed_only_by_a_forensic_interviewer(register, persona
     assert interview.role == "forensic_interviewer"
 
 
+def test_a_forensic_interview_provider_schedules_and_cancels_only_its_own_interviewers_interviews(
+    register, persona, rooms, t0, care, operation
+):
+    """access-policy.md gives service agencies the interview schedule to read; the one exception Haven
+    makes is a forensic interview provider scheduling its own interviewers (minors are interviewed by
+    them). It may not book or cancel a police or federal interviewer."""
+    adult, minor = register(), register("P-002", tags=("female", "minor"))
+    care(adult)
+    care(minor)
+    with pytest.raises(Forbidden):
+        _schedule(persona, adult, rooms, t0, who="forensic", interviewer=persona("federal_agent"))
+    federal = _schedule(persona, adult, rooms, t0)
+    with pytest.raises(Forbidden):
+        services.interview_cancel(actor=persona("forensic"), interview=federal)
+    suite = operation.interview_locations.get(plan_id="cac-suite")
+    own = _schedule(persona, minor, rooms, t0, who="forensic", role="forensic_interviewer", location=suite)
+    assert (
+        services.interview_cancel(actor=persona("forensic"), interview=own).status
+        == InterviewStatus.CANCELLED
+    )
+    assert services.interview_cancel(actor=persona("investigator"), interview=federal).status == (
+        InterviewStatus.CANCELLED
+    )
+
+
 def test_an_interviewer_must_be_qualified_for_the_role(register, persona, rooms, t0, care):
     person = register()
     care(person)
