@@ -202,8 +202,23 @@ def user_update(
     interviewer_roles: Sequence[str] | None = None,
     languages: Sequence[str] | None = None,
 ) -> User:
-    """Change an account's name, agency, roles or interviewing profile. Rule: only admins."""
+    """Change an account's name, agency, roles or interviewing profile. Rules: only admins; and not
+    their own agency or roles — an admin sees no case content by being admin, so moving oneself into an
+    agency on an operation, or making oneself coordinator, is for another admin to do (and audited)."""
     require_account_admin(actor)
+    if actor.pk == user.pk:
+        moving = agency is not None and agency.pk != user.agency_id
+        current = {
+            role
+            for role, held in (
+                ("coordinator", user.is_coordinator),
+                ("auditor", user.is_auditor),
+                ("admin", user.is_admin),
+            )
+            if held
+        }
+        if moving or (roles is not None and set(roles) - {"member"} != current):
+            raise Forbidden("You cannot change your own agency or roles; another admin can.")
     changed: list[str] = []
     for field, value in (("name", name), ("gender", gender)):
         if value is not None and getattr(user, field) != value:

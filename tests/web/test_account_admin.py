@@ -132,3 +132,39 @@ def test_changing_ones_password_ends_every_session(persona, client_for):
     assert response["Location"] == "/sign-in/"
     assert client.get("/").status_code == 302
     assert persona("investigator").check_password("meadow kettle orbit 81")
+
+
+def test_an_admin_cannot_give_themselves_an_agency_or_a_role_but_may_change_their_name(persona, client_for):
+    """An admin sees no case content by being admin (access-policy.md): moving oneself into an agency on
+    an operation, or making oneself coordinator, takes another admin — in Haven's pages and in the
+    Django admin alike; the refusal is audited."""
+    admin_user, harbor = persona("admin"), persona("advocate").agency
+    home = admin_user.agency_id
+    client = client_for("admin")
+    form = {
+        "username": admin_user.username,
+        "name": admin_user.name,
+        "agency": str(admin_user.agency_id),
+        "roles": ["admin"],
+        "gender": "",
+        "interviewer_roles": [],
+        "languages": "",
+    }
+    for change in ({"agency": str(harbor.pk)}, {"roles": ["admin", "coordinator"]}):
+        refused = client.post(f"/manage/users/{admin_user.pk}/", {**form, **change})
+        assert refused.status_code == 403
+        assert "You cannot change your own agency or roles; another admin can." in refused.content.decode()
+    django_admin = client.post(
+        f"/django-admin/accounts/user/{admin_user.pk}/change/",
+        {"name": admin_user.name, "agency": str(harbor.pk), "is_active": "on", "is_admin": "on"},
+    )
+    assert django_admin.status_code == 403
+    admin_user.refresh_from_db()
+    assert (admin_user.agency_id, admin_user.is_coordinator) == (home, False)
+    assert (
+        AuditRecord.objects.filter(event_type="access.denied", actor_label=admin_user.username).count() == 3
+    )
+    renamed = client.post(f"/manage/users/{admin_user.pk}/", {**form, "name": "Adam Admin-Renamed"})
+    assert renamed.status_code == 302
+    admin_user.refresh_from_db()
+    assert admin_user.name == "Adam Admin-Renamed"
