@@ -27,14 +27,18 @@ def parse_plan(text: str | bytes, *, filename: str = "") -> Plan:
             [Problem("", "a plan must be a mapping with format, operation and agencies at the top level")],
             what="plan",
         )
+    # every problem at once: a control character does not hide the file's other faults
     control = list(_control_characters(data, ()))
-    if control:
-        raise InvalidInput(control, what="plan")
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
         # the references are checked on the raw data too, so that they are reported with the type errors
-        raise InvalidInput(validation_problems(Plan, exc, consistency_problems(data)), what="plan") from None
+        others = validation_problems(Plan, exc, consistency_problems(data))
+        seen = {problem.path for problem in control}
+        raise InvalidInput([*control, *(p for p in others if p.path not in seen)], what="plan") from None
+    if control:
+        raise InvalidInput(control, what="plan")
+    return plan
 
 
 def _control_characters(node: object, path: tuple[str | int, ...]) -> Iterator[Problem]:

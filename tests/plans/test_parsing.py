@@ -230,6 +230,16 @@ def test_yaml_in_flow_style_is_read_as_yaml_and_broken_json_still_gets_json_s_me
     ]
 
 
+def test_a_control_character_is_refused_with_every_other_problem_of_the_file() -> None:
+    data = edited({"operation.code": "NL\u00002026", "operation.kind": "surprise", "sites[0].kind": 7})
+    lines = lines_of(data)
+    assert lines[0] == "operation.code: contains a control character (such as NUL); remove it"
+    assert [line.split(":")[0] for line in lines[1:]] == ["operation.kind", "sites[0].kind"]
+    assert lines_of(edited({"mou.title": "MOU\u0007"})) == [
+        "mou.title: contains a control character (such as NUL); remove it"
+    ]
+
+
 def test_a_plan_needs_at_least_one_agency() -> None:
     assert problems_of(edited({"agencies": []})) == [Problem("agencies", "must list at least 1 entry")]
 
