@@ -132,3 +132,17 @@ def test_a_service_briefing_by_code_is_written_as_pdf(persona, tmp_path):
     assert code == 0
     assert target.read_bytes().startswith(b"%PDF")
     assert AuditRecord.objects.filter(event_type="briefing.exported").exists()
+
+
+def test_an_invalid_plan_and_an_invalid_policy_are_reported_together(tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(edited({"operation.kind": "surprise"})))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("format: haven.readiness-policy/v1\nnotice_lead_hours: -3\n")
+    code, out, err = _run("readiness", str(plan), "--policy", str(policy))
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("operation.kind: 'surprise' is not one of")
+    assert lines[1].startswith("notice_lead_hours:")
+    assert len(lines) == 2

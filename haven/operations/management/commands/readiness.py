@@ -12,7 +12,7 @@ from haven.access.policies import Access, Compartment, allows, require
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import HavenError
-from haven.core.problems import InvalidInput
+from haven.core.problems import InvalidInput, Problem
 from haven.operations import cli
 from haven.operations.selectors import current_plan, standing
 from haven.operations.services import readiness_policy
@@ -36,6 +36,16 @@ class Command(BaseCommand):
         full = True  # a plan file is the reader's own: every rule and message
         try:
             policy = load_policy_file(options["policy"]) if options["policy"] else readiness_policy()
+        except InvalidInput as error:
+            # the plan file's own problems too, if it has any: every problem at once
+            plan_problems: list[Problem] = []
+            if cli.is_file(options["plan"]):
+                try:
+                    load_plan_file(options["plan"])
+                except InvalidInput as plan_error:
+                    plan_problems = list(plan_error.problems)
+            cli.problems_exit(InvalidInput([*plan_problems, *error.problems], what="input"), sys.stderr)
+        try:
             if cli.is_file(options["plan"]):
                 plan = load_plan_file(options["plan"])
             else:
