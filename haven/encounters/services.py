@@ -15,7 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from haven.access.policies import Access, Compartment, Standing, require
@@ -59,6 +59,7 @@ from haven.operations.selectors import standing
 
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M", bound=Model)
 
 
 def _standing(actor: User, operation: Operation) -> Standing:
@@ -75,6 +76,13 @@ def _clean(instance: Any) -> None:
             for message in messages
         ]
         raise ValidationFailed(problems, what=type(instance).__name__.lower()) from error
+
+
+def _locked(instance: M) -> M:
+    """The row as it is now, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers): a check such as "recorded once" must read the row inside the
+    transaction that writes it, never the copy a request loaded before, or two requests both pass it."""
+    return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
 
 
 def _when(at: datetime | None) -> datetime:
@@ -306,6 +314,7 @@ def person_release(
 ) -> Person:
     """Record that a person was released or transferred, with the reason. Rule: investigative write."""
     require(_standing(actor, person.operation), Compartment.ROSTER, Access.WRITE, hide=False)
+    person = _locked(person)
     if person.outcome:
         raise Conflict(
             f"{person.code} was already recorded as {person.outcome}; an outcome is recorded once."
@@ -491,6 +500,7 @@ def information_record(
         raise ValidationFailed(
             [Problem("language", f"'{language}' is not an ISO 639-1 code")], what="information"
         )
+    materials = [m.strip()[:200] for m in materials if m.strip()]
     if not materials and not answers.strip():
         raise ValidationFailed(
             [Problem("materials", "name the materials given, or the answers given")], what="information"
@@ -501,7 +511,7 @@ def information_record(
         agency=actor.agency,
         at=_when(at),
         language=language,
-        materials=[m.strip()[:200] for m in materials if m.strip()],
+        materials=materials,
     )
     seal_field(info, "questions", actor.agency_id, questions.strip())
     seal_field(info, "answers", actor.agency_id, answers.strip())
@@ -707,14 +717,11 @@ def consent_revoke(
     records it; it takes effect on the next request."""
     person = consent.person
     require(_standing(actor, person.operation), Compartment.CONSENT, Access.WRITE, consent.agency_id)
+    consent = _locked(consent)
     if consent.revoked_at is not None:
         return consent
+    # withdrawn before the day it was to start: it never releases anything (recorded, not refused)
     revoked_at = _when(at)
-    if revoked_at.date() < consent.given_on:
-        raise ValidationFailed(
-            [Problem("at", f"is on or after the day the consent was given ({consent.given_on})")],
-            what="consent revocation",
-        )
     consent.revoked_at, consent.revoked_by, consent.revoked_orally = revoked_at, actor, orally
     consent.save(update_fields=["revoked_at", "revoked_by", "revoked_orally", "updated_at"])
     record(
@@ -898,8 +905,12 @@ def interview_conduct(
             "Only the interviewer, the single official note taker, records the interview.",
             rule="interview.note-taker",
         )
+    interview = _locked(interview)
     if interview.status == InterviewStatus.CANCELLED:
         raise RuleViolation("This interview was cancelled.", rule="interview.cancelled")
+    if interview.status == InterviewStatus.CONDUCTED:
+        # the official notes are recorded once: nothing may quietly replace them
+        raise Conflict("This interview was already recorded; its official notes stay as recorded.")
     if minutes is not None:
         interview.minutes = minutes
     interview.status = InterviewStatus.CONDUCTED
@@ -926,6 +937,7 @@ def interview_cancel(*, actor: User, interview: Interview) -> Interview:
         interview.agency_id,
         hide=False,
     )
+    interview = _locked(interview)
     if interview.status != InterviewStatus.SCHEDULED:
         raise RuleViolation("Only a scheduled interview can be cancelled.", rule="interview.cancel")
     interview.status = InterviewStatus.CANCELLED
@@ -1015,6 +1027,7 @@ def danger_respond(*, actor: User, flag: DangerFlag, response: str, at: datetime
     """Record the response to an imminent-danger flag. Rule: an investigative user records it."""
     person = flag.person
     require(_standing(actor, person.operation), Compartment.INVESTIGATIVE, Access.WRITE, hide=False)
+    flag = _locked(flag)
     if flag.responded_at is not None:
         raise Conflict(
             f"The response to this flag was already recorded by {flag.responded_by.name if flag.responded_by else 'someone'}; "

@@ -1,0 +1,120 @@
+"""What is recorded once stays as first recorded, even when two requests race: each request loads its
+own copy of the record before its transaction, so the check must read the row inside the transaction
+that writes it. Two copies loaded before either write stand in for two simultaneous requests."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from haven.accounts.models import Agency
+from haven.core.errors import Conflict, RuleViolation, ValidationFailed
+from haven.encounters import services
+from haven.encounters.models import Consent, DangerFlag, Interview, InterviewStatus, Person
+from haven.encounters.sealing import open_field
+from haven.encounters.selectors import active_consents
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_outcome_from_a_stale_copy_is_refused_and_the_first_stays(register, persona):
+    person = register()
+    first, second = Person.objects.get(pk=person.pk), Person.objects.get(pk=person.pk)
+    services.person_release(
+        actor=persona("investigator"), person=first, outcome="released", reason="Went home"
+    )
+    with pytest.raises(Conflict, match="already recorded as released"):
+        services.person_release(
+            actor=persona("federal_agent"), person=second, outcome="transferred", reason="To a shelter"
+        )
+    person.refresh_from_db()
+    assert (person.outcome, person.outcome_reason) == ("released", "Went home")
+
+
+def test_a_second_danger_response_from_a_stale_copy_is_refused_and_the_first_stays(register, persona):
+    person = register()
+    flag = services.danger_flag(actor=persona("advocate"), person=person)
+    first, second = DangerFlag.objects.get(pk=flag.pk), DangerFlag.objects.get(pk=flag.pk)
+    services.danger_respond(actor=persona("investigator"), flag=first, response="Officer with her")
+    with pytest.raises(Conflict, match="already recorded by"):
+        services.danger_respond(actor=persona("federal_agent"), flag=second, response="Agent on the way")
+    flag.refresh_from_db()
+    assert flag.response == "Officer with her"
+    assert flag.responded_by == persona("investigator")
+
+
+def test_a_second_withdrawal_from_a_stale_copy_keeps_the_first_one_s_time_and_way(register, persona):
+    person = register()
+    consent = services.consent_record(
+        actor=persona("advocate"),
+        person=person,
+        recipient=Agency.objects.get(slug="hsi"),
+        items=["needs_details"],
+        purpose="Plan the interview around her medical needs",
+        in_writing=True,
+        given_on=date.today(),
+        expires_on=date.today() + timedelta(days=30),
+    )
+    first, second = Consent.objects.get(pk=consent.pk), Consent.objects.get(pk=consent.pk)
+    services.consent_revoke(actor=persona("advocate"), consent=first, orally=True)
+    services.consent_revoke(actor=persona("advocate"), consent=second, orally=False)
+    consent.refresh_from_db()
+    assert consent.revoked_orally is True
+    assert consent.revoked_at == Consent.objects.get(pk=first.pk).revoked_at
+
+
+def test_a_consent_given_for_a_later_day_can_be_withdrawn_before_it_starts_and_never_releases(
+    register, persona
+):
+    person = register()
+    starts = date.today() + timedelta(days=4)
+    consent = services.consent_record(
+        actor=persona("advocate"),
+        person=person,
+        recipient=Agency.objects.get(slug="hsi"),
+        items=["needs_details"],
+        purpose="From Thursday on",
+        in_writing=True,
+        given_on=starts,
+        expires_on=starts + timedelta(days=30),
+    )
+    services.consent_revoke(actor=persona("advocate"), consent=consent, orally=True)
+    consent.refresh_from_db()
+    assert consent.revoked_at is not None
+    hsi = Agency.objects.get(slug="hsi")
+    for day in (date.today(), starts, starts + timedelta(days=10)):
+        assert active_consents(person, hsi.pk, today=day) == []
+
+
+def test_official_notes_are_recorded_once_even_from_a_stale_copy(register, persona, rooms, t0, care):
+    person = register()
+    care(person)
+    interview = services.interview_schedule(
+        actor=persona("federal_agent"),
+        person=person,
+        interviewer=persona("federal_agent"),
+        role="investigator",
+        location=rooms,
+        starts_at=t0 + timedelta(minutes=120),
+        minutes=60,
+    )
+    first, second = Interview.objects.get(pk=interview.pk), Interview.objects.get(pk=interview.pk)
+    services.interview_conduct(actor=persona("federal_agent"), interview=first, notes="Describes a job offer")
+    with pytest.raises(Conflict, match="already recorded"):
+        services.interview_conduct(actor=persona("federal_agent"), interview=second, notes="REPLACED")
+    with pytest.raises(RuleViolation, match="Only a scheduled interview"):
+        services.interview_cancel(actor=persona("federal_agent"), interview=second)
+    interview.refresh_from_db()
+    assert interview.status == InterviewStatus.CONDUCTED
+    assert open_field(interview, "notes", interview.agency_id) == "Describes a job offer"
+
+
+def test_information_needs_real_materials_or_answers_not_blank_ones(register, persona):
+    person = register()
+    with pytest.raises(ValidationFailed) as refused:
+        services.information_record(
+            actor=persona("advocate"), person=person, language="es", materials=["   "]
+        )
+    assert refused.value.problems[0].path == "materials"
+    assert not person.information.exists()
