@@ -281,6 +281,11 @@ def _message(root: type[BaseModel], error: Mapping[str, Any]) -> str:
         return f"must be {ctx.get('ge')} or more, not {value}"
     if kind == "greater_than":
         return f"must be more than {ctx.get('gt')}, not {value}"
+    if kind == "less_than_equal":
+        return f"must be {ctx.get('le')} or less, not {value}"
+    if kind == "string_too_long":
+        length = len(value) if isinstance(value, str) else "more"
+        return f"must be at most {ctx.get('max_length')} characters, not {length}"
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
         return f"must be a mapping of keys to values, not {describe_value(value)}"
     if kind in {"tuple_type", "list_type", "iterable_type"}:

@@ -262,6 +262,9 @@ def describe_value(value: object) -> str:
 
 Text = Annotated[str, Field(strict=True), AfterValidator(_non_blank)]
 OptText = Annotated[StrictStr | None, BeforeValidator(_blank_to_none)]
+# names Haven keeps in its own columns besides the plan document: at most 200 characters
+Name = Annotated[str, Field(strict=True, max_length=200), AfterValidator(_non_blank)]
+OptName = Annotated[Annotated[StrictStr, Field(max_length=200)] | None, BeforeValidator(_blank_to_none)]
 Slug = Annotated[str, Field(strict=True), AfterValidator(_slug)]
 Code = Annotated[str, Field(strict=True), AfterValidator(_code)]
 Language = Annotated[str, Field(strict=True), AfterValidator(_language)]
@@ -299,7 +302,7 @@ class _Section(BaseModel):
 
 class Operation(_Section):
     code: Code
-    name: Text
+    name: Name
     kind: OperationKind
     starts_at: Timestamp
     ends_at: Timestamp
@@ -315,7 +318,7 @@ class Contact(_Section):
 
 class Agency(_Section):
     id: Slug
-    name: Text
+    name: Name
     type: AgencyType
     responsibilities: Strings = ()
     contact: Contact | None = None
@@ -395,17 +398,19 @@ class Resource(_Section):
 
 class InterviewLocation(_Section):
     id: Slug
-    name: OptText = None
+    name: OptName = None
     address: OptText = None
     setting: Setting
-    private_rooms: OptCount = None
+    private_rooms: Annotated[
+        Annotated[StrictInt, Field(ge=0, le=32767)] | None, BeforeValidator(_blank_to_none)
+    ] = None
 
 
 class SeparationArea(_Section):
     id: Slug
-    name: OptText = None
+    name: OptName = None
     holds: Holds
-    location: OptText = None
+    location: OptName = None
 
 
 class Separation(_Section):

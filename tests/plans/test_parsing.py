@@ -240,6 +240,27 @@ def test_a_control_character_is_refused_with_every_other_problem_of_the_file() -
     ]
 
 
+def test_names_haven_keeps_in_its_own_columns_are_at_most_200_characters() -> None:
+    """The operation's, an agency's, a separation area's and an interview location's names are kept in
+    columns of 200 characters besides the plan document: a longer one is refused by name, not a 500."""
+    assert lines_of(
+        edited(
+            {
+                "operation.name": "N" * 201,
+                "agencies[1].name": "A" * 300,
+                "separation.areas[0].name": "S" * 201,
+                "interview_locations[0].private_rooms": 10**12,
+            }
+        )
+    ) == [
+        "operation.name: must be at most 200 characters, not 201",
+        "agencies[1].name: must be at most 200 characters, not 300",
+        "interview_locations[0].private_rooms: must be 32767 or less, not 1000000000000",
+        "separation.areas[0].name: must be at most 200 characters, not 201",
+    ]
+    assert parse_plan(json.dumps(edited({"operation.name": "N" * 200}))).operation.name == "N" * 200
+
+
 def test_a_plan_needs_at_least_one_agency() -> None:
     assert problems_of(edited({"agencies": []})) == [Problem("agencies", "must list at least 1 entry")]
 
