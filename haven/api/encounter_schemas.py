@@ -22,6 +22,7 @@ from uuid import UUID
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from haven.api.schemas import AgencyOut
+from haven.core.clock import FIRST_YEAR, LAST_YEAR, plausible_year
 
 # -- vocabularies (pinned to the models' choices by tests/api/test_encounters_api.py) -------------------------
 
@@ -77,20 +78,15 @@ Audience = Literal["investigative", "service"]
 DEFAULT_LIMIT: Final = 200
 MAX_LIMIT: Final = 1000
 
-#: Records are dated within these years: a date outside them is a typing error, and far-away dates
-#: would overflow when converted to UTC or moved by a year.
-FIRST_YEAR: Final = 2000
-LAST_YEAR: Final = 2100
-
 
 def _plausible_moment(moment: datetime) -> datetime:
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+    if not plausible_year(moment):
         raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
     return moment
 
 
 def _plausible_day(day: date) -> date:
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+    if not plausible_year(day):
         raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
     return day
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Final
 
 from django.utils import timezone as django_timezone
 
@@ -43,3 +44,13 @@ def clock_time(moment: datetime, minutes: int) -> str:
     the datetime carries."""
     local = zone(minutes)
     return f"{moment.astimezone(local):%H:%M} {zone_label(local)}"
+
+
+#: Records are dated within these years: a date outside them is a typing error, and far-away dates
+#: would overflow when converted to UTC or moved by a year (the API, the forms and the services agree).
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2100
+
+
+def plausible_year(moment: date | datetime) -> bool:
+    return FIRST_YEAR <= moment.year <= LAST_YEAR

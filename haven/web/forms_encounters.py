@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from haven.accounts.models import Agency, AgencyType, InterviewerRole, User
-from haven.core.clock import utc_today
+from haven.core.clock import FIRST_YEAR, LAST_YEAR, plausible_year, utc_today
 from haven.core.problems import Problem
 from haven.encounters.models import (
     Consent,
@@ -70,11 +70,19 @@ class ActionForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         label_times(self)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(_plausible_year)
 
     def add_problems(self, problems: list[Problem]) -> None:
         for problem in problems:
             name = self.renames.get(problem.path, problem.path)
             self.add_error(name if name in self.fields else None, problem.message)
+
+
+def _plausible_year(value: Any) -> None:
+    if value is not None and not plausible_year(value):
+        raise forms.ValidationError(f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}.")
 
 
 def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
@@ -403,7 +411,7 @@ class InterviewScheduleForm(ActionForm):
     )
     room = forms.CharField(label="Room", required=False, max_length=40)
     starts_at = forms.DateTimeField(label="Starts at", widget=DateTimeLocalInput())
-    minutes = forms.IntegerField(label="Minutes", initial=60)
+    minutes = forms.IntegerField(label="Minutes", initial=60, min_value=1, max_value=480)
     interpreter = InterpreterField(
         label="Interpreter", queryset=User.objects.none(), required=False, empty_label="No interpreter"
     )
@@ -430,7 +438,7 @@ class InterviewScheduleForm(ActionForm):
 
 class InterviewRecordForm(ActionForm):
     notes = forms.CharField(label="Official notes", max_length=20000, widget=_text(6))
-    minutes = forms.IntegerField(label="Minutes it took", required=False)
+    minutes = forms.IntegerField(label="Minutes it took", required=False, min_value=1, max_value=480)
 
     def __init__(self, data: Any = None, *, interview_id: Any, **kwargs: Any) -> None:
         super().__init__(data, auto_id=f"record_{interview_id}_%s", **kwargs)

@@ -291,6 +291,42 @@ def test_problems_are_named_at_their_fields(s, client_for):
     assert Consent.objects.count() == 1
 
 
+def test_dates_far_from_now_and_impossible_lengths_are_named_at_their_fields_not_crashes(s, client_for):
+    """Year 9999 overflowed converting to UTC (a 500) and year 1 was stored; 5,000 minutes were kept."""
+    consents = Consent.objects.count()
+    response = client_for("advocate").post(
+        url(s, "P-001", "consents/"),
+        {
+            "recipient": str(s.operation.participants.get(plan_id="legal-aid").agency_id),
+            "items": ["contact"],
+            "purpose": "Call her lawyer",
+            "in_writing": "on",
+            "given_on": "9999-06-01",
+            "expires_on": "0001-01-01",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="consent_given_on_error"' in page
+    assert 'id="consent_expires_on_error"' in page
+    assert page.count("Give a date between the years 2000 and 2100.") == 2
+    assert Consent.objects.count() == consents
+    persons = Person.objects.count()
+    register = client_for("investigator").post(
+        f"/operations/{s.operation.code}/persons/register/",
+        {"code": "P-009", "priority": "normal", "encountered_at": "9999-12-31T23:00"},
+    )
+    assert register.status_code == 400
+    assert "Give a date between the years 2000 and 2100." in register.content.decode()
+    assert Person.objects.count() == persons
+    record = url(s, "P-001", f"interviews/{s.interview.pk}/record/")
+    for minutes, words in (("0", "greater than or equal to 1"), ("5000", "less than or equal to 480")):
+        refused = client_for("federal_agent").post(record, {"notes": "Notes", "minutes": minutes})
+        assert refused.status_code == 400
+        assert words in refused.content.decode()
+    assert Interview.objects.get(pk=s.interview.pk).status == InterviewStatus.SCHEDULED
+
+
 def test_a_consent_not_given_in_writing_is_refused(s, client_for):
     response = client_for("advocate").post(
         url(s, "P-001", "consents/"),
