@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # first of Haven's: every audit event of the request, a session expiring included, has its address
+    "haven.audit.middleware.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -56,7 +58,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "haven.accounts.middleware.SessionLifetimeMiddleware",
     "haven.accounts.middleware.SecondFactorRequiredMiddleware",
-    "haven.audit.middleware.ClientAddressMiddleware",
     "haven.web.timezones.OperationTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -439,15 +439,18 @@ def sign_in_password(*, request: HttpRequest, username: str, password: str) -> U
     return user
 
 
-def confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def confirmed_device(user: User, *, for_update: bool = False) -> TOTPDevice | None:
+    devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+    return (devices.select_for_update() if for_update else devices).first()
 
 
 @transaction.atomic
 def sign_in_second_factor(*, request: HttpRequest, user: User, token: str) -> bool:
     """Second step: a TOTP code from the user's confirmed authenticator. Rule: failures count
-    towards the lock like wrong passwords."""
-    device = confirmed_device(user)
+    towards the lock like wrong passwords. The device row is locked while the code is checked, so one
+    code signs in once even when two sign-ins send it at the same moment (django-otp keeps the last
+    step used on the row)."""
+    device = confirmed_device(user, for_update=True)
     token = token.strip().replace(" ", "")
     if device is None:
         return False

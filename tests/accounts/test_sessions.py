@@ -34,11 +34,12 @@ def test_idle_session_ends_at_thirty_minutes(persona, idle, still_signed_in):
     start = timezone.now()
     client, user = _signed_in_at(start, persona)
     with time_machine.travel(start + idle, tick=False):
-        response = client.get("/")
+        response = client.get("/", REMOTE_ADDR="10.9.9.9")
     assert (response.status_code == 200) is still_signed_in
     if not still_signed_in:
         assert response["Location"].startswith("/sign-in/")
-        assert AuditRecord.objects.filter(event_type="session.expired", target_id=str(user.pk)).exists()
+        expired = AuditRecord.objects.get(event_type="session.expired", target_id=str(user.pk))
+        assert expired.client_address == "10.9.9.9"  # from where, as every event says
 
 
 def test_automatic_refresh_is_not_activity(persona):

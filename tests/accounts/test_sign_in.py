@@ -200,3 +200,51 @@ def test_sign_in_labels_are_accessible_names(db):
 def test_unknown_user_table_is_untouched_by_failures(db):
     _attempt(Client(), "ghost.user", "whatever whatever")
     assert not User.objects.filter(username="ghost.user").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_signs_in_once_even_when_two_sign_ins_send_it_at_the_same_moment(persona, monkeypatch):
+    """django-otp keeps the last time step used on the device row; without a lock two simultaneous
+    sign-ins both read the old step and both pass (seen on PostgreSQL). A slowed check widens the
+    race so that it would show every time."""
+    import threading
+    import time
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connections
+    from django.test import RequestFactory
+
+    from haven.accounts import services
+
+    user = persona("investigator")
+    code = current_code(user)
+    verify = TOTPDevice.verify_token
+
+    def slow_verify(self, token):
+        time.sleep(0.3)
+        return verify(self, token)
+
+    monkeypatch.setattr(TOTPDevice, "verify_token", slow_verify)
+    results: list[bool] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def attempt() -> None:
+        try:
+            request = RequestFactory().post("/sign-in/code/", REMOTE_ADDR="10.0.0.7")
+            request.session = SessionStore()
+            request.user = user
+            barrier.wait()
+            results.append(services.sign_in_second_factor(request=request, user=user, token=code))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == [False, True]
