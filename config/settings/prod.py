@@ -5,6 +5,8 @@ Refuses to start without a secret key, allowed hosts and a key-encryption key, n
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from pathlib import Path
 
@@ -17,9 +19,27 @@ _REQUIRED = {
     "HAVEN_ALLOWED_HOSTS": "the allowed host names, comma-separated",
     "HAVEN_KEK": "the key-encryption key (32 random bytes, base64)",
 }
-_missing = [f"{name} ({what})" for name, what in _REQUIRED.items() if not os.environ.get(name)]
+_REQUIRED["DATABASE_URL"] = "the database, postgres://… (the embedded SQLite is not for production)"
+_missing = [f"{name} ({what})" for name, what in _REQUIRED.items() if not os.environ.get(name, "").strip()]
 if _missing:
     raise ImproperlyConfigured("Haven's production settings need: " + "; ".join(_missing))
+
+
+def _kek_problem(value: str) -> str:
+    """Why HAVEN_KEK cannot be a key (never echoing it), or nothing: found at start, not at the first
+    record sealed in production."""
+    try:
+        key = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return "is not valid base64"
+    return "" if len(key) == 32 else f"decodes to {len(key)} bytes"
+
+
+if _problem := _kek_problem(os.environ["HAVEN_KEK"]):
+    raise ImproperlyConfigured(
+        f"HAVEN_KEK {_problem}: it must hold exactly 32 random bytes in base64 (44 characters); "
+        'generate one with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"'
+    )
 
 SECRET_KEY = os.environ["HAVEN_SECRET_KEY"]
 ALLOWED_HOSTS = [h.strip() for h in os.environ["HAVEN_ALLOWED_HOSTS"].split(",") if h.strip()]

@@ -38,6 +38,23 @@ def test_production_refuses_to_start_without_each_secret(missing):
         assert f"{present} (" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("kek", "why"), [("not-a-key", "is not valid base64"), ("c2hvcnQ=", "decodes to 5 bytes")]
+)
+def test_production_refuses_to_start_with_a_malformed_key_encryption_key(kek, why):
+    result = _run([HAVEN, "check"], {**PROD_ENV, "HAVEN_KEK": kek})
+    assert result.returncode != 0
+    assert f"HAVEN_KEK {why}: it must hold exactly 32 random bytes in base64" in result.stderr
+    assert kek not in result.stderr.replace(f"HAVEN_KEK {why}", "")  # the value itself is never echoed
+
+
+def test_production_refuses_to_start_on_the_embedded_database_by_default():
+    env = {**PROD_ENV, "DATABASE_URL": ""}
+    result = _run([HAVEN, "check"], env)
+    assert result.returncode != 0
+    assert "DATABASE_URL (the database, postgres://" in result.stderr
+
+
 def test_check_deploy_reports_nothing_with_production_settings():
     result = _run([HAVEN, "check", "--deploy", "--fail-level", "DEBUG"], PROD_ENV)
     assert result.returncode == 0, result.stderr + result.stdout
