@@ -17,6 +17,7 @@ missing one look the same. Refusals by the policy (403, 404) are audited as `ACC
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Final, TypeVar
 
 import pydantic
@@ -25,9 +26,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
+from haven.access.crypto import SealBroken
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
-from haven.core.errors import Conflict, Forbidden, HavenError, NotFound, RuleViolation
+from haven.core.errors import SEAL_BROKEN_MESSAGE, Conflict, Forbidden, HavenError, NotFound, RuleViolation
 from haven.core.problems import InvalidInput, Problem, format_path
 
 NOT_FOUND_BODY: Final = {"code": NotFound.code, "message": "Not found."}
@@ -191,8 +193,15 @@ def http404(request: HttpRequest, error: Http404) -> HttpResponse:
     return not_found(request)
 
 
+def seal_broken(request: HttpRequest, error: SealBroken) -> HttpResponse:
+    """Says so, never an empty value in its place; the field and row go to the log, not the body."""
+    logging.getLogger("haven").error("%s", error)
+    return _respond(request, 500, {"code": "seal_broken", "message": SEAL_BROKEN_MESSAGE})
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on the API (the most specific class wins)."""
+    api.exception_handler(SealBroken)(seal_broken)
     api.exception_handler(HavenError)(haven_error)
     api.exception_handler(InvalidInput)(invalid_input)
     api.exception_handler(RequestValidationError)(request_invalid)

@@ -21,6 +21,13 @@ class HavenError(Exception):
         super().__init__(message)
 
 
+SEAL_BROKEN_MESSAGE = (
+    "Part of this record is sealed for the agency that wrote it and could not be opened here: it was "
+    "altered, or moved from another record. Nothing is shown in its place. Tell your administrator: the "
+    "server log names the field and the row, and a backup can restore it."
+)
+
+
 class NotFound(HavenError):
     """A record that does not exist or that the actor may not see: the two look the same."""
 

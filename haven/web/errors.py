@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from haven.access.crypto import SealBroken
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
-from haven.core.errors import Conflict, Forbidden, HavenError, NotFound, RuleViolation
+from haven.core.errors import SEAL_BROKEN_MESSAGE, Conflict, Forbidden, HavenError, NotFound, RuleViolation
+
+logger = logging.getLogger("haven")
 
 
 class DomainErrorMiddleware:
@@ -20,6 +24,11 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, SealBroken) and not request.path.startswith("/api/"):
+            # says so, never an empty value in its place (access-policy.md); the details go to the log
+            logger.error("%s", exception)
+            context = {"title": "A protected record could not be opened", "message": SEAL_BROKEN_MESSAGE}
+            return render(request, "web/error.html", context, status=500)
         if request.path.startswith("/api/") or not isinstance(exception, HavenError):
             return None
         status = 400

@@ -327,6 +327,28 @@ def test_dates_far_from_now_and_impossible_lengths_are_named_at_their_fields_not
     assert Interview.objects.get(pk=s.interview.pk).status == InterviewStatus.SCHEDULED
 
 
+def test_a_sealed_text_that_does_not_open_is_said_so_on_the_page_and_in_the_api(s, client_for):
+    """A ciphertext altered in the database (or moved from another row) fails to open: the reader is
+    told so in words, never shown an empty note, and the log names the field and the row."""
+    from haven.encounters.models import AttorneyNote
+    from tests.api.helpers import send
+
+    note = AttorneyNote.objects.filter(person=s.victim).first()
+    assert note is not None
+    sealed = bytearray(bytes(note.text_sealed))
+    sealed[-1] ^= 0x01  # one bit of the tag, changed behind the application's back
+    AttorneyNote.objects.filter(pk=note.pk).update(text_sealed=bytes(sealed))
+    client = client_for("attorney")
+    page = client.get(url(s, "P-001"))
+    assert page.status_code == 500
+    assert "could not be opened here: it was altered, or moved from another record" in page.content.decode()
+    api = send(client, "GET", f"/operations/{s.operation.code}/persons/P-001")
+    assert api.status_code == 500
+    assert api.json()["code"] == "seal_broken"
+    assert "Nothing is shown in its place" in api.json()["message"]
+    assert "encounters_attorneynote" not in api.content.decode()  # the place is for the log
+
+
 def test_a_consent_not_given_in_writing_is_refused(s, client_for):
     response = client_for("advocate").post(
         url(s, "P-001", "consents/"),
