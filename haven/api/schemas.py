@@ -400,7 +400,7 @@ def readiness_full(operation: Operation, report: ReadinessReport) -> ReadinessFu
 class ApprovalIn(Schema):
     """The plan version the coordinator reviewed and approves; approval is refused if it is not current."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     version: int = Field(ge=1, le=MAX_VERSION, description="the plan version you reviewed")
 

@@ -412,6 +412,19 @@ def test_a_forged_field_in_an_approval_is_refused(
     assert [p["path"] for p in response.json()["problems"]] == [field]
 
 
+@pytest.mark.parametrize("version", [True, "1", 1.0])
+def test_an_approval_names_its_version_as_a_whole_number_not_a_look_alike(
+    client_for: Clients, operation: Operation, version: object
+) -> None:
+    """An approval is a coordinator's signature on one version: true, "1" and 1.0 each approved
+    version 1 before; they are refused naming the field."""
+    response = send(
+        client_for("coordinator"), "POST", f"/operations/{operation.code}/approval", {"version": version}
+    )
+    assert response.status_code == 400
+    assert [p["path"] for p in response.json()["problems"]] == ["version"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("field", "value"), FORGED)
 def test_a_forged_field_in_a_new_plan_creates_nothing(client_for: Clients, field: str, value: object) -> None:
