@@ -291,6 +291,10 @@ def _plan_save(
         base = operation.versions.filter(number=base_version).first()
         if base is None:
             raise Conflict(f"Version {base_version} of this plan does not exist; reload the plan.")
+        if sections is None:
+            # what this save changes is measured against the version its author opened, not against
+            # the current one: the sections someone else changed meanwhile are theirs, not touched here
+            touched = _changed_sections(base.document, document)
         clashing = [s for s in touched if base.document.get(s) != current.document.get(s)]
         if clashing:
             raise SectionConflict(

@@ -113,6 +113,28 @@ def test_a_second_save_of_the_same_section_is_refused_as_a_conflict(persona):
     assert AuditRecord.objects.filter(event_type="plan.save_refused").count() == 1
 
 
+def test_whole_plans_saved_from_the_same_version_merge_when_they_change_different_sections(persona):
+    """A whole plan (as PUT /plan sends) changes what differs from the version its author opened; the
+    sections someone else changed meanwhile are theirs and are kept (it was refused, naming them)."""
+    operation = make_operation(approved=False)
+    actor = persona("coordinator")
+    plan_save(actor=actor, operation=operation, plan=_plan(**{"anticipated.persons": 20}), base_version=1)
+    result = plan_save(
+        actor=actor,
+        operation=operation,
+        plan=_plan(**{"victim_services.staging.name": "Harbor Center annex"}),
+        base_version=1,
+    )
+    assert result.changed
+    assert result.version.sections_changed == ["victim_services"]
+    operation.refresh_from_db()
+    merged = current_plan(operation)
+    assert merged.anticipated.persons == 20  # type: ignore[union-attr]
+    assert merged.victim_services.staging.name == "Harbor Center annex"  # type: ignore[union-attr]
+    with pytest.raises(Conflict, match="anticipated changed since you opened the plan"):
+        plan_save(actor=actor, operation=operation, plan=_plan(**{"anticipated.persons": 9}), base_version=1)
+
+
 def test_saves_of_different_sections_from_the_same_version_both_land(persona):
     operation = make_operation(approved=False)
     actor = persona("coordinator")
