@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # first of Haven's: every audit event of the request, a session expiring included, has its address
     "haven.audit.middleware.ClientAddressMiddleware",
+    "haven.api.errors.JsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

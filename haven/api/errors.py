@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
 import pydantic
@@ -197,6 +198,46 @@ def seal_broken(request: HttpRequest, error: SealBroken) -> HttpResponse:
     """Says so, never an empty value in its place; the field and row go to the log, not the body."""
     logging.getLogger("haven").error("%s", error)
     return _respond(request, 500, {"code": "seal_broken", "message": SEAL_BROKEN_MESSAGE})
+
+
+class JsonErrorsMiddleware:
+    """Under /api/, an error Django answers before the API's own handlers — a body over the upload
+    limit (400), a method the route does not take (405), a page error — still comes as the API's JSON
+    error shape, never an HTML page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            not request.path.startswith("/api/")
+            or response.status_code < 400
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        status = response.status_code
+        code, message = _PLAIN_ERRORS.get(status, ("error", "The request could not be handled."))
+        if status == 405:
+            message = f"This address takes {response.get('Allow', 'other methods')}, not {request.method}."
+        replaced = JsonResponse({"code": code, "message": message}, status=status, content_type=JSON)
+        if "Allow" in response:
+            replaced["Allow"] = response["Allow"]
+        return replaced
+
+
+_PLAIN_ERRORS: Final[dict[int, tuple[str, str]]] = {
+    400: (
+        "invalid",
+        "The request could not be read: a body larger than the limit (2.5 MB), or one that is not "
+        "well-formed. Nothing was changed.",
+    ),
+    403: ("forbidden", "This request was refused."),
+    404: (NotFound.code, "Not found."),
+    405: ("method_not_allowed", ""),
+    413: ("invalid", "The body is larger than the limit (2.5 MB). Nothing was changed."),
+    500: ("error", "Haven could not complete this request; nothing was changed. It was logged."),
+}
 
 
 def install(api: NinjaAPI) -> None:

@@ -659,3 +659,21 @@ def test_a_real_operation_carries_no_exercise_header(client_for: Clients, operat
     response = send(client_for("coordinator"), "GET", f"/operations/{operation.code}")
     assert response.json()["exercise"] is False
     assert "X-Haven-Exercise" not in response
+
+
+def test_errors_django_answers_before_the_api_still_come_as_json(
+    client_for: Clients, operation: Operation
+) -> None:
+    """A method a route does not take, and a body over the upload limit, were HTML pages."""
+    client = client_for("coordinator")
+    wrong = send(client, "PUT", f"/operations/{operation.code}/approval", {"version": 1})
+    assert wrong.status_code == 405
+    assert wrong["Content-Type"].startswith("application/json")
+    assert wrong.json()["code"] == "method_not_allowed"
+    assert "POST" in wrong["Allow"]
+    assert "not PUT" in wrong.json()["message"]
+    huge = send(client, "POST", "/operations", b'{"format": "' + b"x" * 3_000_000 + b'"}')
+    assert huge.status_code == 400
+    assert huge["Content-Type"].startswith("application/json")
+    assert huge.json()["code"] == "invalid"
+    assert Operation.objects.count() == 1
