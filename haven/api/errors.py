@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
 import pydantic
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -30,7 +31,15 @@ from ninja.errors import ValidationError as RequestValidationError
 from haven.access.crypto import SealBroken
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
-from haven.core.errors import SEAL_BROKEN_MESSAGE, Conflict, Forbidden, HavenError, NotFound, RuleViolation
+from haven.core.errors import (
+    RACED_MESSAGE,
+    SEAL_BROKEN_MESSAGE,
+    Conflict,
+    Forbidden,
+    HavenError,
+    NotFound,
+    RuleViolation,
+)
 from haven.core.problems import InvalidInput, Problem, format_path
 
 NOT_FOUND_BODY: Final = {"code": NotFound.code, "message": "Not found."}
@@ -240,8 +249,15 @@ _PLAIN_ERRORS: Final[dict[int, tuple[str, str]]] = {
 }
 
 
+def raced(request: HttpRequest, error: IntegrityError) -> HttpResponse:
+    """A unique constraint caught what a check before the insert could not (two requests at once)."""
+    logging.getLogger("haven").warning("integrity error answered as a conflict: %s", error)
+    return _respond(request, 409, {"code": Conflict.code, "message": RACED_MESSAGE, "sections": []})
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on the API (the most specific class wins)."""
+    api.exception_handler(IntegrityError)(raced)
     api.exception_handler(SealBroken)(seal_broken)
     api.exception_handler(HavenError)(haven_error)
     api.exception_handler(InvalidInput)(invalid_input)

@@ -27,6 +27,12 @@ SEAL_BROKEN_MESSAGE = (
     "server log names the field and the row, and a backup can restore it."
 )
 
+#: Two requests that created the same thing at the same moment: the database's unique constraint kept one.
+RACED_MESSAGE = (
+    "Someone else saved the same record at the same moment, and theirs was kept. Nothing of yours was "
+    "saved; reload and try again."
+)
+
 
 class NotFound(HavenError):
     """A record that does not exist or that the actor may not see: the two look the same."""

@@ -5,13 +5,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from haven.access.crypto import SealBroken
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
-from haven.core.errors import SEAL_BROKEN_MESSAGE, Conflict, Forbidden, HavenError, NotFound, RuleViolation
+from haven.core.errors import (
+    RACED_MESSAGE,
+    SEAL_BROKEN_MESSAGE,
+    Conflict,
+    Forbidden,
+    HavenError,
+    NotFound,
+    RuleViolation,
+)
 
 logger = logging.getLogger("haven")
 
@@ -29,6 +38,10 @@ class DomainErrorMiddleware:
             logger.error("%s", exception)
             context = {"title": "A protected record could not be opened", "message": SEAL_BROKEN_MESSAGE}
             return render(request, "web/error.html", context, status=500)
+        if isinstance(exception, IntegrityError) and not request.path.startswith("/api/"):
+            logger.warning("integrity error answered as a conflict: %s", exception)
+            context = {"title": "Changed by someone else", "message": RACED_MESSAGE}
+            return render(request, "web/error.html", context, status=409)
         if request.path.startswith("/api/") or not isinstance(exception, HavenError):
             return None
         status = 400

@@ -1360,3 +1360,32 @@ def test_the_write_answer_is_the_persons_roster_row_as_the_caller_may_read_it(
     assert register.json()["id"] is None
     assert register.json()["person"]["area"]["id"] == "undetermined-room"
     assert Person.objects.get(operation=cast.operation, code="P-004").interviewer_gender == "male"
+
+
+def test_two_registrations_of_one_code_at_the_same_moment_answer_409_not_500(
+    cast: Cast, client_for: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check for a code already registered reads before the insert: two simultaneous requests can
+    both pass it (PostgreSQL), and the unique constraint keeps one. Blinding the check to the first
+    registration stands in for the second request of such a race."""
+    from django.db.models.query import QuerySet
+
+    from haven.encounters.models import Person
+
+    exists = QuerySet.exists
+
+    def blind(self: QuerySet[Any]) -> bool:
+        return False if self.model is Person else exists(self)
+
+    monkeypatch.setattr(QuerySet, "exists", blind)
+    client = client_for("investigator")
+    response = send(client, "POST", path(cast, "/persons"), {"code": "P-001"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    assert "Someone else saved the same record at the same moment" in response.json()["message"]
+    page = client.post(
+        f"/operations/{cast.operation.code}/persons/register/", {"code": "P-001", "priority": "normal"}
+    )
+    assert page.status_code == 409
+    assert "Someone else saved the same record at the same moment" in page.content.decode()
+    assert Person.objects.filter(operation=cast.operation, code="P-001").count() == 1
