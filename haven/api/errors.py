@@ -39,6 +39,7 @@ from haven.core.errors import (
     HavenError,
     NotFound,
     RuleViolation,
+    is_unique_violation,
 )
 from haven.core.problems import InvalidInput, Problem, format_path
 
@@ -250,7 +251,11 @@ _PLAIN_ERRORS: Final[dict[int, tuple[str, str]]] = {
 
 
 def raced(request: HttpRequest, error: IntegrityError) -> HttpResponse:
-    """A unique constraint caught what a check before the insert could not (two requests at once)."""
+    """A unique constraint caught what a check before the insert could not (two requests at once); any
+    other integrity error is a fault (500, logged)."""
+    if not is_unique_violation(error):
+        logging.getLogger("haven").error("integrity error: %s", error)
+        return _respond(request, 500, {"code": "error", "message": _PLAIN_ERRORS[500][1]})
     logging.getLogger("haven").warning("integrity error answered as a conflict: %s", error)
     return _respond(request, 409, {"code": Conflict.code, "message": RACED_MESSAGE, "sections": []})
 

@@ -27,6 +27,15 @@ SEAL_BROKEN_MESSAGE = (
     "server log names the field and the row, and a backup can restore it."
 )
 
+
+def is_unique_violation(error: BaseException) -> bool:
+    """A database error that is a unique constraint refusing a second copy (PostgreSQL's SQLSTATE 23505,
+    SQLite's "UNIQUE constraint failed"): two requests that created the same thing at the same moment.
+    Any other integrity error is a fault, and stays one."""
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(error)
+
+
 #: Two requests that created the same thing at the same moment: the database's unique constraint kept one.
 RACED_MESSAGE = (
     "Someone else saved the same record at the same moment, and theirs was kept. Nothing of yours was "

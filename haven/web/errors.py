@@ -20,6 +20,7 @@ from haven.core.errors import (
     HavenError,
     NotFound,
     RuleViolation,
+    is_unique_violation,
 )
 
 logger = logging.getLogger("haven")
@@ -38,7 +39,11 @@ class DomainErrorMiddleware:
             logger.error("%s", exception)
             context = {"title": "A protected record could not be opened", "message": SEAL_BROKEN_MESSAGE}
             return render(request, "web/error.html", context, status=500)
-        if isinstance(exception, IntegrityError) and not request.path.startswith("/api/"):
+        if (
+            isinstance(exception, IntegrityError)
+            and is_unique_violation(exception)
+            and not request.path.startswith("/api/")
+        ):
             logger.warning("integrity error answered as a conflict: %s", exception)
             context = {"title": "Changed by someone else", "message": RACED_MESSAGE}
             return render(request, "web/error.html", context, status=409)

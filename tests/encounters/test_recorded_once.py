@@ -118,3 +118,20 @@ def test_information_needs_real_materials_or_answers_not_blank_ones(register, pe
         )
     assert refused.value.problems[0].path == "materials"
     assert not person.information.exists()
+
+
+def test_only_a_unique_constraint_reads_as_a_race_other_integrity_errors_stay_faults(register):
+    """A second copy refused by a unique constraint is two requests at the same moment (answered 409);
+    any other integrity error (here a missing author) is a fault, never dressed up as someone else's save."""
+    from django.db import IntegrityError, transaction
+
+    from haven.core.errors import is_unique_violation
+
+    person = register()
+    copy = {"operation": person.operation, "code": person.code, "encountered_at": person.encountered_at}
+    with pytest.raises(IntegrityError) as duplicate, transaction.atomic():
+        Person.objects.create(**copy, registered_by=person.registered_by)
+    assert is_unique_violation(duplicate.value)
+    with pytest.raises(IntegrityError) as authorless, transaction.atomic():
+        Person.objects.create(**{**copy, "code": "P-777"})
+    assert not is_unique_violation(authorless.value)
