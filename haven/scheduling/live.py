@@ -323,7 +323,8 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
             continue
         windows = _window(clock, availability.available_from, availability.available_until, horizon)
         if availability.gone_from is not None:
-            gone[user.username] = max(0, clock.ceil(availability.gone_from))
+            # the slot they are gone from, rounded down: nothing given to them ends after they left
+            gone[user.username] = max(0, clock.floor(availability.gone_from))
         if availability.kind == AvailabilityKind.INTERVIEWER:
             if availability.role not in user.interviewer_roles:
                 notes.append(

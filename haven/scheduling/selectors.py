@@ -55,6 +55,17 @@ def may_plan(standing_: Standing | None) -> bool:
     )
 
 
+def may_accept(standing_: Standing | None) -> bool:
+    """Accepting books and cancels interviews of every agency's interviewers: coordinators of
+    investigative agencies (access-policy.md: the interview schedule is theirs to write; a forensic
+    interview provider's coordinators plan, and write only their own interviewers' interviews)."""
+    return (
+        standing_ is not None
+        and standing_.coordinator
+        and allows(standing_, Compartment.INVESTIGATIVE, Access.WRITE)
+    )
+
+
 def require_reader(standing_: Standing) -> None:
     """Everyone on the operation reads the schedule; to others it does not exist."""
     require(standing_, Compartment.INTERVIEW_SCHEDULE, Access.READ)

@@ -45,7 +45,7 @@ from haven.scheduling.models import (
     PlanningRoom,
     PlanStatus,
 )
-from haven.scheduling.selectors import may_plan, plan_documents
+from haven.scheduling.selectors import may_accept, may_plan, plan_documents
 from haven.scheduling.solver import solve
 from haven.scheduling.validate import check_schedule
 
@@ -536,7 +536,12 @@ def schedule_accept(*, actor: User, plan: InterviewPlan, now: datetime | None = 
     replacing interviews of the same persons that had not started, in one transaction. Rules: planners
     only; the newest draft; nothing in it has passed. A refusal names the person and the rule and stores
     nothing (it is audited after the rollback)."""
-    require_planner(actor, plan.operation)
+    standing_ = require_planner(actor, plan.operation)
+    if not may_accept(standing_):
+        raise Forbidden(
+            "A coordinator of an investigative agency accepts the plan: it books and cancels interviews of "
+            "every agency's interviewers. Your draft is kept for them to accept."
+        )
     try:
         return _accept(actor, plan, now or timezone.now())
     except RuleViolation as refusal:
@@ -569,6 +574,14 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
     users = {u.username: u for u in User.objects.filter(username__in=usernames).select_related("agency")}
     roles = {i.id: i.role for i in problem.interviewers}
     started = set(plan.started)
+    # who left since the plan was made: nothing given to them may end after they left
+    gone_from = {
+        a.user.username: a.gone_from
+        for a in Availability.objects.filter(day_id=plan.day_id, gone_from__isnull=False).select_related(
+            "user"
+        )
+        if a.gone_from is not None
+    }
 
     bookings: list[_Booking] = []
     for assignment in sorted(schedule.assignments, key=lambda a: (a.start, a.person)):
@@ -595,6 +608,16 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
             raise RuleViolation(
                 f"{code}'s assignment names what no longer exists: re-plan.", rule="schedule.stale"
             )
+        ends_at = starts_at + durations[code] * SLOT
+        for username in (assignment.interviewer, assignment.interpreter):
+            left = gone_from.get(username or "")
+            if left is not None and left < ends_at:
+                leaver = users[username or ""].name if (username or "") in users else username
+                raise RuleViolation(
+                    f"{leaver} left at {clock_time(left, operation.utc_offset_minutes)}, after this plan was "
+                    f"made, and {code}'s interview at {when} would end after that: re-plan.",
+                    rule="schedule.stale",
+                )
         bookings.append(
             _Booking(
                 code=code,
@@ -611,7 +634,10 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
 
     # Interviews of these persons that have not started make way for the plan; one that is already exactly
     # as planned stays.
+    # A person the plan books is moved to the plan's interview; a person it leaves unscheduled keeps an
+    # interview booked for another day (only one inside the day the plan covers makes way for it).
     planned_codes = {b.code for b in bookings} | {u.person for u in schedule.unscheduled}
+    window_end = problem.start + problem.horizon * SLOT
     waiting = Interview.objects.filter(
         person__operation=operation,
         person__code__in=planned_codes,
@@ -622,6 +648,8 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
     by_code = {b.code: b for b in bookings}
     for interview in waiting:
         booking = by_code.get(interview.person.code)
+        if booking is None and not problem.start <= interview.starts_at < window_end:
+            continue
         if booking is not None and booking.code not in keep and _same(interview, booking):
             keep.add(booking.code)
             continue

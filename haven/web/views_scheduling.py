@@ -42,6 +42,7 @@ from haven.scheduling.selectors import (
     day_for,
     interview_end,
     latest_plan,
+    may_accept,
     may_plan,
     my_interviews,
     plan_for,
@@ -387,6 +388,7 @@ def _page(
     day = day_for(operation, now)
     plan = latest_plan(operation, day)
     planner = may_plan(standing)
+    acceptor = may_accept(standing)
     if not saved_key and status == 200:
         saved_key = request.GET.get("saved", "")
     saved = SAVED.get(saved_key)
@@ -401,6 +403,7 @@ def _page(
         "day": day,
         "view": plan_view(standing, plan) if plan is not None else None,
         "planner": planner,
+        "acceptor": acceptor,
         "availability_form": availability_form if planner else None,
         "room_form": room_form if planner and day is not None else None,
         "gone_form": gone_form if planner and day is not None else None,

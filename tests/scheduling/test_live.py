@@ -763,3 +763,95 @@ def test_the_availability_form_saves_and_refuses_with_the_field(operation, perso
     refused = client.post(url, {**data, f"{key}_role": "forensic_interviewer"})
     assert refused.status_code == 400
     assert "forensic_interviewer is not one of the available choices" in refused.content.decode()
+
+
+# --- acceptance against what changed since the plan was made -------------------------------------------
+
+
+def test_a_forensic_coordinator_plans_but_an_investigative_coordinator_accepts(
+    operation, register, care, coordinator, mark, now, client_for
+):
+    """Accepting books and cancels every agency's interviewers' interviews, which access-policy.md leaves
+    to investigative agencies; a forensic interview provider's coordinator plans, and is told who accepts."""
+    from tests.reports.builders import coordinator_of
+
+    ready_person(register, care, "P-001")
+    mark()
+    cac = coordinator_of("county-cac")
+    made = plan(cac, operation, now)
+    with pytest.raises(Forbidden, match="A coordinator of an investigative agency accepts the plan"):
+        services.schedule_accept(actor=cac, plan=made, now=now)
+    assert not Interview.objects.filter(person__operation=operation).exists()
+    from django.test import Client
+
+    from haven.accounts import services as accounts
+    from tests.personas import secret_for, sign_in
+
+    accounts.second_factor_provision(actor=None, user=cac, secret_base32=secret_for(cac.username))
+    browser = Client()
+    sign_in(browser, cac)
+    page = browser.get(f"/operations/{operation.code}/interviews/plan/").content.decode()
+    assert "Re-plan" in page
+    assert "Accept the plan" not in page
+    assert "A coordinator of an investigative agency accepts the plan" in page
+    services.schedule_accept(actor=coordinator, plan=made, now=now)
+    assert (
+        Interview.objects.filter(person__operation=operation, status=InterviewStatus.SCHEDULED).count() == 1
+    )
+
+
+def test_a_plan_is_not_accepted_once_an_interviewer_left_before_one_of_their_interviews_ends(
+    operation, register, care, persona, coordinator, mark, now
+):
+    for n in range(1, 4):
+        ready_person(register, care, f"P-00{n}")
+    mark(interviewers=("federal_agent",))
+    made = plan(coordinator, operation, now)
+    problem = plan_documents(made)[0]
+    last = max(by_person(made).values(), key=lambda a: a["start"])
+    leaves = problem.start + timedelta(minutes=15 * (last["start"] + 1))  # during their last interview
+    services.interviewer_gone(
+        actor=coordinator, operation=operation, user=persona("federal_agent"), gone_from=leaves, now=now
+    )
+    with pytest.raises(RuleViolation, match=r"left at .*, after this plan was made") as refused:
+        services.schedule_accept(actor=coordinator, plan=made, now=now)
+    assert refused.value.rule == "schedule.stale"
+    assert not Interview.objects.filter(person__operation=operation).exists()
+
+
+def test_someone_who_leaves_between_quarter_hours_is_given_nothing_that_ends_after_it(
+    operation, register, care, persona, coordinator, mark, now
+):
+    ready_person(register, care, "P-001")
+    mark(interviewers=("federal_agent", "investigator"))
+    first = plan(coordinator, operation, now)
+    start = plan_documents(first)[0].start
+    leaves = start + timedelta(hours=1, minutes=5)
+    services.interviewer_gone(
+        actor=coordinator, operation=operation, user=persona("investigator"), gone_from=leaves, now=now
+    )
+    again = services.schedule_replan(actor=coordinator, plan=first, time_limit=LIMIT, now=now)
+    problem = plan_documents(again)[0]
+    [hers] = [i for i in problem.interviewers if i.id == "ivy.investigator"]
+    assert max(end for _start, end in hers.available) * 15 <= 65  # up to 1:00, not 1:15
+
+
+def test_accepting_leaves_an_interview_on_another_day_of_someone_the_plan_does_not_book(
+    operation, register, care, persona, coordinator, mark, rooms, now
+):
+    ready_person(register, care, "P-001")
+    other_day = encounters.interview_schedule(
+        actor=persona("federal_agent"),
+        person=ready_person(register, care, "P-002", languages=("zh",)),  # nobody speaks Chinese today
+        interviewer=persona("federal_agent"),
+        role="investigator",
+        location=rooms,
+        starts_at=floor_slot(now) + timedelta(days=2),
+        minutes=60,
+    )
+    mark(interviewers=("federal_agent",))
+    made = plan(coordinator, operation, now)
+    assert "P-002" not in by_person(made)
+    services.schedule_accept(actor=coordinator, plan=made, now=now)
+    other_day.refresh_from_db()
+    assert other_day.status == InterviewStatus.SCHEDULED
