@@ -370,7 +370,9 @@ def plan_view(standing_: Standing, plan: InterviewPlan, *, newest: bool = True) 
             for u in schedule.unscheduled
         ],
         waiting=list(plan.waiting),
-        notes=[redact_reason(n, standing_) for n in plan.notes],
+        # the planner's notes name staff (who left, whose pin was released): for those who see who
+        # interviews only, as the timeline by interviewer is
+        notes=[redact_reason(n, standing_) for n in plan.notes] if names_shown else [],
         pinned_now=pinned_now,
         proven=plan.solver_status == "optimal",
         bound=bound,

@@ -661,6 +661,12 @@ def test_a_pin_whose_interviewer_leaves_before_it_ends_is_released(
     assert again.pinned == []
     assert any(note.startswith(f"{hers['person']}'s pin") and "left at" in note for note in again.notes)
     assert by_person(again)[hers["person"]]["interviewer"] != "ivy.investigator"
+    # the note names who left: for those who see who interviews, not for a provider reading the plan
+    from haven.operations.selectors import standing
+    from haven.scheduling.selectors import plan_view
+
+    assert plan_view(standing(coordinator, operation), again).notes == list(again.notes)
+    assert plan_view(standing(persona("advocate"), operation), again).notes == []
 
 
 def test_only_the_newest_plan_is_replanned_pinned_or_accepted(
