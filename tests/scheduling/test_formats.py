@@ -138,6 +138,9 @@ def test_a_missing_field_is_named() -> None:
         (("horizon",), -4, "horizon: must be a non-negative integer (got -4)"),
         (("horizon",), 10_001, "horizon: must be at most 10000 (got 10001)"),
         (("slot_minutes",), 0, "slot_minutes: must be at least 1 (got 0)"),
+        # beyond these the schedule's times overflowed (a traceback, exit 1)
+        (("slot_minutes",), 10**12, "slot_minutes: must be at most 1440 (got 1000000000000)"),
+        (("start",), "9999-12-31T20:00:00+00:00", "start: must be between the years 2000 and 2100"),
         (
             ("rooms", 0, "available", 0, 1),
             -3,
