@@ -452,6 +452,16 @@ def needs_assessment_record(
     ]
     if language and not (len(language) == 2 and language.isalpha() and language.islower()):
         problems.append(Problem("language", f"'{language}' is not an ISO 639-1 code"))
+    written = any(text.strip() for text in (medical, shelter, food, safety, language_notes))
+    if not (written or urgent or language):
+        # an empty form must not count as "needs assessed", which opens the way to an interview
+        problems.append(
+            Problem(
+                "",
+                "record what the assessment found: a need (medical, shelter, food, safety), an urgent "
+                "need, or the language it was done in",
+            )
+        )
     if problems:
         raise ValidationFailed(problems, what="needs assessment")
     assessment = NeedsAssessment(

@@ -49,7 +49,10 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     PERSON + "designation/": ("POST", _only(INVESTIGATIVE_ALL, 400)),
     PERSON + "observation/": ("POST", _only(INVESTIGATIVE_ALL, 400)),
     # an assessment that found no needs is an assessment: the empty form is saved
-    PERSON + "needs/": ("POST", _only(("advocate", "other_provider"), 303)),
+    PERSON + "needs/": (
+        "POST",
+        _only(("advocate", "other_provider"), 400),
+    ),  # allowed; an empty form is refused
     PERSON + "information/": ("POST", {**OFF, "*": 400}),
     PERSON + "victim-service/": ("POST", _only(("advocate", "other_provider"), 400)),
     PERSON + "attorney-note/": ("POST", _only(("attorney",), 400)),

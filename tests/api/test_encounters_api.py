@@ -164,7 +164,7 @@ def test_the_roster_stage_is_the_person_records_stage_along_the_workflow(
     advocate = make_user("advocate")
     minor = cast.minor
     services.person_place(actor=make_user("investigator"), person=minor, area="community-room")
-    services.needs_assessment_record(actor=advocate, person=minor)
+    services.needs_assessment_record(actor=advocate, person=minor, language="en")
     services.information_record(actor=advocate, person=minor, language="zh", materials=["A leaflet"])
     services.victim_service_record(
         actor=advocate, person=minor, kind="service", service_kind="shelter", service_status="referred"
@@ -929,7 +929,7 @@ def test_the_interview_guardrails_refuse_and_allow_once_care_came_first(
         )
 
     refused_by(schedule(), "interview.needs-first")
-    assert send(advocate, "POST", minor + "/needs", {}).status_code == 201
+    assert send(advocate, "POST", minor + "/needs", {"language": "en"}).status_code == 201
     refused_by(schedule(), "interview.information-first")
     assert (
         send(

@@ -23,7 +23,7 @@ def test_the_next_step_and_its_owner_follow_the_plan(register, persona, operatio
     waiting = register("P-001", area=None)
     placed = register("P-002")
     assessed = register("P-003")
-    services.needs_assessment_record(actor=persona("advocate"), person=assessed)
+    services.needs_assessment_record(actor=persona("advocate"), person=assessed, language="en")
     informed = register("P-004")
     care(informed)
     minor = register("P-005", tags=("female", "minor"))
@@ -48,7 +48,9 @@ def test_waiting_longer_than_the_limit_raises_an_alert(register, persona, operat
     long_ago = register("P-001", minutes=0)  # encountered three hours ago, no provider yet
     rows = {r.code: r for r in _board(persona, operation, limit_minutes=60).rows}
     assert rows["P-001"].waited_too_long
-    services.needs_assessment_record(actor=persona("advocate"), person=long_ago, at=timezone.now())
+    services.needs_assessment_record(
+        actor=persona("advocate"), person=long_ago, at=timezone.now(), language="en"
+    )
     rows = {r.code: r for r in _board(persona, operation, limit_minutes=60).rows}
     assert not rows["P-001"].waited_too_long
     assert rows["P-001"].waiting_minutes is None

@@ -61,7 +61,9 @@ def test_interview_refused_before_needs_then_allowed(register, persona, rooms, t
 
 def test_interview_refused_before_information_then_allowed(register, persona, rooms, t0):
     person = register()
-    services.needs_assessment_record(actor=persona("advocate"), person=person, at=t0 + timedelta(minutes=30))
+    services.needs_assessment_record(
+        actor=persona("advocate"), person=person, at=t0 + timedelta(minutes=30), language="en"
+    )
     with pytest.raises(RuleViolation) as refused:
         _schedule(persona, person, rooms, t0)
     assert refused.value.rule == "interview.information-first"

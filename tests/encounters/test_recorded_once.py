@@ -135,3 +135,16 @@ def test_only_a_unique_constraint_reads_as_a_race_other_integrity_errors_stay_fa
     with pytest.raises(IntegrityError) as authorless, transaction.atomic():
         Person.objects.create(**{**copy, "code": "P-777"})
     assert not is_unique_violation(authorless.value)
+
+
+def test_an_empty_needs_assessment_is_refused_so_a_stray_tap_never_opens_the_way_to_an_interview(
+    register, persona
+):
+    person = register()
+    with pytest.raises(ValidationFailed) as refused:
+        services.needs_assessment_record(actor=persona("advocate"), person=person)
+    assert "record what the assessment found" in refused.value.problems[0].message
+    assert not person.needs_assessments.exists()
+    for found in ({"language": "es"}, {"urgent": ["food"]}, {"safety": "Afraid of her employer"}):
+        services.needs_assessment_record(actor=persona("advocate"), person=person, **found)
+    assert person.needs_assessments.count() == 3

@@ -56,7 +56,9 @@ def test_a_person_moves_through_every_stage(register, persona, care, rooms, t0):
     assert stage() is Stage.ENCOUNTERED
     services.person_place(actor=investigator, person=person, area="community-room")
     assert stage() is Stage.SEPARATED
-    services.needs_assessment_record(actor=persona("advocate"), person=person, at=t0 + timedelta(minutes=30))
+    services.needs_assessment_record(
+        actor=persona("advocate"), person=person, at=t0 + timedelta(minutes=30), language="en"
+    )
     assert stage() is Stage.NEEDS_ASSESSED
     services.information_record(
         actor=persona("advocate"),

@@ -147,14 +147,18 @@ def test_ready_is_the_first_slot_after_both_needs_and_information(
     ready_person(register, care, "P-001")
     later = register("P-002")
     advocate = persona("advocate")
-    encounters.needs_assessment_record(actor=advocate, person=later, at=now - timedelta(minutes=5))
+    encounters.needs_assessment_record(
+        actor=advocate, person=later, at=now - timedelta(minutes=5), language="en"
+    )
     information_at = ceil_slot(now) + timedelta(minutes=50)
     encounters.information_record(
         actor=advocate, person=later, language="es", materials=["Your rights"], at=information_at
     )
     register("P-003")
     only_needs = register("P-004")
-    encounters.needs_assessment_record(actor=advocate, person=only_needs, at=now - timedelta(minutes=5))
+    encounters.needs_assessment_record(
+        actor=advocate, person=only_needs, at=now - timedelta(minutes=5), language="en"
+    )
     mark()
     # when
     live = build_problem(operation, current_day(operation, now), now=now)
