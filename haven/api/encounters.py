@@ -867,7 +867,7 @@ def person_relief(
 def person_danger(
     request: HttpRequest, code: OperationCode, person_code: PersonCodePath
 ) -> Status[RecordedOut]:
-    """Shown at the top of the board for everyone until an investigative user responds. While a flag is
+    """Shown at the top of the board for everyone until someone on the operation records the response. While a flag is
     open, flagging again answers 200 with that flag."""
     actor, person, standing = _person(request, code, person_code)
     require(standing, Compartment.IMMINENT_DANGER, Access.WRITE, hide=False)
@@ -891,7 +891,7 @@ def person_danger_response(
     flag = person.danger_flags.select_related("responded_by").filter(pk=_record_id(flag_id)).first()
     if flag is None:
         raise NotFound
-    require(standing, Compartment.INVESTIGATIVE, Access.WRITE, hide=False)
+    require(standing, Compartment.IMMINENT_DANGER, Access.WRITE, hide=False)
     body = _body(request, DangerResponseIn)
     # a second response is a Conflict (409), refused by the service
     services.danger_respond(actor=actor, flag=flag, response=body.response)

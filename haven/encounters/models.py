@@ -385,7 +385,7 @@ class ReliefStep(BaseModel):
 
 
 class DangerFlag(BaseModel):
-    """Imminent danger: shown to everyone on the operation until an investigative user responds."""
+    """Imminent danger: shown to everyone on the operation until someone on the operation records the response."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="danger_flags")
     flagged_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")

@@ -1022,7 +1022,7 @@ def relief_record(
 @transaction.atomic
 def danger_flag(*, actor: User, person: Person, at: datetime | None = None) -> DangerFlag:
     """Flag a person as in imminent danger. Rule: anyone on the operation; shown to everyone on it
-    until an investigative user records the response."""
+    until someone on the operation records the response."""
     require(_standing(actor, person.operation), Compartment.IMMINENT_DANGER, Access.WRITE, hide=False)
     open_flag = person.danger_flags.filter(responded_at__isnull=True).first()
     if open_flag is not None:
@@ -1034,9 +1034,10 @@ def danger_flag(*, actor: User, person: Person, at: datetime | None = None) -> D
 
 @transaction.atomic
 def danger_respond(*, actor: User, flag: DangerFlag, response: str, at: datetime | None = None) -> DangerFlag:
-    """Record the response to an imminent-danger flag. Rule: an investigative user records it."""
+    """Record the response to an imminent-danger flag. Rule (access-policy.md): anyone on the operation —
+    investigative and service agencies read and write the flag and its response; it is recorded once."""
     person = flag.person
-    require(_standing(actor, person.operation), Compartment.INVESTIGATIVE, Access.WRITE, hide=False)
+    require(_standing(actor, person.operation), Compartment.IMMINENT_DANGER, Access.WRITE, hide=False)
     flag = _locked(flag)
     if flag.responded_at is not None:
         raise Conflict(

@@ -428,7 +428,7 @@ class _Load:
         for i, f in enumerate(encounter.danger_flags):
             yield step("danger_flags", i, f.at, "imminent_danger", self._flag(i, f))
             if f.response is not None:
-                response = step("danger_flags", i, f.response.at, "investigative", self._response(i, f))
+                response = step("danger_flags", i, f.response.at, "imminent_danger", self._response(i, f))
                 response.path += ".response"
                 yield response
         for i, n in enumerate(encounter.needs):

@@ -455,7 +455,7 @@ def _offer(
             return {"form": failed.form, "refusal": failed.refusal, "open": True}
         return {"form": build(**kwargs), "refusal": "", "open": False}
 
-    may_respond = allows(standing, Compartment.INVESTIGATIVE, Access.WRITE)
+    may_respond = allows(standing, Compartment.IMMINENT_DANGER, Access.WRITE)
     danger = [
         {
             "flag": flag,
@@ -865,7 +865,7 @@ def person_danger_respond(
     flag = person.danger_flags.filter(pk=flag_id).first()
     if flag is None:
         raise NotFound("No such flag.")
-    require(standing, Compartment.INVESTIGATIVE, Access.WRITE, hide=False)
+    require(standing, Compartment.IMMINENT_DANGER, Access.WRITE, hide=False)
     form = DangerRespondForm(request.POST, flag_id=flag.pk)
     return _act(
         request,

@@ -66,7 +66,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     PERSON + "interviews/<interview_id>/record": ("POST", _only(INVESTIGATIVE, 400)),
     PERSON + "relief": ("POST", _only((*INVESTIGATIVE, "attorney"), 400)),
     PERSON + "danger": ("POST", {**OFF, "*": 400}),
-    PERSON + "danger/<flag_id>/response": ("POST", _only(INVESTIGATIVE, 400)),
+    PERSON + "danger/<flag_id>/response": ("POST", {**OFF, "*": 400}),  # everyone on the operation
     PERSON + "release": ("POST", _only(INVESTIGATIVE, 400)),
     PERSON + "preference-withdrawal": ("POST", {**OFF, "*": 400}),
 }

@@ -63,7 +63,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     PERSON + "interviews/<uuid:interview_id>/record/": ("POST", _only(INVESTIGATIVE_ALL, 400)),
     PERSON + "preference/withdraw/": ("POST", {**OFF, "*": 303}),
     PERSON + "danger/": ("POST", {**OFF, "*": 303}),
-    PERSON + "danger/<uuid:flag_id>/respond/": ("POST", _only(INVESTIGATIVE_ALL, 400)),
+    # the flag and its response: read/write for everyone on the operation (access-policy.md)
+    PERSON + "danger/<uuid:flag_id>/respond/": ("POST", {**OFF, "*": 400}),
     PERSON + "relief/": ("POST", _only((*INVESTIGATIVE_ALL, "attorney"), 400)),
     PERSON + "release/": ("POST", _only(INVESTIGATIVE_ALL, 400)),
 }

@@ -703,7 +703,8 @@ WRITES: dict[str, tuple[str, Callable[[Cast], dict[str, Any]], dict[str, int]]] 
     "danger_response": (
         "/persons/P-001/danger/{flag}/response",
         lambda c: {"response": "An officer is with her"},
-        {"investigator": 200},
+        # everyone on the operation may answer; the first answer stands, the others are told so
+        {"attorney": 200, "other_provider": 409, "advocate": 409, "investigator": 409},
     ),
     "release": (
         "/persons/P-003/release",

@@ -389,15 +389,17 @@ def test_only_the_interviewer_records_the_interview_and_the_notes_stay_investiga
     assert "Conducted" in provider_page  # the schedule is shared
 
 
-def test_imminent_danger_is_flagged_by_anyone_and_answered_by_an_investigative_user(s, client_for):
+def test_imminent_danger_is_flagged_and_answered_by_anyone_on_the_operation(s, client_for):
     assert client_for("attorney").post(url(s, "P-003", "danger/")).status_code == 303
     flag = s.minor.danger_flags.get()
     respond = url(s, "P-003", f"danger/{flag.pk}/respond/")
-    assert client_for("advocate").post(respond, {"response": "x"}).status_code == 403
-    assert client_for("investigator").post(respond, {"response": ""}).status_code == 400
-    assert client_for("investigator").post(respond, {"response": "Moved to the shelter"}).status_code == 303
+    assert "Record the response" in html_of(client_for("interpreter"), url(s, "P-003"))
+    assert client_for("advocate").post(respond, {"response": ""}).status_code == 400
+    assert client_for("advocate").post(respond, {"response": "Moved to the shelter"}).status_code == 303
+    assert client_for("investigator").post(respond, {"response": "Officer on the way"}).status_code == 409
     page = html_of(client_for("attorney"), url(s, "P-003"))
     assert "Moved to the shelter" in page
+    assert "Officer on the way" not in page
 
 
 def test_each_provider_record_and_attorney_note_is_saved_through_its_form(s, client_for):
