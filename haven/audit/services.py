@@ -106,7 +106,11 @@ def record(
     if not isinstance(event, AuditEvent):
         raise TypeError("event must be an AuditEvent")
     if target is not None:
-        target_type = target_type or type(target).__name__.lower()
+        # the model's name, also through a lazy proxy such as request.user (never "simplelazyobject")
+        meta = getattr(target, "_meta", None)
+        target_type = target_type or (
+            str(meta.model_name) if meta is not None else type(target).__name__.lower()
+        )
         target_id = target.pk
     with transaction.atomic():
         head = _lock_head()

@@ -425,3 +425,15 @@ def test_events_appended_while_verifying_are_left_for_the_next_run(monkeypatch):
     assert (result.intact, result.events, result.problem) == (True, 7, "")
     monkeypatch.setattr(verify, "_scan", scan)
     assert verify_chain(workers=1).events == 9
+
+
+@pytest.mark.django_db
+def test_a_target_behind_a_lazy_proxy_is_named_by_its_model(persona):
+    """request.user is a lazy proxy: the audit page showed 'simplelazyobject <uuid>' for sign-outs and
+    password changes."""
+    from django.utils.functional import SimpleLazyObject
+
+    user = persona("advocate")
+    event = record(actor=None, event=AuditEvent.AGENCY_CHANGED, target=SimpleLazyObject(lambda: user))
+    assert (event.target_type, event.target_id) == ("user", str(user.pk))
+    assert verify_chain().intact
