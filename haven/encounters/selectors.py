@@ -481,6 +481,17 @@ def _plan_owners(operation: Operation) -> dict[str, str]:
     }
 
 
+def relief_decider(owners: dict[str, str], kind: str) -> str:
+    """Who decides a relief request: Continued Presence the plan's federal agency, a T- or U-visa
+    certification the lead agency — the same on the board and on the person's page."""
+    return owners["continued_presence"] if kind == "continued_presence" else owners["lead"]
+
+
+def relief_deciders(operation: Operation) -> dict[str, str]:
+    owners = _plan_owners(operation)
+    return {kind: relief_decider(owners, kind) for kind in ("continued_presence", "t_visa", "u_visa")}
+
+
 def board_for(
     actor: User,
     standing: Standing,
@@ -600,7 +611,7 @@ def _next_step(
             "t_visa": "T-visa certification",
             "u_visa": "U-visa certification",
         }[kind]
-        decider = owners["continued_presence"] if kind == "continued_presence" else owners["lead"]
+        decider = relief_decider(owners, kind)
         return (f"Decide on {label} (requested)", decider, requested_at)
     if not m.interview_scheduled and not m.interviewed:
         who = owners["interview_minor"] if "minor" in tags else owners["interview_adult"]

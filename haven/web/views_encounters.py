@@ -44,7 +44,14 @@ from haven.encounters.models import (
     Sign,
     VictimServiceKind,
 )
-from haven.encounters.selectors import PersonView, board_for, person_for, person_view, persons_visible_to
+from haven.encounters.selectors import (
+    PersonView,
+    board_for,
+    person_for,
+    person_view,
+    persons_visible_to,
+    relief_deciders,
+)
 from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Operation
 from haven.operations.selectors import current_plan, operation_for
@@ -320,6 +327,7 @@ def _person_response(
 def _present(view: PersonView) -> dict[str, Any]:
     """Labels for what the selector chose to show; nothing here decides what is shown."""
     person = view.person
+    deciders = relief_deciders(person.operation) if view.relief else {}
     return {
         "stage_label": STAGE_LABELS[view.stage],
         "tags": _labels(Population.choices, view.tags),
@@ -345,6 +353,7 @@ def _present(view: PersonView) -> dict[str, Any]:
                 ),
                 "by": s.by.name,
                 "agency": s.agency.name,
+                "decider": deciders.get(s.kind, ""),
                 "at": s.at,
             }
             for s in view.relief or []

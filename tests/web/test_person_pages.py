@@ -112,8 +112,24 @@ def test_attorney_sees_own_notes_and_no_provider_or_investigative_record(s, clie
     assert "Potential victim" not in victim
     assert "Continued Presence" in victim  # attorneys follow immigration relief, and who owns it
     assert "Waiting for a decision since" in victim
-    assert "next step with Homeland Security Investigations" in victim
+    assert "to be decided by Homeland Security Investigations" in victim
     assert SENSITIVE_AREA not in html_of(client, url(s, "P-002"))
+
+
+def test_the_person_page_and_the_board_name_the_same_decider_for_a_relief_request(s, client_for):
+    """A T-visa certification requested by the victim's attorney is decided by the lead law enforcement
+    agency, not by the attorney who asked for it (the page said 'next step with' the requester)."""
+    from haven.encounters import services
+    from tests.personas import make_user
+
+    services.relief_record(actor=make_user("attorney"), person=s.victim, kind="t_visa", status="requested")
+    client = client_for("attorney")
+    page = html_of(client, url(s, "P-001"))
+    assert "to be decided by Metro City Police Department" in page
+    board = client.get(f"/operations/{s.operation.code}/board/").content.decode()
+    assert re.search(
+        r"Decide on T-visa certification \(requested\).*?Metro City Police Department", board, re.S
+    )
 
 
 def test_recipient_of_a_consent_reads_exactly_what_it_releases_and_the_read_is_audited(s, client_for):
