@@ -17,6 +17,7 @@ from haven.audit import selectors as audit_selectors
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import NotFound, ValidationFailed
+from haven.encounters.models import Person
 from haven.operations.models import OperationAgency
 from haven.operations.selectors import operations_visible_to
 from haven.web.forms import AgencyForm, AuditFilterForm, UserForm
@@ -90,6 +91,14 @@ def audit_events(request: HttpRequest) -> HttpResponse:
     ).select_related(None)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     labels = dict(AuditEvent.choices)
+    # a person opened is named by its pseudonymous code and operation, which an auditor can follow up
+    person_ids = [e.target_id for e in page.object_list if e.target_type == "person" and e.target_id]
+    targets = {
+        str(pk): f"{code} · {operation}"
+        for pk, code, operation in Person.objects.filter(pk__in=person_ids).values_list(
+            "pk", "code", "operation__code"
+        )
+    }
     record(
         actor=actor,
         event=AuditEvent.AUDIT_VIEWED,
@@ -99,7 +108,9 @@ def audit_events(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "web/audit.html", {"form": form, "page": page, "labels": labels, "query": query.urlencode()}
+        request,
+        "web/audit.html",
+        {"form": form, "page": page, "labels": labels, "targets": targets, "query": query.urlencode()},
     )
 
 

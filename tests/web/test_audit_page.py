@@ -77,3 +77,13 @@ def test_audit_list_queries_do_not_grow_with_events(client_for, django_assert_ma
         client.get("/")
     with django_assert_max_num_queries(20):
         client.get("/audit/")
+
+
+def test_a_person_opened_is_named_by_code_and_operation_on_the_audit_page(persona, client_for):
+    from tests.access.matrix_encounters import scenario
+
+    s = scenario()
+    client_for("investigator").get(f"/operations/{s.operation.code}/persons/P-002/")
+    html = client_for("auditor").get("/audit/", {"event_type": "person.opened"}).content.decode()
+    assert f"person <strong>P-002 · {s.operation.code}</strong>" in html
+    assert str(s.suspect.pk)[:8] not in html
