@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -216,6 +216,29 @@ def _keep_apart(operation: Operation, persons: dict[Any, Person]) -> dict[str, s
 
 def _ends(interview: Interview) -> datetime:
     return interview.starts_at + timedelta(minutes=interview.minutes)
+
+
+def _pin_against(draft: Any, code: str, pinned: Mapping[str, Any]) -> str | None:
+    """A pinned person whose fixed place overlaps `code`'s in time and shares its interviewer,
+    interpreter or room, if any."""
+    mine = draft.persons[code]["fixed"]
+    start, end = mine["start"], mine["start"] + draft.persons[code]["duration"]
+    shared = {("i", mine["interviewer"]), ("r", mine["room"])}
+    if mine["interpreter"]:
+        shared.add(("i", mine["interpreter"]))
+    for other in pinned:
+        theirs = draft.persons[other]["fixed"]
+        if other == code or theirs is None:
+            continue
+        their_start = theirs["start"]
+        if their_start >= end or their_start + draft.persons[other]["duration"] <= start:
+            continue
+        used = {("i", theirs["interviewer"]), ("r", theirs["room"])}
+        if theirs["interpreter"]:
+            used.add(("i", theirs["interpreter"]))
+        if shared & used:
+            return str(other)
+    return None
 
 
 def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> LiveProblem:
@@ -504,6 +527,12 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
                 draft.persons[code]["fixed"] = None
                 draft.persons[code]["duration"] = duration
                 notes.append(f"{code}'s pin was released: it {fault.message}.")
+            elif code in started and code in draft.persons and (rival := _pin_against(draft, code, pinned)):
+                # an interview under way never makes way for a pin: the pin is released instead
+                del pinned[rival]
+                draft.persons[rival]["fixed"] = None
+                draft.persons[rival]["duration"] = duration
+                notes.append(f"{rival}'s pin was released: it clashed with {code}'s interview under way.")
             elif code in started and code in draft.persons:
                 _take_out_started(draft, code, started_fixed[code])
                 notes.append(

@@ -865,3 +865,27 @@ def test_accepting_leaves_an_interview_on_another_day_of_someone_the_plan_does_n
     services.schedule_accept(actor=coordinator, plan=made, now=now)
     other_day.refresh_from_db()
     assert other_day.status == InterviewStatus.SCHEDULED
+
+
+def test_the_pin_that_clashes_with_an_interview_under_way_is_the_one_found_to_release() -> None:
+    """When a pin and an interview under way cannot both be kept, the pin gives way: the clash is found
+    by time and by a shared interviewer, interpreter or room, whichever of the two the solver names."""
+    from types import SimpleNamespace
+
+    from haven.scheduling.live import _pin_against
+
+    def fixed(start: int, interviewer: str, room: str, interpreter: str | None = None) -> dict[str, Any]:
+        return {"start": start, "interviewer": interviewer, "room": room, "interpreter": interpreter}
+
+    draft = SimpleNamespace(
+        persons={
+            "P-007": {"fixed": fixed(4, "dmensah", "r1"), "duration": 4},  # under way, slots 4–7
+            "P-010": {"fixed": fixed(6, "dmensah", "r2"), "duration": 4},  # pinned: same interviewer
+            "P-011": {"fixed": fixed(8, "dmensah", "r1"), "duration": 4},  # pinned: after it ends
+            "P-012": {"fixed": fixed(5, "lnguyen", "r3", "wchen"), "duration": 4},  # pinned: nothing shared
+        }
+    )
+    assert _pin_against(draft, "P-007", {"P-011": 1, "P-012": 1}) is None
+    assert _pin_against(draft, "P-007", {"P-011": 1, "P-012": 1, "P-010": 1}) == "P-010"
+    draft.persons["P-012"]["fixed"]["room"] = "r1"  # now the same room at an overlapping time
+    assert _pin_against(draft, "P-007", {"P-012": 1}) == "P-012"
