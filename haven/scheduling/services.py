@@ -28,7 +28,7 @@ from haven.accounts.models import AgencyType, User
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
 from haven.core.clock import clock_time
-from haven.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
+from haven.core.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.encounters import services as encounters
 from haven.encounters.models import Interview, InterviewStatus, Person
@@ -82,7 +82,16 @@ def _clean(instance: Any) -> None:
         raise ValidationFailed(problems, what=type(instance).__name__.lower()) from error
 
 
+def day_version(day: PlanningDay | None) -> str:
+    """What a form opened on the day's availability saves against: the last change to it."""
+    return day.updated_at.isoformat() if day is not None else ""
+
+
 def _changed(actor: User, operation: Operation, target: Any, action: str, **details: Any) -> None:
+    day = target if isinstance(target, PlanningDay) else getattr(target, "day", None)
+    if isinstance(day, PlanningDay):
+        # any change to who or which rooms are available moves the day's version on
+        PlanningDay.objects.filter(pk=day.pk).update(updated_at=timezone.now())
     record(
         actor=actor,
         event=AuditEvent.SCHEDULE_CHANGED,
@@ -180,6 +189,7 @@ def availability_set(
     interpreters: Sequence[Marked],
     rooms: Sequence[RoomMarked],
     now: datetime | None = None,
+    expected_version: str | None = None,
 ) -> PlanningDay:
     """Set the planning day's window and who and which rooms are available. Rule: planners only; the
     interviewers are qualified and on the operation, interpreters are of an interpreter service on it,
@@ -227,6 +237,12 @@ def availability_set(
             continue
         problems += _window_problems(path, marked.available_from, marked.available_until)
     day = current_day(operation, now)
+    if expected_version is not None and expected_version != day_version(day):
+        raise Conflict(
+            "Someone else changed today's availability since you opened this page (a room added, someone "
+            "marked gone, or a save). Nothing of yours was saved: reload to see it, then make your changes "
+            "again."
+        )
     known_rooms = dict(plan_rooms(operation))
     added = {r.room: r for r in day.rooms.filter(added=True)} if day is not None else {}
     for n, room in enumerate(rooms):

@@ -143,6 +143,8 @@ class AvailabilityForm(forms.Form):
     day_from = _time_field("Day from", required=True)
     day_until = _time_field("Day until", required=True)
     interview_minutes = forms.IntegerField(label="Interview length (minutes)", min_value=15, max_value=480)
+    # the day's availability as the form was opened: a save over someone else's change is refused
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(
         self,
@@ -259,6 +261,8 @@ class AvailabilityForm(forms.Form):
             "interviewers": interviewers,
             "interpreters": interpreters,
             "rooms": rooms,
+            # a form posted without it (not from the page) is not checked
+            "expected_version": data.get("version") or "" if "version" in self.data else None,
         }
 
     def add_problems(self, problems: list[Problem]) -> None:
@@ -282,10 +286,10 @@ def _availability_form(
         else []
     )
     rooms = plan_rooms + added
-    initial: dict[str, Any] = {}
+    initial: dict[str, Any] = {"version": services.day_version(day)}
     if day is None:
         start = floor_slot(now)
-        initial = {
+        initial |= {
             "day_from": start.astimezone(timezone.get_current_timezone()).time(),
             "day_until": (start + timedelta(hours=DAY_HOURS))
             .astimezone(timezone.get_current_timezone())
@@ -295,7 +299,7 @@ def _availability_form(
         initial |= {f"rm_{room_id}": True for room_id, _ in rooms}
         initial |= {f"iv_{u.pk.hex}_role": default_role(u) for u in interviewers}
     else:
-        initial = {
+        initial |= {
             "day_from": day.starts_at.astimezone(timezone.get_current_timezone()).time(),
             "day_until": day.ends_at.astimezone(timezone.get_current_timezone()).time(),
             "interview_minutes": day.interview_minutes,

@@ -889,3 +889,47 @@ def test_the_pin_that_clashes_with_an_interview_under_way_is_the_one_found_to_re
     assert _pin_against(draft, "P-007", {"P-011": 1, "P-012": 1, "P-010": 1}) == "P-010"
     draft.persons["P-012"]["fixed"]["room"] = "r1"  # now the same room at an overlapping time
     assert _pin_against(draft, "P-007", {"P-012": 1}) == "P-012"
+
+
+def test_saving_availability_over_another_coordinator_s_change_is_refused_and_keeps_their_room(
+    operation, persona, coordinator, mark, rooms, now, client_for
+):
+    """Tab 1 opens the page; tab 2 adds a room; tab 1 saves: the added room was deleted without a word."""
+    import re
+
+    mark(interviewers=("federal_agent",))
+    client = client_for("coordinator")
+    page = client.get(f"/operations/{operation.code}/interviews/plan/").content.decode()
+    opened = re.search(r'name="version" value="([^"]+)"', page)
+    assert opened is not None
+    day = current_day(operation, now)
+    assert day is not None
+    services.room_add(
+        actor=coordinator,
+        operation=operation,
+        location=rooms,
+        room="harbor-annex-1",
+        available_from=day.starts_at,
+        available_until=day.ends_at,
+        now=now,
+    )
+    local = zone(operation.utc_offset_minutes)
+    form = {
+        "version": opened.group(1),
+        "day_from": f"{day.starts_at.astimezone(local):%H:%M}",
+        "day_until": f"{day.ends_at.astimezone(local):%H:%M}",
+        "interview_minutes": "60",
+        "rm_harbor-rooms-1": "on",
+    }
+    refused = client.post(f"/operations/{operation.code}/interviews/plan/availability/", form)
+    assert refused.status_code == 409
+    assert "Someone else changed today" in refused.content.decode()
+    assert day.rooms.filter(room="harbor-annex-1").exists()
+    assert day.availabilities.count() == 1
+    reloaded = client.get(f"/operations/{operation.code}/interviews/plan/").content.decode()
+    fresh = re.search(r'name="version" value="([^"]+)"', reloaded)
+    assert fresh is not None
+    saved = client.post(
+        f"/operations/{operation.code}/interviews/plan/availability/", {**form, "version": fresh.group(1)}
+    )
+    assert saved.status_code == 303
