@@ -759,8 +759,11 @@ def interview_guardrails(
     note_taker: User,
     interpreter: User | None,
     ignore: Interview | None = None,
+    room: str = "",
 ) -> None:
-    """The guardrails every interview passes (E-Guide 5.2, 5.3; exercise.md). Raises the first broken."""
+    """The guardrails every interview passes (E-Guide 5.2, 5.3; exercise.md; of the validity rules of
+    interview-scheduling.md, that no room, interviewer or interpreter holds two interviews at once).
+    Raises the first broken."""
     code = person.code
     when = clock_time(starts_at, person.operation.utc_offset_minutes)
     if not person.needs_assessments.filter(at__lt=starts_at).exists():
@@ -826,6 +829,24 @@ def interview_guardrails(
         raise ValidationFailed(
             [Problem("interpreter", "is a user of an interpreter service agency")], what="interview"
         )
+    if interpreter is not None or room:
+        resources = Q()
+        if interpreter is not None:
+            resources |= Q(interpreter=interpreter)
+        if room:
+            resources |= Q(location=location, room=room)
+        for other in busy.filter(overlapping).filter(resources):
+            if other.starts_at + timedelta(minutes=other.minutes) <= starts_at:
+                continue
+            if interpreter is not None and other.interpreter_id == interpreter.pk:
+                raise RuleViolation(
+                    f"{interpreter.name} already interprets an interview at that time.",
+                    rule="interview.interpreter-overlap",
+                )
+            raise RuleViolation(
+                f"Room {room} at {location.name} already holds an interview at that time.",
+                rule="interview.room-overlap",
+            )
 
 
 @refusals_audited(AuditEvent.INTERVIEW_REFUSED)
@@ -869,6 +890,7 @@ def interview_schedule(
         minutes=minutes,
         note_taker=note_taker,
         interpreter=interpreter,
+        room=room,
     )
     interview = Interview(
         person=person,

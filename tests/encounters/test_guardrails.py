@@ -123,6 +123,26 @@ def test_a_forensic_interview_provider_schedules_and_cancels_only_its_own_interv
     )
 
 
+def test_an_interpreter_or_a_room_holds_one_interview_at_a_time(register, persona, rooms, t0, care):
+    """interview-scheduling.md rule 5 holds for interviews booked by hand too: an interpreter was booked
+    three times at once, and two persons into one room (the guardrails checked person and interviewer)."""
+    first, second, third = register("P-001"), register("P-002"), register("P-003")
+    for person in (first, second, third):
+        care(person)
+    _schedule(persona, first, rooms, t0, interpreter=persona("interpreter"), room="room-1")
+    with pytest.raises(RuleViolation) as busy_interpreter:
+        _schedule(
+            persona, second, rooms, t0, who="investigator", interpreter=persona("interpreter"), room="room-2"
+        )
+    assert busy_interpreter.value.rule == "interview.interpreter-overlap"
+    with pytest.raises(RuleViolation) as busy_room:
+        _schedule(persona, second, rooms, t0, who="investigator", room="room-1")
+    assert busy_room.value.rule == "interview.room-overlap"
+    # another room, or the same room once the first interview has ended, is free
+    _schedule(persona, second, rooms, t0, who="investigator", room="room-2")
+    _schedule(persona, third, rooms, t0, who="prosecutor", role="prosecutor", room="room-1", minutes_after=180)
+
+
 def test_an_interviewer_must_be_qualified_for_the_role(register, persona, rooms, t0, care):
     person = register()
     care(person)
