@@ -413,6 +413,11 @@ def test_a_service_user_and_a_reader_cannot_save(client_for):
     assert post_section(client_for("investigator"), operation, "mou", data).status_code == 403
     assert post_section(client_for("outsider"), operation, "mou", data).status_code == 404
     assert versions(operation) == 1
+    # the reader is told the section is read only, not left with a greyed form and no save button
+    page = client_for("investigator").get(f"/operations/{operation.code}/plan/mou/").content.decode()
+    assert "Read only: you can read this section" in page
+    editor = client_for("coordinator").get(f"/operations/{operation.code}/plan/mou/").content.decode()
+    assert "Read only" not in editor
 
 
 def test_an_unknown_section_is_not_found(client_for):
