@@ -140,7 +140,9 @@ def test_an_interpreter_or_a_room_holds_one_interview_at_a_time(register, person
     assert busy_room.value.rule == "interview.room-overlap"
     # another room, or the same room once the first interview has ended, is free
     _schedule(persona, second, rooms, t0, who="investigator", room="room-2")
-    _schedule(persona, third, rooms, t0, who="prosecutor", role="prosecutor", room="room-1", minutes_after=180)
+    _schedule(
+        persona, third, rooms, t0, who="prosecutor", role="prosecutor", room="room-1", minutes_after=180
+    )
 
 
 def test_an_interviewer_must_be_qualified_for_the_role(register, persona, rooms, t0, care):
