@@ -22,7 +22,7 @@ from uuid import UUID
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from haven.api.schemas import AgencyOut
-from haven.core.clock import FIRST_YEAR, LAST_YEAR, plausible_year
+from haven.core.clock import in_plausible_years
 
 # -- vocabularies (pinned to the models' choices by tests/api/test_encounters_api.py) -------------------------
 
@@ -79,20 +79,8 @@ DEFAULT_LIMIT: Final = 200
 MAX_LIMIT: Final = 1000
 
 
-def _plausible_moment(moment: datetime) -> datetime:
-    if not plausible_year(moment):
-        raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
-    return moment
-
-
-def _plausible_day(day: date) -> date:
-    if not plausible_year(day):
-        raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
-    return day
-
-
-Moment = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
-Day = Annotated[date, AfterValidator(_plausible_day)]
+Moment = Annotated[AwareDatetime, AfterValidator(in_plausible_years)]
+Day = Annotated[date, AfterValidator(in_plausible_years)]
 PersonCode = Annotated[
     str, StringConstraints(pattern=r"^P-[0-9]{3,5}$"), Field(description="a pseudonymous code, P-001")
 ]

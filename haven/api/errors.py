@@ -243,7 +243,7 @@ _PLAIN_ERRORS: Final[dict[int, tuple[str, str]]] = {
         "well-formed. Nothing was changed.",
     ),
     403: ("forbidden", "This request was refused."),
-    404: (NotFound.code, "Not found."),
+    404: (NOT_FOUND_BODY["code"], NOT_FOUND_BODY["message"]),  # hidden and missing alike
     405: ("method_not_allowed", ""),
     413: ("invalid", "The body is larger than the limit (2.5 MB). Nothing was changed."),
     500: ("error", "Haven could not complete this request; nothing was changed. It was logged."),

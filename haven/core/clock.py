@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from typing import Final
+from typing import Final, TypeVar
 
 from django.utils import timezone as django_timezone
 
@@ -46,6 +46,8 @@ def clock_time(moment: datetime, minutes: int) -> str:
     return f"{moment.astimezone(local):%H:%M} {zone_label(local)}"
 
 
+_Dated = TypeVar("_Dated", date, datetime)
+
 #: Records are dated within these years: a date outside them is a typing error, and far-away dates
 #: would overflow when converted to UTC or moved by a year (the API, the forms and the services agree).
 FIRST_YEAR: Final = 2000
@@ -54,3 +56,10 @@ LAST_YEAR: Final = 2100
 
 def plausible_year(moment: date | datetime) -> bool:
     return FIRST_YEAR <= moment.year <= LAST_YEAR
+
+
+def in_plausible_years(moment: _Dated) -> _Dated:
+    """A validator (pydantic's AfterValidator) for a date or a moment: it, or a ValueError saying so."""
+    if not plausible_year(moment):
+        raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return moment

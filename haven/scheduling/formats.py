@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
@@ -21,7 +20,7 @@ from pydantic import (
     ValidationError,
 )
 
-from haven.core.clock import FIRST_YEAR, LAST_YEAR, plausible_year
+from haven.core.clock import in_plausible_years
 from haven.core.problems import InvalidInput, format_path
 from haven.core.problems import Problem as InputProblem
 from haven.scheduling.rules import fixed_problems
@@ -115,12 +114,6 @@ class Room(BaseModel):
     available: list[Window]
 
 
-def _plausible_start(moment: datetime) -> datetime:
-    if not plausible_year(moment):
-        raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
-    return moment
-
-
 class InterviewProblem(BaseModel):
     """A `haven.interview-problem/v1` file: who waits, who interviews, who interprets, where, and when."""
 
@@ -130,7 +123,7 @@ class InterviewProblem(BaseModel):
     operation: Id
     # a start in the years records are dated in, and slots of at most a day: beyond them the times
     # of the schedule overflow (a crash before; now refused naming the field)
-    start: Annotated[AwareDatetime, Field(strict=False), AfterValidator(_plausible_start)]
+    start: Annotated[AwareDatetime, Field(strict=False), AfterValidator(in_plausible_years)]
     slot_minutes: Annotated[int, Field(ge=1, le=1440)]
     horizon: Annotated[int, Field(ge=0, le=MAX_HORIZON)]
     persons: list[Person]

@@ -18,6 +18,19 @@ from haven.encounters.selectors import active_consents
 pytestmark = pytest.mark.django_db
 
 
+def _consent_to_hsi(persona, person: Person, given_on: date) -> Consent:
+    return services.consent_record(
+        actor=persona("advocate"),
+        person=person,
+        recipient=Agency.objects.get(slug="hsi"),
+        items=["needs_details"],
+        purpose="Plan the interview around her medical needs",
+        in_writing=True,
+        given_on=given_on,
+        expires_on=given_on + timedelta(days=30),
+    )
+
+
 def test_a_second_outcome_from_a_stale_copy_is_refused_and_the_first_stays(register, persona):
     person = register()
     first, second = Person.objects.get(pk=person.pk), Person.objects.get(pk=person.pk)
@@ -46,16 +59,7 @@ def test_a_second_danger_response_from_a_stale_copy_is_refused_and_the_first_sta
 
 def test_a_second_withdrawal_from_a_stale_copy_keeps_the_first_one_s_time_and_way(register, persona):
     person = register()
-    consent = services.consent_record(
-        actor=persona("advocate"),
-        person=person,
-        recipient=Agency.objects.get(slug="hsi"),
-        items=["needs_details"],
-        purpose="Plan the interview around her medical needs",
-        in_writing=True,
-        given_on=date.today(),
-        expires_on=date.today() + timedelta(days=30),
-    )
+    consent = _consent_to_hsi(persona, person, date.today())
     first, second = Consent.objects.get(pk=consent.pk), Consent.objects.get(pk=consent.pk)
     services.consent_revoke(actor=persona("advocate"), consent=first, orally=True)
     services.consent_revoke(actor=persona("advocate"), consent=second, orally=False)
@@ -69,16 +73,7 @@ def test_a_consent_given_for_a_later_day_can_be_withdrawn_before_it_starts_and_n
 ):
     person = register()
     starts = date.today() + timedelta(days=4)
-    consent = services.consent_record(
-        actor=persona("advocate"),
-        person=person,
-        recipient=Agency.objects.get(slug="hsi"),
-        items=["needs_details"],
-        purpose="From Thursday on",
-        in_writing=True,
-        given_on=starts,
-        expires_on=starts + timedelta(days=30),
-    )
+    consent = _consent_to_hsi(persona, person, starts)
     services.consent_revoke(actor=persona("advocate"), consent=consent, orally=True)
     consent.refresh_from_db()
     assert consent.revoked_at is not None
