@@ -20,16 +20,14 @@ so an entry cached before another process rotated stays correct.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
 import secrets
-import stat
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -40,7 +38,6 @@ from weakref import WeakKeyDictionary
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -51,27 +48,28 @@ from haven.access.models import AgencyDataKey
 from haven.accounts.models import Agency
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
+from haven.core import keyfiles
 
-KEY_BYTES = 32
+KEY_BYTES = keyfiles.KEY_BYTES
 NONCE_BYTES = 12
 WRAP_VERSION = 1
 _WRAP_AAD_PREFIX = b"haven.data-key.v1\x00"
-_GENERATE_HINT = "python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
+_GENERATE_HINT = keyfiles.GENERATE_HINT
 
 
 class EncryptionError(Exception):
     """Base of everything that can go wrong with keys and sealed values; never shown as empty text."""
 
 
-class KekConfigurationError(EncryptionError, ImproperlyConfigured):
+class KekConfigurationError(EncryptionError, keyfiles.KeyConfigurationError):
     """A key-encryption key that is missing, malformed or unsafely stored; the message says how to fix it."""
 
 
-class KekFileInsecure(KekConfigurationError):
+class KekFileInsecure(KekConfigurationError, keyfiles.KeyFileInsecure):
     """A key file, or its directory, that someone other than its owner may read or change."""
 
 
-class KekInvalid(KekConfigurationError):
+class KekInvalid(KekConfigurationError, keyfiles.KeyInvalid):
     """A key-encryption key value (environment variable or key file) that is not 32 bytes."""
 
 
@@ -209,113 +207,45 @@ def _load_ring() -> KeyRing:
 def kek_from_base64(value: str, name: str) -> Kek:
     """A key-encryption key from an environment value; a malformed one is refused naming the variable
     (and never echoing the value)."""
-    try:
-        key = base64.b64decode(value.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise KekInvalid(
-            f"{name} is not valid base64. It must hold 32 random bytes in base64 (44 characters); "
-            f"generate one with: {_GENERATE_HINT}"
-        ) from None
-    if len(key) != KEY_BYTES:
-        raise KekInvalid(
-            f"{name} decodes to {len(key)} bytes; it must hold exactly 32 random bytes in base64 "
-            f"(44 characters). Generate one with: {_GENERATE_HINT}"
-        )
-    return Kek(key=key, source=name)
+    with _as_kek_error():
+        return Kek(key=keyfiles.key_from_base64(value, name), source=name)
 
 
 def _pending_path(path: Path) -> Path:
     return path.with_name(path.name + ".new")
 
 
-def _check_private_directory(directory: Path) -> None:
-    mode = directory.stat().st_mode
-    if stat.S_IMODE(mode) & 0o077:
-        raise KekFileInsecure(
-            f"The key directory {directory} has mode {stat.S_IMODE(mode):04o}: group or others may reach "
-            f"the key-encryption key. Haven refuses to use it. Fix: chmod 700 {directory}"
-        )
+@contextmanager
+def _as_kek_error() -> Iterator[None]:
+    """Key-file problems (haven/core/keyfiles.py) as the encryption errors callers of this module catch."""
+    try:
+        yield
+    except keyfiles.KeyFileInsecure as error:
+        raise KekFileInsecure(str(error)) from None
+    except keyfiles.KeyInvalid as error:
+        raise KekInvalid(str(error)) from None
+    except keyfiles.KeyConfigurationError as error:
+        raise KekConfigurationError(str(error)) from error.__cause__
+
+
+_WHAT = "key-encryption key"
+_EXPOSED = "rotate it with `haven keys rotate`"
 
 
 def read_key_file(path: Path) -> Kek:
     """A key file: exactly 32 bytes, mode 0600 (or stricter), in a 0700 directory; anything else refused."""
-    _check_private_directory(path.parent)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError as error:
-        raise KekConfigurationError(
-            f"The key file {path} cannot be opened ({error.strerror}). It must be a regular file, not a "
-            "symbolic link, readable by the user Haven runs as."
-        ) from error
-    try:
-        info = os.fstat(fd)
-        mode = stat.S_IMODE(info.st_mode)
-        if not stat.S_ISREG(info.st_mode):
-            raise KekConfigurationError(f"The key file {path} is not a regular file.")
-        if mode & 0o077:
-            raise KekFileInsecure(
-                f"The key file {path} has mode {mode:04o}: group or others may read the key-encryption "
-                f"key. Haven refuses to use it. Fix: chmod 600 {path} (and consider the key exposed: "
-                "rotate it with `haven keys rotate`)"
-            )
-        key = os.read(fd, KEY_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(key) != KEY_BYTES:
-        raise KekInvalid(
-            f"The key file {path} holds {len(key)}{'+' if len(key) > KEY_BYTES else ''} bytes; a key file "
-            "holds exactly 32 random bytes. Restore it from your key backup."
-        )
-    return Kek(key=key, source=str(path))
-
-
-def _private_directory(directory: Path) -> None:
-    if not directory.exists():
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            directory.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
-        else:
-            directory.chmod(0o700)  # mkdir's mode is reduced by the umask; make it exact
-    _check_private_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with _as_kek_error():
+        return Kek(key=keyfiles.read_key_file(path, what=_WHAT, exposed_hint=_EXPOSED), source=str(path))
 
 
 def _write_new_key_file(path: Path, key: bytes) -> bool:
-    """Write `key` to `path` unless it exists. The file is 0600 from its first instant (created so, under a
-    temporary name, then linked into place, which never replaces a file). False if `path` already existed."""
-    _private_directory(path.parent)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, key)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(temporary, path)
-        created = True
-    except FileExistsError:
-        created = False
-    finally:
-        temporary.unlink()
-    _fsync_directory(path.parent)
-    return created
+    with _as_kek_error():
+        return keyfiles.write_new_key_file(path, key, what=_WHAT)
 
 
 def _create_key_file(path: Path) -> Kek:
-    # Two processes starting at once: one link wins, both then read the same file.
-    _write_new_key_file(path, secrets.token_bytes(KEY_BYTES))
-    return read_key_file(path)
+    with _as_kek_error():
+        return Kek(key=keyfiles.key_file(path, what=_WHAT, exposed_hint=_EXPOSED), source=str(path))
 
 
 # --- wrapping --------------------------------------------------------------------------------------------
@@ -628,7 +558,7 @@ def _install_new_key_file(old: Kek, new: Kek) -> Path | None:
             break
     if pending.exists():
         pending.replace(path)
-    _fsync_directory(path.parent)
+    keyfiles.fsync_directory(path.parent)
     return retired_file
 
 
