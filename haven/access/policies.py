@@ -47,7 +47,11 @@ class Access(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """An actor's place on one operation, from their agency's listing in its plan."""
+    """An actor's place on one operation, from their agency's listing in its plan.
+
+    `on_operation`: the plan lists the agency and the agency is active — live access, as the table gives.
+    `retained`: the plan no longer lists it, but it holds records of its own there (and is active): it keeps
+    its own records and consents (the owner-held rows of the table) and nothing else of the operation."""
 
     user_id: UUID
     agency_id: UUID
@@ -55,6 +59,12 @@ class Standing:
     on_operation: bool
     on_full_plan: bool = False
     coordinator: bool = False
+    retained: bool = False
+
+    @property
+    def present(self) -> bool:
+        """On the operation, or keeping its own records there."""
+        return self.on_operation or self.retained
 
     @property
     def investigative(self) -> bool:
@@ -84,8 +94,15 @@ class Standing:
     def forensic_interview(self) -> bool:
         return self.on_operation and self.agency_type == AgencyType.FORENSIC_INTERVIEW
 
-    def owns(self, owner_agency_id: UUID | None) -> bool:
-        return self.on_operation and owner_agency_id is not None and owner_agency_id == self.agency_id
+    def owns(self, owner_agency_id: UUID | None, *agency_types: str) -> bool:
+        """The record is the actor's agency's own (and its agency is of one of `agency_types`, if given):
+        true on the operation and, for an agency the plan dropped, where it keeps its own records."""
+        return (
+            self.present
+            and owner_agency_id is not None
+            and owner_agency_id == self.agency_id
+            and (not agency_types or self.agency_type in agency_types)
+        )
 
 
 NOT_ON_OPERATION = None
@@ -96,6 +113,10 @@ Rule = Callable[[Standing, "UUID | None"], bool]
 def _never(_: Standing, __: UUID | None) -> bool:
     return False
 
+
+_PROVIDER = AgencyType.VICTIM_SERVICE_PROVIDER
+_ATTORNEY = AgencyType.VICTIM_ATTORNEY
+_FORENSIC = AgencyType.FORENSIC_INTERVIEW
 
 # compartment → (who may read, who may write). `owner` is the agency that holds the record, where the
 # compartment belongs to one agency (needs assessment, questions, victim service record, attorney notes,
@@ -129,7 +150,7 @@ TABLE: dict[Compartment, tuple[Rule, Rule]] = {
         lambda s, _o: s.investigative or s.victim_attorney,
     ),
     # needs assessment in full: only the assessing provider agency (written by providers)
-    Compartment.NEEDS_FULL: (lambda s, o: s.provider and s.owns(o), lambda s, o: s.provider and s.owns(o)),
+    Compartment.NEEDS_FULL: (lambda s, o: s.owns(o, _PROVIDER), lambda s, o: s.owns(o, _PROVIDER)),
     # needs summary: assessed or not, urgent domains, language — everyone on the operation reads
     Compartment.NEEDS_SUMMARY: (lambda s, _o: s.on_operation, _never),
     # information given (materials, language, when, by whom): everyone on the operation
@@ -146,29 +167,24 @@ TABLE: dict[Compartment, tuple[Rule, Rule]] = {
     # interview record and official notes: investigative read/write; also the agency of the
     # interviewer who conducted it (a forensic interview provider)
     Compartment.INTERVIEW_RECORD: (
-        lambda s, o: s.investigative or (s.forensic_interview and s.owns(o)),
-        lambda s, o: s.investigative or (s.forensic_interview and (o is None or s.owns(o))),
+        lambda s, o: s.investigative or s.owns(o, _FORENSIC),
+        lambda s, o: s.investigative or (s.forensic_interview and o is None) or s.owns(o, _FORENSIC),
     ),
     # victim service record (safety plan, services, case notes): only the provider agency that holds it
-    Compartment.VICTIM_SERVICE_RECORD: (
-        lambda s, o: s.provider and s.owns(o),
-        lambda s, o: s.provider and s.owns(o),
-    ),
+    Compartment.VICTIM_SERVICE_RECORD: (lambda s, o: s.owns(o, _PROVIDER), lambda s, o: s.owns(o, _PROVIDER)),
     # attorney notes: only the victim attorney agency that wrote them
-    Compartment.ATTORNEY_NOTES: (
-        lambda s, o: s.victim_attorney and s.owns(o),
-        lambda s, o: s.victim_attorney and s.owns(o),
-    ),
+    Compartment.ATTORNEY_NOTES: (lambda s, o: s.owns(o, _ATTORNEY), lambda s, o: s.owns(o, _ATTORNEY)),
     # consent records: the recording provider reads/writes (the recipient's view is `consent_names`)
-    Compartment.CONSENT: (lambda s, o: s.provider and s.owns(o), lambda s, o: s.provider and s.owns(o)),
+    Compartment.CONSENT: (lambda s, o: s.owns(o, _PROVIDER), lambda s, o: s.owns(o, _PROVIDER)),
 }
 
 
 def allows(
     standing: Standing | None, compartment: Compartment, access: Access, owner: UUID | None = None
 ) -> bool:
-    """May the actor with this standing read or write this compartment (of a record owned by `owner`)?"""
-    if standing is None or not standing.on_operation:
+    """May the actor with this standing read or write this compartment (of a record owned by `owner`)?
+    An agency the plan dropped reaches only what `owns` grants: its own records."""
+    if standing is None or not standing.present:
         return False
     read, write = TABLE[compartment]
     rule = read if access is Access.READ else write

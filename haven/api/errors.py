@@ -8,6 +8,7 @@
 | 403 | `csrf_failed` | an unsafe request without the X-CSRFToken header |
 | 404 | `not_found` | `NotFound` (hidden and missing alike), an unknown API path |
 | 409 | `conflict` | `Conflict` / `SectionConflict` |
+| 409 | `confirmation_required` | `ConfirmationRequired`: repeat with the named `subjects` confirmed |
 | 422 | `rule_violation` | `RuleViolation` (approval while readiness rules fail) |
 
 A 404 body is always exactly `{"code": "not_found", "message": "Not found."}`: a hidden record and a
@@ -34,6 +35,7 @@ from haven.audit.services import record
 from haven.core.errors import (
     RACED_MESSAGE,
     SEAL_BROKEN_MESSAGE,
+    ConfirmationRequired,
     Conflict,
     Forbidden,
     HavenError,
@@ -146,6 +148,9 @@ def haven_error(request: HttpRequest, error: HavenError) -> HttpResponse:
     if isinstance(error, Forbidden):
         _denied(request, error)
         return _respond(request, 403, {"code": error.code, "message": error.message})
+    if isinstance(error, ConfirmationRequired):
+        body = {"code": error.code, "message": error.message, "subjects": error.subjects}
+        return _respond(request, 409, body)
     if isinstance(error, Conflict):
         sections = list(getattr(error, "sections", []))
         return _respond(request, 409, {"code": error.code, "message": error.message, "sections": sections})

@@ -22,6 +22,7 @@ from haven.api.schemas import (
     MAX_VERSION,
     PLAN_DOCUMENT,
     ApprovalIn,
+    ConfirmationOut,
     ConflictOut,
     ErrorOut,
     FullPlanOut,
@@ -46,8 +47,8 @@ from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import Forbidden, NotFound, ValidationFailed
 from haven.core.problems import InvalidInput, Problem
-from haven.operations.models import Operation, OperationAgency
-from haven.operations.selectors import current_plan, operation_for, operations_visible_to
+from haven.operations.models import Operation, OperationAgency, RecordHolder
+from haven.operations.selectors import current_plan, operation_for, operations_visible_to, standing_from
 from haven.operations.services import operation_approve, operation_create, plan_save, readiness_policy
 from haven.plans import Plan, full_briefing, parse_plan, render_markdown, render_pdf, service_briefing
 from haven.plans.formats import CODE_RE
@@ -86,18 +87,6 @@ def _visible(request: HttpRequest, code: str) -> tuple[User, Operation, Standing
     operation, standing = operation_for(actor, code)
     errors.mark_exercise(request, operation.is_exercise)
     return actor, operation, standing
-
-
-def _listed_standing(actor: User, listing: OperationAgency) -> Standing:
-    """The standing `selectors.standing` computes, from a listing already fetched with the list."""
-    return Standing(
-        user_id=actor.pk,
-        agency_id=actor.agency_id,
-        agency_type=actor.agency.type,
-        on_operation=True,
-        on_full_plan=listing.on_full_plan,
-        coordinator=actor.is_coordinator,
-    )
 
 
 def _report(plan: Plan) -> ReadinessReport:
@@ -160,12 +149,28 @@ def operations_list(request: HttpRequest) -> OperationListOut:
     """Each as its audience sees it; an operation your agency is not on is not listed. One audit event."""
     actor = _actor(request)
     mine = OperationAgency.objects.filter(agency_id=actor.agency_id)
+    held = RecordHolder.objects.filter(agency_id=actor.agency_id)
     operations = list(
         operations_visible_to(actor)
         .select_related("current_version", "approved_version")
-        .prefetch_related(Prefetch("participants", queryset=mine, to_attr="listing"))
+        .prefetch_related(
+            Prefetch("participants", queryset=mine, to_attr="listing"),
+            Prefetch("record_holders", queryset=held, to_attr="held"),
+        )
     )
-    items = [_summary(op, current_plan(op), _listed_standing(actor, op.listing[0])) for op in operations]
+    items = [
+        _summary(
+            op,
+            current_plan(op),
+            standing_from(
+                actor,
+                listed=bool(op.listing),
+                on_full_plan=bool(op.listing and op.listing[0].on_full_plan),
+                holds_records=bool(op.held),
+            ),
+        )
+        for op in operations
+    ]
     record(actor=actor, event=AuditEvent.OPERATIONS_LISTED, details={"count": len(items), "via": "api"})
     errors.mark_exercise(request, any(op.is_exercise for op in operations))
     return OperationListOut(operations=items)
@@ -260,7 +265,7 @@ def plan_read(request: HttpRequest, code: str, response: HttpResponse) -> FullPl
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
-        409: ConflictOut,
+        409: ConflictOut | ConfirmationOut,
     },
     openapi_extra={**_PLAN_BODY, "responses": {200: {"headers": _ETAG_DOC}}},
     summary="Save the whole plan as a new version (coordinators on the full plan)",
@@ -269,21 +274,34 @@ def plan_replace(
     request: HttpRequest,
     code: str,
     response: HttpResponse,
+    *,
     base_version: QueryEx[
         int | None, P(ge=1, le=MAX_VERSION, description="the plan version you edited")
     ] = None,
     if_match: HeaderEx[
         str | None, P(alias="If-Match", description='the plan version you edited: "N"')
     ] = None,
+    confirm_removal: QueryEx[
+        list[str],
+        P(
+            max_length=100,
+            description="agency ids this save drops although they hold records of their own on the "
+            "operation: each keeps its own records and consents there (409 confirmation_required names them)",
+        ),
+    ] = [],  # noqa: B006 - ninja copies the default per request
 ) -> PlanSavedOut:
     """Saving what is already there makes no new version. A save based on an older version is refused (409)
-    when someone else changed the same sections since; otherwise it is merged section by section."""
+    when someone else changed the same sections since; otherwise it is merged section by section. A save
+    that drops an agency holding records of its own there is refused (409 `confirmation_required`, naming
+    them) until `confirm_removal` names each."""
     actor, operation, standing = _visible(request, code)
     require(standing, Compartment.FULL_PLAN, Access.WRITE, hide=False)
     base, problems = _base_version(base_version, if_match)
     plan = _plan_body(request, also=problems)
     assert base is not None
-    result = plan_save(actor=actor, operation=operation, plan=plan, base_version=base)
+    result = plan_save(
+        actor=actor, operation=operation, plan=plan, base_version=base, confirm_removal=confirm_removal
+    )
     operation = _reloaded(operation)
     response["ETag"] = f'"{result.version.number}"'
     return PlanSavedOut(

@@ -111,6 +111,14 @@ class ConflictOut(ErrorOut):
     sections: list[str] = Field(default_factory=list, description="the plan sections that clash, if known")
 
 
+class ConfirmationOut(ErrorOut):
+    code: Literal["confirmation_required"] = "confirmation_required"
+    subjects: list[str] = Field(
+        description="what the change concerns (for a plan: the ids of agencies it drops that hold records); "
+        "repeat the request confirming each of them"
+    )
+
+
 class RuleViolationOut(ErrorOut):
     code: Literal["rule_violation"] = "rule_violation"
     rules: list[str] = Field(description="the ids of the readiness rules that fail")

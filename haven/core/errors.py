@@ -64,6 +64,17 @@ class Conflict(HavenError):
     code = "conflict"
 
 
+class ConfirmationRequired(Conflict):
+    """A change with a consequence its author must confirm first; `subjects` names what it concerns (ids),
+    so the author can confirm exactly those. Nothing was saved."""
+
+    code = "confirmation_required"
+
+    def __init__(self, message: str, *, subjects: list[str]) -> None:
+        self.subjects = subjects
+        super().__init__(message)
+
+
 class RuleViolation(HavenError):
     """A guardrail refused the action (approval with failing rules, an interview before needs …)."""
 

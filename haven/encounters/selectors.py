@@ -20,6 +20,7 @@ from haven.audit.services import record
 from haven.core.clock import utc_today
 from haven.core.errors import NotFound
 from haven.encounters.models import (
+    AttorneyNote,
     Consent,
     DangerFlag,
     Designation,
@@ -43,10 +44,26 @@ from haven.operations.selectors import current_plan, operation_for
 
 
 def persons_visible_to(standing: Standing, operation: Operation) -> QuerySet[Person]:
-    """The roster: everyone on the operation reads it (code, tags, languages, stage, priority)."""
-    if not allows(standing, Compartment.ROSTER, Access.READ):
-        return Person.objects.none()
-    return Person.objects.filter(operation=operation)
+    """The roster: everyone on the operation reads it (code, tags, languages, stage, priority). An agency
+    the plan dropped keeps its own clients: the persons it holds records of its own on."""
+    if allows(standing, Compartment.ROSTER, Access.READ):
+        return Person.objects.filter(operation=operation)
+    if standing.retained:
+        return Person.objects.filter(operation=operation).filter(_held_by(standing.agency_id))
+    return Person.objects.none()
+
+
+def _held_by(agency_id: UUID) -> Q:
+    """The persons on whom the agency holds a record of its own (the owner-held rows of the table)."""
+    person = OuterRef("pk")
+    return (
+        Q(Exists(NeedsAssessment.objects.filter(person=person, agency_id=agency_id)))
+        | Q(Exists(InformationGiven.objects.filter(person=person, agency_id=agency_id)))
+        | Q(Exists(VictimServiceRecord.objects.filter(person=person, agency_id=agency_id)))
+        | Q(Exists(AttorneyNote.objects.filter(person=person, agency_id=agency_id)))
+        | Q(Exists(Consent.objects.filter(person=person, agency_id=agency_id)))
+        | Q(Exists(Interview.objects.filter(person=person, agency_id=agency_id)))
+    )
 
 
 def person_for(actor: User, code: str, person_code: str, *, audit: bool = True) -> tuple[Person, Standing]:
@@ -67,7 +84,10 @@ def person_for(actor: User, code: str, person_code: str, *, audit: bool = True) 
 
 
 def active_consents(person: Person, recipient_agency_id: UUID, today: date | None = None) -> list[Consent]:
-    """Consents naming this agency that are neither revoked nor expired (checked on every request)."""
+    """Consents naming this agency that are neither revoked nor expired (checked on every request).
+
+    Rule (issue 12): no consent releases anything while its recording agency cannot manage it — a
+    deactivated provider cannot record the client's revocation, so its consents release nothing."""
     today = today or utc_today()
     return list(
         person.consents.select_related("agency").filter(
@@ -75,6 +95,7 @@ def active_consents(person: Person, recipient_agency_id: UUID, today: date | Non
             revoked_at__isnull=True,
             given_on__lte=today,
             expires_on__gte=today,
+            agency__is_active=True,
         )
     )
 
@@ -127,7 +148,9 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
     """Assemble the person's record as this actor may see it. Every read under a consent is audited with
     the consent's id."""
     investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
-    area_hidden = person.area is not None and person.area.is_sensitive and not investigative
+    roster = allows(standing, Compartment.ROSTER, Access.READ)
+    # an agency the plan dropped keeps its own records, not where the person is now
+    area_hidden = person.area is not None and (not roster or (person.area.is_sensitive and not investigative))
     view = PersonView(
         person=person,
         stage=stage_of(_milestones(person)),
@@ -155,15 +178,17 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
             {"from": o.person.code, "signs": [s.sign for s in o.signs.all()], "at": o.at}
             for o in person.observed_towards.select_related("person").prefetch_related("signs")
         ]
-    view.danger = list(person.danger_flags.select_related("flagged_by", "responded_by"))
+    if allows(standing, Compartment.IMMINENT_DANGER, Access.READ):
+        view.danger = list(person.danger_flags.select_related("flagged_by", "responded_by"))
     if allows(standing, Compartment.CONTINUED_PRESENCE, Access.READ):
         view.relief = list(person.relief_steps.select_related("by", "agency"))
     assessments = list(person.needs_assessments.select_related("by", "agency"))
-    view.needs_summary = {
-        "assessed": bool(assessments),
-        "urgent": sorted({d for a in assessments for d in a.urgent_domains}),
-        "language": next((a.language for a in reversed(assessments) if a.language), ""),
-    }
+    if allows(standing, Compartment.NEEDS_SUMMARY, Access.READ):
+        view.needs_summary = {
+            "assessed": bool(assessments),
+            "urgent": sorted({d for a in assessments for d in a.urgent_domains}),
+            "language": next((a.language for a in reversed(assessments) if a.language), ""),
+        }
     consents = active_consents(person, standing.agency_id) if standing.on_operation else []
     released = {item for c in consents for item in c.items}
     view.released_items = sorted(released)
@@ -194,8 +219,14 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
                     },
                 }
             )
-    view.needs_full = full if full or standing.provider else None
+    view.needs_full = (
+        full if full or allows(standing, Compartment.NEEDS_FULL, Access.READ, standing.agency_id) else None
+    )
+    information = allows(standing, Compartment.INFORMATION, Access.READ)
     for info in person.information.select_related("by", "agency"):
+        questions = allows(standing, Compartment.QUESTIONS, Access.READ, info.agency_id)
+        if not (information or questions):
+            continue
         entry: dict[str, Any] = {
             "at": info.at,
             "by": info.by.name,
@@ -203,11 +234,15 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
             "language": info.language,
             "materials": info.materials,
         }
-        if allows(standing, Compartment.QUESTIONS, Access.READ, info.agency_id):
+        if questions:
             entry["questions"] = open_field(info, "questions", info.agency_id)
             entry["answers"] = open_field(info, "answers", info.agency_id)
         view.information.append(entry)
+    schedule = allows(standing, Compartment.INTERVIEW_SCHEDULE, Access.READ)
     for interview in person.interviews.select_related("interviewer", "location", "agency", "interpreter"):
+        own_record = allows(standing, Compartment.INTERVIEW_RECORD, Access.READ, interview.agency_id)
+        if not (schedule or own_record):
+            continue
         item: dict[str, Any] = {
             "id": interview.pk,
             "starts_at": interview.starts_at,
@@ -217,7 +252,7 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
             "room": interview.room,
             "status": interview.status,
         }
-        if allows(standing, Compartment.INTERVIEW_RECORD, Access.READ, interview.agency_id):
+        if own_record:
             item["interviewer"] = interview.interviewer.name
             item["interpreter"] = interview.interpreter.name if interview.interpreter else None
             item["notes"] = open_field(interview, "notes", interview.agency_id)
@@ -243,13 +278,14 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
                     "text": open_field(kept, "text", kept.agency_id),
                 }
             )
-    view.service_records = records if records or standing.provider else None
-    if standing.victim_attorney:
+    provider = allows(standing, Compartment.CONSENT, Access.READ, standing.agency_id)
+    view.service_records = records if records or provider else None
+    if allows(standing, Compartment.ATTORNEY_NOTES, Access.READ, standing.agency_id):
         view.attorney_notes = [
             {"at": n.at, "by": n.by.name, "text": open_field(n, "text", n.agency_id)}
             for n in person.attorney_notes.select_related("by").filter(agency_id=standing.agency_id)
         ]
-    if standing.provider:
+    if provider:
         view.consents_recorded = [
             {"consent": c, "purpose": open_field(c, "purpose", c.agency_id), "reads": consent_read_events(c)}
             for c in person.consents.select_related("recipient").filter(agency_id=standing.agency_id)
@@ -505,6 +541,8 @@ def board_for(
     alerts — in a fixed number of queries whatever the number of persons. Service users get the same rows
     without designations or sensitive areas."""
     investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
+    # An agency the plan dropped sees its own clients listed, and nothing of the live operation's work.
+    live = allows(standing, Compartment.ROSTER, Access.READ)
     # A pending relief request is a next step only for those who may read immigration relief: for
     # anyone else it would tell what the person's page hides.
     sees_relief = allows(standing, Compartment.CONTINUED_PRESENCE, Access.READ)
@@ -526,9 +564,14 @@ def board_for(
         first_contact = facts.first_provider_contact
         # an exercise set in the future has not been waited through yet: never a negative wait
         waited = max(0, int(((first_contact or now) - p["encountered_at"]).total_seconds() // 60))
-        step, owner, since = _next_step(current, p, facts, owners, sees_relief=sees_relief)
+        step, owner, since = (
+            _next_step(current, p, facts, owners, sees_relief=sees_relief) if live else ("—", "", None)
+        )
         place = areas.get(p["area_id"])
-        area_name = place.name if place is not None and (investigative or not place.is_sensitive) else None
+        area_name = (
+            place.name if live and place is not None and (investigative or not place.is_sensitive) else None
+        )
+        waiting = live and first_contact is None and not p["outcome"]
         rows.append(
             BoardRow(
                 code=p["code"],
@@ -538,31 +581,37 @@ def board_for(
                 area=area_name,
                 tags=facts.tags,
                 languages=facts.languages,
-                urgent=facts.urgent,
+                urgent=facts.urgent if live else [],
                 designation=facts.designation if investigative else None,
                 next_step=step,
                 next_owner=owner,
                 next_since=since,
-                danger=facts.danger,
-                waiting_minutes=waited if first_contact is None and not p["outcome"] else None,
-                waited_too_long=first_contact is None and not p["outcome"] and waited > limit_minutes,
+                danger=facts.danger and live,
+                waiting_minutes=waited if waiting else None,
+                waited_too_long=waiting and waited > limit_minutes,
                 encountered_at=p["encountered_at"],
             )
         )
     all_areas = sorted(
-        (a.plan_id, a.name) for a in areas.values() if not a.retired and (investigative or not a.is_sensitive)
+        (a.plan_id, a.name)
+        for a in areas.values()
+        if live and not a.retired and (investigative or not a.is_sensitive)
     )
     if stage:
         rows = [r for r in rows if r.stage == stage]
     if area:
         names = dict(all_areas)
         rows = [r for r in rows if r.area is not None and r.area == names.get(area)]
-    danger = [
-        {"code": f.person.code, "since": f.flagged_at, "by": f.flagged_by.name}
-        for f in DangerFlag.objects.filter(person__operation=operation, responded_at__isnull=True)
-        .select_related("person", "flagged_by")
-        .order_by("flagged_at")
-    ]
+    danger = (
+        [
+            {"code": f.person.code, "since": f.flagged_at, "by": f.flagged_by.name}
+            for f in DangerFlag.objects.filter(person__operation=operation, responded_at__isnull=True)
+            .select_related("person", "flagged_by")
+            .order_by("flagged_at")
+        ]
+        if allows(standing, Compartment.IMMINENT_DANGER, Access.READ)
+        else []
+    )
     alerts = []
     if investigative:
         alerts = [

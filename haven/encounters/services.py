@@ -54,7 +54,7 @@ from haven.encounters.models import (
     VictimServiceRecord,
 )
 from haven.encounters.sealing import seal_field
-from haven.operations.models import Area, AreaHolds, InterviewLocation, Operation
+from haven.operations.models import Area, AreaHolds, InterviewLocation, Operation, RecordHolder
 from haven.operations.selectors import standing
 
 P = ParamSpec("P")
@@ -83,6 +83,14 @@ def _locked(instance: M) -> M:
     already serialises writers): a check such as "recorded once" must read the row inside the
     transaction that writes it, never the copy a request loaded before, or two requests both pass it."""
     return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+
+
+def _holds_records(person: Person, agency_id: uuid.UUID) -> None:
+    """The agency now holds a record of its own on the person's operation: it keeps managing it there even
+    if the plan drops the agency (haven.operations.models.RecordHolder). Idempotent, race-free."""
+    RecordHolder.objects.bulk_create(
+        [RecordHolder(operation_id=person.operation_id, agency_id=agency_id)], ignore_conflicts=True
+    )
 
 
 def _when(at: datetime | None) -> datetime:
@@ -482,6 +490,7 @@ def needs_assessment_record(
         seal_field(assessment, name, actor.agency_id, text.strip())
     _clean(assessment)
     assessment.save()
+    _holds_records(person, actor.agency_id)
     record(
         actor=actor,
         event=AuditEvent.NEEDS_RECORDED,
@@ -527,6 +536,7 @@ def information_record(
     seal_field(info, "answers", actor.agency_id, answers.strip())
     _clean(info)
     info.save()
+    _holds_records(person, actor.agency_id)
     record(
         actor=actor,
         event=AuditEvent.INFORMATION_RECORDED,
@@ -581,6 +591,7 @@ def victim_service_record(
     seal_field(entry, "text", actor.agency_id, text.strip())
     _clean(entry)
     entry.save()
+    _holds_records(person, actor.agency_id)
     event = {VictimServiceKind.SAFETY_PLAN: AuditEvent.SAFETY_PLAN_RECORDED}.get(
         VictimServiceKind(kind), AuditEvent.SERVICE_RECORDED
     )
@@ -613,6 +624,7 @@ def attorney_note_record(
     seal_field(note, "text", actor.agency_id, text.strip())
     _clean(note)
     note.save()
+    _holds_records(person, actor.agency_id)
     record(
         actor=actor,
         event=AuditEvent.ATTORNEY_NOTE_RECORDED,
@@ -708,6 +720,7 @@ def consent_record(
     seal_field(consent, "minor_may_consent", actor.agency_id, minor_may_consent.strip())
     _clean(consent)
     consent.save()
+    _holds_records(person, actor.agency_id)
     record(
         actor=actor,
         event=AuditEvent.CONSENT_RECORDED,
@@ -949,6 +962,8 @@ def interview_conduct(
     seal_field(interview, "notes", interview.agency_id, notes.strip())
     _clean(interview)
     interview.save()
+    if interview.agency.type == AgencyType.FORENSIC_INTERVIEW:
+        _holds_records(person, interview.agency_id)  # its own interview record (access-policy.md)
     record(
         actor=actor,
         event=AuditEvent.INTERVIEW_RECORDED,

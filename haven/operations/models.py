@@ -172,3 +172,24 @@ class InterviewLocation(BaseModel):
     @property
     def is_nondetention(self) -> bool:
         return self.setting == "nondetention"
+
+
+class RecordHolder(BaseModel):
+    """An agency that holds records of its own on an operation (a needs assessment, a victim service record,
+    attorney notes, questions and answers, a consent it recorded, an interview its interviewer conducted).
+
+    Rule (issue 12, access-policy.md): it keeps managing its own records and consents there whatever the
+    plan says — an amendment that drops it from the plan leaves it this, and nothing else of the operation.
+    Rows are added by the encounter services when such a record is first written, and never removed."""
+
+    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="record_holders")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="records_held")
+
+    class Meta:
+        ordering = ("operation", "created_at")
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "agency"], name="unique_record_holder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation_id}:{self.agency_id}"

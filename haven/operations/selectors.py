@@ -8,36 +8,56 @@ from __future__ import annotations
 
 import json
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from haven.access.policies import Access, Compartment, Standing, require
 from haven.accounts.models import User
 from haven.core.errors import NotFound
-from haven.operations.models import Operation, OperationAgency, PlanVersion
+from haven.operations.models import Operation, OperationAgency, PlanVersion, RecordHolder
 from haven.plans import Plan, parse_plan
 
 
+def _live(actor: User) -> bool:
+    """An account that is active, in an agency that is active: a deactivated agency has no live access."""
+    return actor.is_active and actor.agency.is_active
+
+
 def operations_visible_to(actor: User) -> QuerySet[Operation]:
-    """The operations whose plan lists the actor's agency (none for an inactive account)."""
-    if not actor.is_active:
+    """The operations whose plan lists the actor's agency, or where it keeps records of its own after the
+    plan dropped it (none for an inactive account or agency)."""
+    if not _live(actor):
         return Operation.objects.none()
-    return Operation.objects.filter(participants__agency_id=actor.agency_id).distinct()
+    return Operation.objects.filter(
+        Q(participants__agency_id=actor.agency_id) | Q(record_holders__agency_id=actor.agency_id)
+    ).distinct()
 
 
-def standing(actor: User, operation: Operation) -> Standing:
-    """The actor's standing on the operation: on it or not, investigative or service, on the full plan."""
-    listing = (
-        OperationAgency.objects.filter(operation=operation, agency_id=actor.agency_id).first()
-        if actor.is_active
-        else None
-    )
+def standing_from(actor: User, *, listed: bool, on_full_plan: bool, holds_records: bool) -> Standing:
+    """The actor's standing from what is known of their agency on one operation: listed in its plan (and on
+    `distribution.full_plan`), and whether it holds records of its own there. Lists that fetched these
+    facts for many operations at once build each standing here, as `standing` does for one."""
+    live = _live(actor)
     return Standing(
         user_id=actor.pk,
         agency_id=actor.agency_id,
         agency_type=actor.agency.type,
-        on_operation=listing is not None,
-        on_full_plan=bool(listing and listing.on_full_plan),
+        on_operation=live and listed,
+        on_full_plan=live and listed and on_full_plan,
         coordinator=actor.is_coordinator,
+        retained=live and not listed and holds_records,
+    )
+
+
+def standing(actor: User, operation: Operation) -> Standing:
+    """The actor's standing on the operation: on it or not, investigative or service, on the full plan —
+    or, dropped from the plan, keeping its own records there (`retained`)."""
+    listing = OperationAgency.objects.filter(operation=operation, agency_id=actor.agency_id).first()
+    holds = RecordHolder.objects.filter(operation=operation, agency_id=actor.agency_id).exists()
+    return standing_from(
+        actor,
+        listed=listing is not None,
+        on_full_plan=bool(listing and listing.on_full_plan),
+        holds_records=holds,
     )
 
 

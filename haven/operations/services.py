@@ -17,7 +17,7 @@ from haven.accounts.services import agency_create_for_plan
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
 from haven.core.clock import clock_time, offset_minutes
-from haven.core.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
+from haven.core.errors import ConfirmationRequired, Conflict, Forbidden, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.operations.models import (
     Area,
@@ -26,6 +26,7 @@ from haven.operations.models import (
     OperationAgency,
     OperationStatus,
     PlanVersion,
+    RecordHolder,
     VersionKind,
 )
 from haven.operations.selectors import plan_of, standing
@@ -214,6 +215,40 @@ def operation_create(*, actor: User, plan: Plan, is_exercise: bool = False) -> O
     return operation
 
 
+class RemovalNeedsConfirmation(ConfirmationRequired):
+    """The plan drops agencies that hold records of their own on the operation: the coordinator confirms,
+    knowing what each keeps (`agencies`: their ids in the plan)."""
+
+    @property
+    def agencies(self) -> list[str]:
+        return self.subjects
+
+
+def _check_removals(operation: Operation, plan: Plan, confirmed: Iterable[str]) -> None:
+    """Rule (issue 12): an agency that holds records or consents on the operation keeps managing them
+    whatever the plan says; removing it from the plan says so and needs the author's confirmation."""
+    listed = {a.id for a in plan.agencies}
+    holders = list(
+        RecordHolder.objects.filter(operation=operation)
+        .exclude(agency__slug__in=listed)
+        .filter(agency__participations__operation=operation)  # on the plan until this save
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+    unconfirmed = [h.agency for h in holders if h.agency.slug not in set(confirmed)]
+    if not unconfirmed:
+        return
+    names = ", ".join(f"{a.name} ({a.slug})" for a in unconfirmed)
+    one = len(unconfirmed) == 1
+    raise RemovalNeedsConfirmation(
+        f"{names} {'holds' if one else 'hold'} records of {'its' if one else 'their'} own on this operation. "
+        f"Taken off the plan, {'it keeps' if one else 'each keeps'} reading and managing those records and the "
+        "consents it recorded — a client's revocation can always be recorded — and sees nothing else of the "
+        "operation. Confirm the removal to save; nothing was saved yet.",
+        subjects=[a.slug for a in unconfirmed],
+    )
+
+
 class SectionConflict(Conflict):
     """Another save changed the same sections since this one's base version."""
 
@@ -237,6 +272,7 @@ def plan_save(
     base_version: int,
     sections: Iterable[str] | None = None,
     kind: VersionKind | None = None,
+    confirm_removal: Iterable[str] = (),
 ) -> SaveResult:
     """Save a new version of the plan.
 
@@ -252,6 +288,7 @@ def plan_save(
             base_version=base_version,
             sections=sections,
             kind=kind,
+            confirm_removal=confirm_removal,
         )
     except Conflict as refusal:
         # recorded after the refused transaction rolled back, so the refusal itself stays on record
@@ -261,7 +298,12 @@ def plan_save(
             outcome=Outcome.FAILURE,
             target=operation,
             operation_id=operation.pk,
-            details={"sections": getattr(refusal, "sections", []), "reason": "conflict"},
+            details={
+                "sections": getattr(refusal, "sections", []),
+                "reason": "confirmation required"
+                if isinstance(refusal, ConfirmationRequired)
+                else "conflict",
+            },
         )
         raise
 
@@ -275,6 +317,7 @@ def _plan_save(
     base_version: int,
     sections: Iterable[str] | None = None,
     kind: VersionKind | None = None,
+    confirm_removal: Iterable[str] = (),
 ) -> SaveResult:
     """The transaction of `plan_save`."""
     operation = (
@@ -326,6 +369,7 @@ def _plan_save(
     if document == current.document:
         return SaveResult(version=current, changed=False)
     _check_actor_keeps_access(actor, plan)
+    _check_removals(operation, plan, confirm_removal)
     agencies = _haven_agencies(actor=actor, plan=plan)
     started = operation.has_started()
     version_kind = kind or (
@@ -430,9 +474,12 @@ class ImportResult:
 
 
 @transaction.atomic
-def plan_import(*, actor: User, plan: Plan, is_exercise: bool = False) -> ImportResult:
+def plan_import(
+    *, actor: User, plan: Plan, is_exercise: bool = False, confirm_removal: Iterable[str] = ()
+) -> ImportResult:
     """Create the operation a plan file describes, or save it as a new version of the existing one.
-    Importing what is already there changes nothing."""
+    Importing what is already there changes nothing; dropping an agency that holds records needs
+    `confirm_removal` naming it, as any plan save does."""
     existing = Operation.objects.filter(code=plan.operation.code).select_related("current_version").first()
     if existing is None:
         operation = operation_create(actor=actor, plan=plan, is_exercise=is_exercise)
@@ -451,6 +498,7 @@ def plan_import(*, actor: User, plan: Plan, is_exercise: bool = False) -> Import
         plan=plan,
         base_version=existing.current_version.number,
         kind=VersionKind.IMPORTED if not existing.has_started() or not existing.is_approved else None,
+        confirm_removal=confirm_removal,
     )
     if result.changed:
         record(

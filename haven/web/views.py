@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from haven.access.policies import Access, Compartment, Standing, allows, may_create_operation
+from haven.access.policies import Access, Compartment, allows, may_create_operation
 from haven.accounts import services as account_services
 from haven.accounts.models import Agency, User
 from haven.accounts.policies import require_account_admin, require_auditor
@@ -18,8 +18,8 @@ from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import NotFound, ValidationFailed
 from haven.encounters.models import Person
-from haven.operations.models import OperationAgency
-from haven.operations.selectors import operations_visible_to
+from haven.operations.models import OperationAgency, RecordHolder
+from haven.operations.selectors import operations_visible_to, standing_from
 from haven.web.forms import AgencyForm, AuditFilterForm, UserForm
 
 
@@ -45,20 +45,22 @@ def home(request: HttpRequest) -> HttpResponse:
     listing = OperationAgency.objects.filter(operation=OuterRef("pk"), agency_id=actor.agency_id)
     operations = operations_visible_to(actor).annotate(
         ready=F("current_version__ready"),
+        listed=Exists(listing),
         on_full_plan=Exists(listing.filter(on_full_plan=True)),
+        holds_records=Exists(
+            RecordHolder.objects.filter(operation=OuterRef("pk"), agency_id=actor.agency_id)
+        ),
         # the plan's own timestamps: their dates are in the action's own offset
         starts=F("current_version__document__operation__starts_at"),
         ends=F("current_version__document__operation__ends_at"),
     )
     items = []
     for operation in operations:
-        standing = Standing(
-            user_id=actor.pk,
-            agency_id=actor.agency_id,
-            agency_type=actor.agency.type,
-            on_operation=True,
+        standing = standing_from(
+            actor,
+            listed=operation.listed,
             on_full_plan=operation.on_full_plan,
-            coordinator=actor.is_coordinator,
+            holds_records=operation.holds_records,
         )
         may_read_plan = allows(standing, Compartment.FULL_PLAN, Access.READ)
         items.append(
@@ -69,6 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 "last_day": str(operation.ends)[:10],
                 "ready": operation.ready,
                 "may_read_plan": may_read_plan,
+                # dropped from the plan, the agency keeps its own records there: its clients' list
+                "retained": standing.retained,
                 # whether the action has started tells its time: full-plan information
                 "started": may_read_plan and operation.has_started(),
             }

@@ -24,7 +24,7 @@ from haven.access.policies import Access, Compartment, Standing, allows, may_cre
 from haven.accounts.models import Agency, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.errors import Conflict, Forbidden, NotFound, RuleViolation
+from haven.core.errors import ConfirmationRequired, Conflict, Forbidden, NotFound, RuleViolation
 from haven.core.problems import InvalidInput
 from haven.operations.models import Operation, PlanVersion, VersionKind
 from haven.operations.selectors import current_plan, operation_for, plan_for, versions_for
@@ -326,10 +326,14 @@ def plan_section(request: HttpRequest, code: str, section: str) -> HttpResponse:
             plan=parse_plan(json.dumps(changed)),
             base_version=base_version,
             sections=[spec.key],
+            confirm_removal=request.POST.getlist("confirm_removal"),
         )
     except InvalidInput as error:
         form.attach(error.problems)
         return _section_response(request, operation, standing, form, status=422)
+    except ConfirmationRequired as error:
+        form.confirmation, form.confirm = error.message, error.subjects
+        return _section_response(request, operation, standing, form, status=409)
     except Conflict as error:
         form.conflict = error.message
         return _section_response(request, operation, standing, form, status=409)

@@ -90,3 +90,27 @@ def make_operation(
         operation_approve(actor=actor, operation=operation)
     operation.refresh_from_db()
     return operation
+
+
+def without_agency(
+    document: dict[str, Any], slug: str, *, instead: str = "bay-vs", keep_entry: bool = False
+) -> dict[str, Any]:
+    """The plan document with one agency taken out: named in a list, it leaves the list; named as the one
+    doing something, `instead` does it (issue 12's amendment: harbor-vs replaced by another id). With
+    `keep_entry`, its entry in `agencies` stays (every reference gone, as a coordinator editing section by
+    section leaves it just before removing the agency itself)."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get("agency") == slug and "at" in node:  # its own advance notice
+                return None
+            return {k: (instead if v == slug else walk(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            kept = [walk(item) for item in node if item != slug]
+            return [item for item in kept if item is not None]
+        return node
+
+    entries = document["agencies"]
+    changed = walk({k: v for k, v in document.items() if k != "agencies"})
+    changed["agencies"] = [a for a in entries if keep_entry or a["id"] != slug]
+    return dict(sorted(changed.items(), key=lambda item: list(document).index(item[0])))

@@ -72,6 +72,9 @@ class SectionForm:
     options: dict[str, Any] = field(default_factory=dict)
     notes: list[ProblemNote] = field(default_factory=list)
     conflict: str = ""
+    # a save that needs the author's confirmation first: what it says, and what to confirm (agency ids)
+    confirmation: str = ""
+    confirm: list[str] = field(default_factory=list)
     notice: str = ""
     _kept: dict[str, list[int]] = field(default_factory=dict)
 

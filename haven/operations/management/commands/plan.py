@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from haven.access.policies import Access, Compartment, require
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.errors import HavenError
+from haven.core.errors import ConfirmationRequired, HavenError
 from haven.core.problems import InvalidInput
 from haven.operations import cli
 from haven.operations.selectors import current_plan, standing
@@ -35,6 +35,14 @@ class Command(BaseCommand):
             "--as", dest="as_user", required=True, help="the coordinator the import is recorded under"
         )
         imp.add_argument("--exercise", action="store_true", help="mark a new operation as an exercise")
+        imp.add_argument(
+            "--confirm-removal",
+            action="append",
+            default=[],
+            metavar="AGENCY",
+            help="an agency id the file drops although it holds records of its own on the operation "
+            "(it keeps them); repeat for each",
+        )
         exp = sub.add_parser("export", help="write an operation's current plan (YAML, or --format json)")
         exp.add_argument("code")
         exp.add_argument("-o", "--output")
@@ -70,9 +78,17 @@ class Command(BaseCommand):
         actor = cli.acting_user(options["as_user"], purpose="Importing a plan")
         plan = self._load(options["file"])
         try:
-            result = plan_import(actor=actor, plan=plan, is_exercise=options["exercise"])
+            result = plan_import(
+                actor=actor,
+                plan=plan,
+                is_exercise=options["exercise"],
+                confirm_removal=options["confirm_removal"],
+            )
         except InvalidInput as error:
             cli.problems_exit(error, sys.stderr)
+        except ConfirmationRequired as error:
+            confirm = " ".join(f"--confirm-removal {subject}" for subject in error.subjects)
+            cli.fail(f"{error.message}\nTo confirm, run the import again with {confirm}.")
         except HavenError as error:
             cli.fail(error.message)
         operation = result.operation
