@@ -87,6 +87,10 @@ class UserAdmin(admin.ModelAdmin[User]):
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False  # accounts are disabled, never deleted: the audit trail refers to them
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # an admin manages their own agency's accounts (access-policy.md); others are as if missing
+        return super().get_queryset(request).filter(agency_id=getattr(request.user, "agency_id", None))
+
     def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm[User], change: bool) -> None:
         actor = request.user
         assert isinstance(actor, User)

@@ -199,3 +199,74 @@ class SpokenLanguage(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class AccountChangeKind(models.TextChoices):
+    """The changes one admin proposes and another carries out (access-policy.md, "Principals")."""
+
+    CREATE_ACCOUNT = "create_account", "Create an account in another agency"
+    MOVE_ACCOUNT = "move_account", "Move an account to another agency"
+    CHANGE_AGENCY_TYPE = "change_agency_type", "Change an agency's type"
+
+
+class AccountChangeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved and carried out"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class AccountChange(BaseModel):
+    """A two-person change to accounts or agencies: proposed by one admin, carried out only when an admin of
+    the affected agency approves it (for an agency with no other admin, a second admin). `agency` is the
+    affected agency: where the account is created or moved to, or whose type changes. An account created
+    this way gets its initial password from the approver, so its proposer never knows it."""
+
+    kind = models.CharField(max_length=24, choices=AccountChangeKind.choices)
+    status = models.CharField(
+        max_length=16, choices=AccountChangeStatus.choices, default=AccountChangeStatus.PENDING
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="account_changes")
+    proposed_by = models.ForeignKey("User", on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey("User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # create_account: the account to create (its password comes with the approval)
+    username = models.CharField(max_length=150, blank=True, validators=[username_validator])
+    name = models.CharField(max_length=200, blank=True)
+    roles = models.JSONField(default=list, blank=True)
+    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True)
+    # move_account: whom, and from where (kept for the record)
+    user = models.ForeignKey("User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # change_agency_type: the type it gets, and the one it had
+    agency_type = models.CharField(max_length=32, choices=AgencyType.choices, blank=True)
+    previous_type = models.CharField(max_length=32, choices=AgencyType.choices, blank=True)
+    # the account created, once approved
+    created_user = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="create_account") | (~models.Q(username="") & ~models.Q(name="")),
+                name="account_change_create_names_the_account",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="move_account")
+                | models.Q(user__isnull=False, from_agency__isnull=False),
+                name="account_change_move_names_the_user",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="change_agency_type") | ~models.Q(agency_type=""),
+                name="account_change_type_names_the_type",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(decided_at__isnull=False),
+                name="account_change_decided_says_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"

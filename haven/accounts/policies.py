@@ -6,8 +6,8 @@ being admin; auditors read the audit trail of their own agency only.
 
 from __future__ import annotations
 
-from haven.accounts.models import User
-from haven.core.errors import Forbidden
+from haven.accounts.models import AccountChange, AccountChangeKind, User
+from haven.core.errors import Forbidden, NotFound
 
 
 def may_manage_accounts(actor: User) -> bool:
@@ -17,6 +17,27 @@ def may_manage_accounts(actor: User) -> bool:
 def require_account_admin(actor: User) -> None:
     if not may_manage_accounts(actor):
         raise Forbidden("Only an admin can manage accounts and agencies.")
+
+
+def require_own_agency(actor: User, user: User) -> None:
+    """Rule (access-policy.md, "Principals"): an admin manages the accounts of their own agency. Another
+    agency's account is refused as if it did not exist (hidden and missing look the same)."""
+    require_account_admin(actor)
+    if user.agency_id != actor.agency_id:
+        raise NotFound("No such account.")
+
+
+def may_decide(actor: User, change: AccountChange, *, agency_has_other_admin: bool) -> bool:
+    """Who carries out (or rejects) a two-person change: an admin other than its proposer — of the affected
+    agency when that agency has an admin other than the proposer; otherwise any second admin."""
+    if not may_manage_accounts(actor) or actor.pk == change.proposed_by_id:
+        return False
+    return actor.agency_id == change.agency_id or not agency_has_other_admin
+
+
+def may_propose(actor: User, kind: str) -> bool:
+    """Any admin proposes; the second admin's approval is what carries a change out."""
+    return may_manage_accounts(actor) and kind in AccountChangeKind.values
 
 
 def may_read_audit(actor: User) -> bool:

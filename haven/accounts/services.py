@@ -11,13 +11,16 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import (
+    AccountChange,
+    AccountChangeKind,
+    AccountChangeStatus,
     Agency,
     AgencyType,
     InterviewerQualification,
@@ -25,10 +28,17 @@ from haven.accounts.models import (
     SpokenLanguage,
     User,
 )
-from haven.accounts.policies import require_account_admin
+from haven.accounts.policies import (
+    may_decide,
+    may_manage_accounts,
+    may_propose,
+    require_account_admin,
+    require_own_agency,
+)
+from haven.accounts.selectors import agency_has_other_admin
 from haven.audit.events import AuditEvent, Outcome
-from haven.audit.services import record
-from haven.core.errors import Forbidden, ValidationFailed
+from haven.audit.services import DetailValue, record
+from haven.core.errors import Forbidden, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 
 SIGNED_IN_AT = "haven_signed_in_at"
@@ -82,9 +92,16 @@ def agency_update(
     type: str | None = None,  # noqa: A002
     is_active: bool | None = None,
 ) -> Agency:
-    """Change an agency's name, type or status. Rule: only admins manage agencies."""
+    """Change an agency's name, type or status. Rules: only admins manage agencies; a type change is a
+    two-person action (`account_change_propose`), never made directly by an admin; deactivating an agency
+    ends its users' sessions at once (the authentication backend refuses them from the next request)."""
     if actor is not None:
         require_account_admin(actor)
+        if type is not None and type != agency.type:
+            raise Forbidden(
+                "Changing an agency's type changes what its users may see, so it takes two admins: propose the "
+                "change, and an admin of that agency (or, if it has none, another admin) approves it."
+            )
     changed: list[str] = []
     for field, value in (("name", name), ("type", type), ("is_active", is_active)):
         if value is not None and getattr(agency, field) != value:
@@ -142,20 +159,56 @@ def user_create(
     interviewer_roles: Sequence[str] = (),
     languages: Sequence[str] = (),
 ) -> User:
-    """Create an account in one agency. Rules: only admins create accounts; the password passes
-    Django's validators and is hashed with Argon2."""
+    """Create an account in one agency. Rules: only admins create accounts, in their own agency (in
+    another agency it takes two admins: `account_change_propose`); the password passes Django's
+    validators and is hashed with Argon2."""
     if actor is not None:
         require_account_admin(actor)
+        if agency.pk != actor.agency_id:
+            raise Forbidden(
+                "Creating an account in another agency takes two admins: propose it, and an admin of that "
+                "agency (or, if it has none, another admin) approves it and sets the first password."
+            )
+    return _create_account(
+        actor=actor,
+        username=username,
+        name=name,
+        agency=agency,
+        password=password,
+        roles=roles,
+        gender=gender,
+        interviewer_roles=interviewer_roles,
+        languages=languages,
+    )
+
+
+ROLE_NAMES = ("member", "coordinator", "auditor", "admin")
+
+
+def _role_problems(roles: Iterable[str]) -> list[Problem]:
+    return [
+        Problem("roles", f"'{r}' is not one of {', '.join(ROLE_NAMES)}")
+        for r in sorted(set(roles) - set(ROLE_NAMES))
+    ]
+
+
+def _create_account(
+    *,
+    actor: User | None,
+    username: str,
+    name: str,
+    agency: Agency,
+    password: str,
+    roles: Iterable[str] = (),
+    gender: str = "",
+    interviewer_roles: Sequence[str] = (),
+    languages: Sequence[str] = (),
+) -> User:
+    """The account itself, once whoever may create it has been decided."""
     roles = set(roles)
-    unknown = roles - {"member", "coordinator", "auditor", "admin"}
+    unknown = _role_problems(roles)
     if unknown:
-        raise ValidationFailed(
-            [
-                Problem("roles", f"'{r}' is not one of member, coordinator, auditor, admin")
-                for r in sorted(unknown)
-            ],
-            what="user",
-        )
+        raise ValidationFailed(unknown, what="user")
     user = User(
         username=username,
         name=name,
@@ -205,7 +258,12 @@ def user_update(
     """Change an account's name, agency, roles or interviewing profile. Rules: only admins; and not
     their own agency or roles — an admin sees no case content by being admin, so moving oneself into an
     agency on an operation, or making oneself coordinator, is for another admin to do (and audited)."""
-    require_account_admin(actor)
+    require_own_agency(actor, user)
+    if agency is not None and agency.pk != user.agency_id:
+        raise Forbidden(
+            "Moving an account to another agency takes two admins: propose it, and an admin of that agency "
+            "(or, if it has none, another admin) approves it."
+        )
     if actor.pk == user.pk:
         moving = agency is not None and agency.pk != user.agency_id
         current = {
@@ -263,8 +321,9 @@ def user_update(
 
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool) -> User:
-    """Disable or enable an account. Rule: disabling ends all of its sessions at once."""
-    require_account_admin(actor)
+    """Disable or enable an account. Rules: an admin of its agency; disabling ends all of its sessions
+    at once."""
+    require_own_agency(actor, user)
     if user.pk == actor.pk and not active:
         raise Forbidden("You cannot disable your own account.")
     if user.is_active == active:
@@ -284,10 +343,10 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
 
 @transaction.atomic
 def user_unlock(*, actor: User | None, user: User, via: str = "web") -> User:
-    """Unlock an account locked after failed sign-ins. Rule: only an admin, or `haven unlock` on the
-    server (actor None) for when the admin is the one locked out."""
+    """Unlock an account locked after failed sign-ins. Rule: only an admin of its agency, or `haven
+    unlock` on the server (actor None) for when the admin is the one locked out."""
     if actor is not None:
-        require_account_admin(actor)
+        require_own_agency(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     user.locked_at = None
     user.failed_sign_ins = 0
@@ -305,10 +364,10 @@ def user_unlock(*, actor: User | None, user: User, via: str = "web") -> User:
 
 @transaction.atomic
 def user_set_password(*, actor: User, user: User, password: str) -> User:
-    """Set a new password. Rules: an admin for any account, or the user for their own; Django's
-    validators; every other session of the user ends."""
+    """Set a new password. Rules: an admin for an account of their agency, or the user for their own;
+    Django's validators; every other session of the user ends."""
     if actor.pk != user.pk:
-        require_account_admin(actor)
+        require_own_agency(actor, user)
     try:
         validate_password(password, user)
     except ValidationError as error:
@@ -321,9 +380,9 @@ def user_set_password(*, actor: User, user: User, password: str) -> User:
 
 @transaction.atomic
 def second_factor_reset(*, actor: User, user: User) -> User:
-    """Remove a user's authenticator so they enrol again at next sign-in. Rule: only admins; every
-    session of the user ends."""
-    require_account_admin(actor)
+    """Remove a user's authenticator so they enrol again at next sign-in. Rules: only an admin of the
+    user's agency; every session of the user ends."""
+    require_own_agency(actor, user)
     TOTPDevice.objects.filter(user=user).delete()
     user.session_epoch = F("session_epoch") + 1
     user.save(update_fields=["session_epoch", "updated_at"])
@@ -547,3 +606,226 @@ def agency_create_for_plan(*, actor: User, slug: str, name: str, type: str) -> A
         details={"via": "plan"},
     )
     return agency
+
+
+# --- two-person changes: one admin proposes, an admin of the affected agency carries it out --------------
+
+
+def _agency_in_use(agency: Agency) -> bool:
+    """On an operation that has records (persons encountered), or holding records of its own on one.
+    Read through the relations the operations and encounters packages declare on Agency (by name: accounts
+    imports neither), because an agency's type decides what its users see of those records."""
+    return Agency.objects.filter(
+        Q(pk=agency.pk)
+        & (Q(participations__operation__persons__isnull=False) | Q(records_held__isnull=False))
+    ).exists()
+
+
+def _type_in_use_refusal(agency: Agency) -> RuleViolation:
+    return RuleViolation(
+        f"{agency.name} is on an operation with records: its type decides what its users see of them, so it "
+        "cannot change while those records are there.",
+        rule="agency.type-in-use",
+    )
+
+
+def _change_problems(
+    *, kind: str, agency: Agency, username: str, name: str, roles: Sequence[str], gender: str,
+    user: User | None, agency_type: str,
+) -> list[Problem]:  # fmt: skip
+    problems: list[Problem] = []
+    if kind == AccountChangeKind.CREATE_ACCOUNT:
+        candidate = User(username=username, name=name, agency=agency, gender=gender)
+        try:
+            candidate.full_clean(exclude=["password", "agency"])
+        except ValidationError as error:
+            problems += [p for p in _problems_from(error) if p.path in ("username", "name", "gender")]
+        if AccountChange.objects.filter(
+            kind=kind, status=AccountChangeStatus.PENDING, username=username
+        ).exists():
+            problems.append(Problem("username", "is already proposed for another account"))
+        problems += _role_problems(roles)
+    elif kind == AccountChangeKind.MOVE_ACCOUNT:
+        if user is None:
+            problems.append(Problem("user", "name the account to move"))
+        elif user.agency_id == agency.pk:
+            problems.append(Problem("agency", f"{user.username} is already in {agency.name}"))
+    elif kind == AccountChangeKind.CHANGE_AGENCY_TYPE:
+        if agency_type not in AgencyType.values:
+            problems.append(
+                Problem("agency_type", f"'{agency_type}' is not one of {', '.join(AgencyType.values)}")
+            )
+        elif agency_type == agency.type:
+            problems.append(Problem("agency_type", f"{agency.name} already has the type {agency_type}"))
+    else:
+        problems.append(Problem("kind", f"'{kind}' is not one of {', '.join(AccountChangeKind.values)}"))
+    return problems
+
+
+@transaction.atomic
+def account_change_propose(
+    *,
+    actor: User,
+    kind: str,
+    agency: Agency,
+    username: str = "",
+    name: str = "",
+    roles: Sequence[str] = (),
+    gender: str = "",
+    user: User | None = None,
+    agency_type: str = "",
+) -> AccountChange:
+    """Propose a two-person change: an account in another agency, moving an account to another agency, or
+    an agency's type. Rules (access-policy.md, "Principals"): any admin proposes; nothing changes until an
+    admin of the affected agency approves (`account_change_approve`); an agency's type cannot change while
+    it is on an operation with records. Audited."""
+    if not may_propose(actor, kind):
+        raise Forbidden("Only an admin proposes changes to accounts and agencies.")
+    problems = _change_problems(
+        kind=kind, agency=agency, username=username.strip().lower(), name=name.strip(), roles=roles,
+        gender=gender, user=user, agency_type=agency_type,
+    )  # fmt: skip
+    if problems:
+        raise ValidationFailed(problems, what="proposal")
+    if kind == AccountChangeKind.CHANGE_AGENCY_TYPE and _agency_in_use(agency):
+        raise _type_in_use_refusal(agency)
+    change = AccountChange(kind=kind, agency=agency, proposed_by=actor)
+    if kind == AccountChangeKind.CREATE_ACCOUNT:
+        change.username, change.name = username.strip().lower(), name.strip()
+        change.roles, change.gender = sorted(set(roles) - {"member"}), gender
+    elif kind == AccountChangeKind.MOVE_ACCOUNT:
+        assert user is not None
+        change.user, change.from_agency = user, user.agency
+    else:
+        change.agency_type, change.previous_type = agency_type, agency.type
+    change.full_clean()
+    change.save()
+    record(
+        actor=actor,
+        event=AuditEvent.ACCOUNT_CHANGE_PROPOSED,
+        target=change,
+        subject_agency_id=agency.pk,
+        details=_change_details(change),
+    )
+    return change
+
+
+def _change_details(change: AccountChange) -> dict[str, DetailValue]:
+    details: dict[str, DetailValue] = {"kind": change.kind}
+    if change.kind == AccountChangeKind.CREATE_ACCOUNT:
+        details |= {"username": change.username, "roles": ["member", *change.roles]}
+    elif change.kind == AccountChangeKind.MOVE_ACCOUNT and change.user is not None:
+        details["username"] = change.user.username
+    else:
+        details["agency_type"] = change.agency_type
+    return details
+
+
+def _pending_for_decision(actor: User, change: AccountChange) -> AccountChange:
+    change = AccountChange.objects.select_for_update().select_related("agency").get(pk=change.pk)
+    if not may_decide(actor, change, agency_has_other_admin=agency_has_other_admin(change)):
+        raise Forbidden(
+            "A change proposed by one admin is decided by another: an admin of the agency it affects, or, "
+            "if that agency has no other admin, any second admin."
+        )
+    if change.status != AccountChangeStatus.PENDING:
+        raise RuleViolation(
+            f"This change was already {change.get_status_display().lower()}.", rule="account-change.decided"
+        )
+    return change
+
+
+@transaction.atomic
+def account_change_approve(*, actor: User, change: AccountChange, password: str = "") -> User | Agency:
+    """Approve a two-person change and carry it out in the same transaction. Rules: `may_decide`; the
+    change is checked again as it stands now; a new account's first password is the approver's."""
+    change = _pending_for_decision(actor, change)
+    result: User | Agency
+    if change.kind == AccountChangeKind.CREATE_ACCOUNT:
+        result = _create_account(
+            actor=actor,
+            username=change.username,
+            name=change.name,
+            agency=change.agency,
+            password=password,
+            roles=change.roles,
+            gender=change.gender,
+        )
+        change.created_user = result
+    elif change.kind == AccountChangeKind.MOVE_ACCOUNT:
+        assert change.user_id is not None  # a move names its account (a database constraint)
+        moved = User.objects.select_for_update().get(pk=change.user_id)
+        if moved.agency_id != change.from_agency_id:
+            raise RuleViolation(
+                f"{moved.username} is no longer in the agency the move was proposed from.",
+                rule="account-change.stale",
+            )
+        moved.agency = change.agency
+        # an account moved to another agency keeps no session opened under the old one
+        moved.session_epoch = F("session_epoch") + 1
+        moved.save(update_fields=["agency", "session_epoch", "updated_at"])
+        moved.refresh_from_db()
+        record(
+            actor=actor,
+            event=AuditEvent.ACCOUNT_CHANGED,
+            target=moved,
+            subject_agency_id=change.agency_id,
+            details={"fields": ["agency"]},
+        )
+        result = moved
+    else:
+        agency = Agency.objects.select_for_update().get(pk=change.agency_id)
+        if agency.type != change.previous_type:
+            raise RuleViolation(
+                f"{agency.name}'s type changed since the proposal.", rule="account-change.stale"
+            )
+        if _agency_in_use(agency):
+            raise _type_in_use_refusal(agency)
+        agency.type = change.agency_type
+        _clean(agency)
+        agency.save(update_fields=["type", "updated_at"])
+        record(
+            actor=actor,
+            event=AuditEvent.AGENCY_CHANGED,
+            target=agency,
+            subject_agency_id=agency.pk,
+            details={"fields": ["type"], "agency_type": agency.type},
+        )
+        result = agency
+    _decide(actor, change, AccountChangeStatus.APPROVED, AuditEvent.ACCOUNT_CHANGE_APPROVED)
+    return result
+
+
+def _decide(actor: User, change: AccountChange, status: str, event: AuditEvent) -> None:
+    change.status, change.decided_by, change.decided_at = status, actor, timezone.now()
+    change.full_clean()
+    change.save(update_fields=["status", "decided_by", "decided_at", "created_user", "updated_at"])
+    record(
+        actor=actor,
+        event=event,
+        target=change,
+        subject_agency_id=change.agency_id,
+        details=_change_details(change),
+    )
+
+
+@transaction.atomic
+def account_change_reject(*, actor: User, change: AccountChange) -> AccountChange:
+    """Reject a proposed change. Rule: whoever may approve it may reject it; nothing changes. Audited."""
+    change = _pending_for_decision(actor, change)
+    _decide(actor, change, AccountChangeStatus.REJECTED, AuditEvent.ACCOUNT_CHANGE_REJECTED)
+    return change
+
+
+@transaction.atomic
+def account_change_withdraw(*, actor: User, change: AccountChange) -> AccountChange:
+    """Withdraw one's own proposal before it is decided. Audited."""
+    change = AccountChange.objects.select_for_update().get(pk=change.pk)
+    if change.proposed_by_id != actor.pk or not may_manage_accounts(actor):
+        raise Forbidden("Only the admin who proposed a change withdraws it.")
+    if change.status != AccountChangeStatus.PENDING:
+        raise RuleViolation(
+            f"This change was already {change.get_status_display().lower()}.", rule="account-change.decided"
+        )
+    _decide(actor, change, AccountChangeStatus.WITHDRAWN, AuditEvent.ACCOUNT_CHANGE_WITHDRAWN)
+    return change

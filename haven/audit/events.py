@@ -28,6 +28,10 @@ class AuditEvent(models.TextChoices):
     PASSWORD_CHANGED = "account.password_changed", "Password changed"
     AGENCY_CREATED = "agency.created", "Agency created"
     AGENCY_CHANGED = "agency.changed", "Agency changed"
+    ACCOUNT_CHANGE_PROPOSED = "account_change.proposed", "Two-person account change proposed"
+    ACCOUNT_CHANGE_APPROVED = "account_change.approved", "Two-person account change approved and carried out"
+    ACCOUNT_CHANGE_REJECTED = "account_change.rejected", "Two-person account change rejected"
+    ACCOUNT_CHANGE_WITHDRAWN = "account_change.withdrawn", "Two-person account change withdrawn"
     # the audit trail itself
     AUDIT_VIEWED = "audit.viewed", "Audit trail viewed"
     AUDIT_VERIFIED = "audit.verified", "Audit trail verified"
@@ -126,4 +130,5 @@ DETAIL_KEYS: dict[str, tuple[type, ...]] = {
     "previous_kek_ids": (list,),
     "agencies": (list,),
     "kek_source": (str,),
+    "agency_type": (str,),
 }

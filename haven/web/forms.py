@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any, ClassVar, cast
 
 from django import forms
 
-from haven.accounts.models import Agency, AgencyType, Gender, InterviewerRole, Role
+from haven.accounts.models import AccountChangeKind, Agency, AgencyType, Gender, InterviewerRole, Role
 
 
 class SignInForm(forms.Form):
@@ -85,7 +86,14 @@ class AgencyForm(forms.Form):
         super().__init__(*args, **kwargs)
         if editing:
             self.fields["slug"].disabled = True
-            self.fields["is_active"] = forms.BooleanField(label="Active", required=False)
+            # a type change takes two admins: proposed on the changes page, never saved from here
+            self.fields["type"].disabled = True
+            self.fields["type"].help_text = "Changing the type takes two admins: propose it under Changes."
+            self.fields["is_active"] = forms.BooleanField(
+                label="Active",
+                required=False,
+                help_text="Deactivating ends every session of its users at once and refuses their sign-in.",
+            )
 
 
 def _agency_choices() -> list[tuple[str, str]]:
@@ -100,7 +108,6 @@ class UserForm(forms.Form):
         error_messages={"invalid": "Use 2–150 lower-case letters, digits, '.', '_' or '-'."},
     )
     name = forms.CharField(label="Full name", max_length=200)
-    agency = forms.ChoiceField(label="Agency")
     roles = forms.MultipleChoiceField(
         label="Roles besides member",
         required=False,
@@ -131,7 +138,6 @@ class UserForm(forms.Form):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["agency"]).choices = _agency_choices()
         if editing:
             self.fields["username"].disabled = True
             del self.fields["password"]
@@ -141,6 +147,61 @@ class UserForm(forms.Form):
     def clean_languages(self) -> list[str]:
         raw = self.cleaned_data.get("languages") or ""
         return [code.strip().lower() for code in raw.replace(";", ",").split(",") if code.strip()]
+
+
+class ProposalForm(forms.Form):
+    """One of the two-person changes, with the fields its kind needs (the service decides whether it may be
+    proposed and whether it is valid). Each kind's form has its own prefix: they share a page."""
+
+    FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        AccountChangeKind.CREATE_ACCOUNT: ("username", "name", "agency", "roles", "gender"),
+        AccountChangeKind.MOVE_ACCOUNT: ("user", "agency"),
+        AccountChangeKind.CHANGE_AGENCY_TYPE: ("agency", "agency_type"),
+    }
+
+    username = forms.CharField(label="Username", max_length=150)
+    name = forms.CharField(label="Full name", max_length=200)
+    agency = forms.ChoiceField(label="Agency")
+    roles = forms.MultipleChoiceField(
+        label="Roles besides member",
+        required=False,
+        choices=[c for c in Role.choices if c[0] != Role.MEMBER],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    gender = forms.ChoiceField(
+        label="Gender (for interview preferences)",
+        required=False,
+        choices=[("", "Not stated"), *Gender.choices],
+    )
+    user = forms.ChoiceField(label="Account of your agency")
+    agency_type = forms.ChoiceField(label="New type", choices=AgencyType.choices)
+
+    def __init__(
+        self, *args: Any, kind: str, accounts: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
+        kwargs["prefix"] = kind
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        for name in [n for n in self.fields if n not in self.FIELDS[kind]]:
+            del self.fields[name]
+        if "agency" in self.fields:
+            label = "To agency" if kind == AccountChangeKind.MOVE_ACCOUNT else "Agency"
+            self.fields["agency"].label = label
+            cast(forms.ChoiceField, self.fields["agency"]).choices = _agency_choices()
+        if "user" in self.fields:
+            cast(forms.ChoiceField, self.fields["user"]).choices = list(accounts)
+
+
+class DecisionForm(forms.Form):
+    """Approving a new account: the approver gives its first password (the proposer never knows it)."""
+
+    password = forms.CharField(
+        label="First password for the new account",
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Give it to the person yourself; they change it when they first sign in.",
+    )
 
 
 class AuditFilterForm(forms.Form):

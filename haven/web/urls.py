@@ -20,6 +20,13 @@ urlpatterns = [
     path("manage/agencies/", views.agencies_list, name="agencies"),
     path("manage/agencies/new/", views.agency_new, name="agency-new"),
     path("manage/agencies/<uuid:agency_id>/", views.agency_edit, name="agency-edit"),
+    # changes that take two admins: an account in another agency, a move between agencies, a type change
+    path("manage/changes/", views.account_changes, name="account-changes"),
+    path(
+        "manage/changes/<uuid:change_id>/<slug:decision>/",
+        views.account_change_decide,
+        name="account-change-decide",
+    ),
     # operations: the plan, its readiness and approval, its history, the briefings
     path("operations/new/", views_plans.operation_new, name="operation-new"),
     path("operations/<str:code>/plan/", views_plans.plan_page, name="plan"),

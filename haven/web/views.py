@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef
 from django.http import HttpRequest, HttpResponse
@@ -10,17 +13,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.access.policies import Access, Compartment, allows, may_create_operation
 from haven.accounts import services as account_services
-from haven.accounts.models import Agency, User
+from haven.accounts.models import AccountChangeKind, Agency, User
 from haven.accounts.policies import require_account_admin, require_auditor
-from haven.accounts.selectors import agencies_for_admin, users_for_admin
+from haven.accounts.selectors import account_changes_for, agencies_for_admin, users_for_admin
 from haven.audit import selectors as audit_selectors
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.errors import NotFound, ValidationFailed
+from haven.core.errors import NotFound, RuleViolation, ValidationFailed
 from haven.encounters.models import Person
 from haven.operations.models import OperationAgency, RecordHolder
 from haven.operations.selectors import operations_visible_to, standing_from
-from haven.web.forms import AgencyForm, AuditFilterForm, UserForm
+from haven.web.forms import AgencyForm, AuditFilterForm, DecisionForm, ProposalForm, UserForm
 
 
 def _actor(request: HttpRequest) -> User:
@@ -138,7 +141,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
                 actor=actor,
                 username=data["username"],
                 name=data["name"],
-                agency=Agency.objects.get(pk=data["agency"]),
+                agency=actor.agency,
                 password=data["password"],
                 roles=data["roles"],
                 gender=data["gender"],
@@ -166,7 +169,6 @@ def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
     initial = {
         "username": user.username,
         "name": user.name,
-        "agency": str(user.agency_id),
         "roles": [r for r in user.roles if r != "member"],
         "gender": user.gender,
         "interviewer_roles": user.interviewer_roles,
@@ -180,7 +182,6 @@ def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
                 actor=actor,
                 user=user,
                 name=data["name"],
-                agency=Agency.objects.get(pk=data["agency"]),
                 roles=data["roles"],
                 gender=data["gender"],
                 interviewer_roles=data["interviewer_roles"],
@@ -245,10 +246,97 @@ def agency_edit(request: HttpRequest, agency_id: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             account_services.agency_update(
-                actor=actor, agency=agency, name=data["name"], type=data["type"], is_active=data["is_active"]
+                actor=actor, agency=agency, name=data["name"], is_active=data["is_active"]
             )
         except ValidationFailed as error:
             _form_errors(form, error)
         else:
             return redirect("web:agencies")
     return render(request, "web/manage_agency_form.html", {"form": form, "editing": agency})
+
+
+# --- two-person changes ------------------------------------------------------------------------------------
+
+
+def _proposal_context(actor: User, posted: ProposalForm | None = None) -> dict[str, Any]:
+    accounts = [(str(u.pk), f"{u.name} ({u.username})") for u in users_for_admin(actor)]
+    forms_by_kind = {
+        kind: (
+            posted
+            if posted is not None and posted.kind == kind
+            else ProposalForm(kind=kind, accounts=accounts)
+        )
+        for kind in AccountChangeKind.values
+    }
+    return {
+        "changes": [
+            {"change": change, "decidable": decidable, "form": DecisionForm(prefix=str(change.pk))}
+            for change, decidable in account_changes_for(actor)
+        ],
+        "propose": forms_by_kind,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def account_changes(request: HttpRequest) -> HttpResponse:
+    """Changes that take two admins: propose one; approve, reject or withdraw those waiting."""
+    actor = _actor(request)
+    require_account_admin(actor)
+    if request.method == "GET":
+        return render(request, "web/manage_changes.html", _proposal_context(actor))
+    kind = request.POST.get("proposal", "")
+    if kind not in AccountChangeKind.values:
+        raise NotFound("No such kind of change.")
+    accounts = [(str(u.pk), u.username) for u in users_for_admin(actor)]
+    form = ProposalForm(request.POST, kind=kind, accounts=accounts)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            account_services.account_change_propose(
+                actor=actor,
+                kind=kind,
+                agency=Agency.objects.get(pk=data["agency"]),
+                username=data.get("username", ""),
+                name=data.get("name", ""),
+                roles=data.get("roles", []),
+                gender=data.get("gender", ""),
+                user=users_for_admin(actor).filter(pk=data["user"]).first() if data.get("user") else None,
+                agency_type=data.get("agency_type", ""),
+            )
+        except ValidationFailed as error:
+            for problem in error.problems:
+                form.add_error(problem.path if problem.path in form.fields else None, problem.message)
+        except RuleViolation as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Proposed. It is carried out when a second admin approves it.")
+            return redirect("web:account-changes")
+    return render(request, "web/manage_changes.html", _proposal_context(actor, form), status=400)
+
+
+@require_POST
+def account_change_decide(request: HttpRequest, change_id: str, decision: str) -> HttpResponse:
+    actor = _actor(request)
+    require_account_admin(actor)
+    change = next((c for c, _ in account_changes_for(actor) if str(c.pk) == str(change_id)), None)
+    if change is None:
+        raise NotFound("No such change.")
+    if decision == "approve":
+        form = DecisionForm(request.POST, prefix=str(change.pk))
+        password = form.data.get(f"{change.pk}-password", "")
+        try:
+            account_services.account_change_approve(actor=actor, change=change, password=str(password))
+        except ValidationFailed as error:
+            for problem in error.problems:
+                messages.error(request, f"Not approved: {problem.path or 'change'}: {problem.message}")
+            return redirect("web:account-changes")
+        messages.success(request, "Approved and carried out.")
+    elif decision == "reject":
+        account_services.account_change_reject(actor=actor, change=change)
+        messages.success(request, "Rejected: nothing was changed.")
+    elif decision == "withdraw":
+        account_services.account_change_withdraw(actor=actor, change=change)
+        messages.success(request, "Withdrawn: nothing was changed.")
+    else:
+        raise NotFound
+    return redirect("web:account-changes")

@@ -4,7 +4,8 @@ missing, 405 wrong method. "*" is every persona not named."""
 
 from __future__ import annotations
 
-from tests.personas import make_user
+from haven.accounts import services
+from tests.personas import PASSWORD, agency, make_user
 
 A = "anonymous"
 U = "unverified"
@@ -24,6 +25,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "manage/agencies/": ("GET", {A: 302, U: 302, "admin": 200, "*": 403}),
     "manage/agencies/new/": ("GET", {A: 302, U: 302, "admin": 200, "*": 403}),
     "manage/agencies/<uuid:agency_id>/": ("GET", {A: 302, U: 302, "admin": 200, "*": 403}),
+    "manage/changes/": ("GET", {A: 302, U: 302, "admin": 200, "*": 403}),
+    "manage/changes/<uuid:change_id>/<slug:decision>/": ("POST", {A: 302, U: 302, "admin": 302, "*": 403}),
     # The Django admin: accounts and agencies only, for admins only; signing in and out is Haven's.
     "django-admin/login/": ("GET", {A: 302, "*": 302}),
     "django-admin/logout/": ("GET", {A: 302, U: 302, "*": 405}),
@@ -63,8 +66,18 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 
 
 def arrange() -> dict[str, str]:
-    target = make_user("advocate")
+    # an account of the admin persona's own agency (another agency's is hidden: tests/web/test_account_admin.py)
+    target = make_user("investigator")
+    second_admin = services.user_create(
+        actor=None, username="max.metroadmin", name="Max Metroadmin", agency=target.agency, password=PASSWORD,
+        roles=["admin"],
+    )  # fmt: skip
+    change = services.account_change_propose(
+        actor=second_admin, kind="create_account", agency=agency("legal-aid"), username="lee.lawyer", name="Lee Lawyer"
+    )  # fmt: skip
     return {
+        "<uuid:change_id>": str(change.pk),
+        "<slug:decision>": "reject",
         "<uuid:user_id>": str(target.pk),
         "<uuid:agency_id>": str(target.agency_id),
         "<slug:action>": "unlock",

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from haven.accounts.models import Agency, User
+from haven.accounts.models import AccountChange, Agency, User
 from haven.audit.models import AuditRecord
 
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_creates_an_account_with_roles_and_interviewing_profile(persona, client_for):
-    agency = persona("advocate").agency
+def test_admin_creates_an_account_in_their_agency_with_roles_and_interviewing_profile(persona, client_for):
+    agency = persona("admin").agency
     response = client_for("admin").post(
         "/manage/users/new/",
         {
             "username": "new.advocate",
             "name": "Nia Newcomer",
-            "agency": str(agency.pk),
             "roles": ["coordinator"],
             "gender": "female",
             "interviewer_roles": [],
@@ -30,18 +29,18 @@ def test_admin_creates_an_account_with_roles_and_interviewing_profile(persona, c
     assert user.is_coordinator
     assert not user.is_admin
     assert user.language_codes == ["en", "es"]
+    assert user.agency == agency
     event = AuditRecord.objects.get(event_type="account.created", target_id=str(user.pk))
     assert event.actor_label == "adm.admin"
 
 
 def test_a_weak_password_is_refused_naming_the_field(persona, client_for):
-    agency = persona("advocate").agency
+    persona("advocate")
     response = client_for("admin").post(
         "/manage/users/new/",
         {
             "username": "weak.one",
             "name": "Wes Weak",
-            "agency": str(agency.pk),
             "password": "short",
         },
     )
@@ -51,13 +50,12 @@ def test_a_weak_password_is_refused_naming_the_field(persona, client_for):
 
 
 def test_a_bad_language_code_is_refused_and_nothing_is_stored(persona, client_for):
-    agency = persona("advocate").agency
+    persona("advocate")
     response = client_for("admin").post(
         "/manage/users/new/",
         {
             "username": "lang.bad",
             "name": "Lan Bad",
-            "agency": str(agency.pk),
             "languages": "english",
             "password": "sparrow lantern quilt 55",
         },
@@ -92,12 +90,12 @@ def test_a_bad_agency_slug_names_the_field(client_for):
 
 
 def test_django_admin_changes_go_through_the_services(persona, client_for):
-    user = persona("advocate")
+    user = persona("investigator")
     admin = client_for("admin")
     response = admin.post(
         f"/django-admin/accounts/user/{user.pk}/change/",
         {
-            "name": "Ada Advocate-Renamed",
+            "name": "Ivy Investigator-Renamed",
             "agency": str(user.agency_id),
             "gender": "female",
             "is_active": "on",
@@ -106,7 +104,7 @@ def test_django_admin_changes_go_through_the_services(persona, client_for):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     user.refresh_from_db()
-    assert user.name == "Ada Advocate-Renamed"
+    assert user.name == "Ivy Investigator-Renamed"
     assert user.is_coordinator
     assert AuditRecord.objects.filter(event_type="account.changed", target_id=str(user.pk)).exists()
 
@@ -150,10 +148,11 @@ def test_an_admin_cannot_give_themselves_an_agency_or_a_role_but_may_change_thei
         "interviewer_roles": [],
         "languages": "",
     }
-    for change in ({"agency": str(harbor.pk)}, {"roles": ["admin", "coordinator"]}):
-        refused = client.post(f"/manage/users/{admin_user.pk}/", {**form, **change})
-        assert refused.status_code == 403
-        assert "You cannot change your own agency or roles; another admin can." in refused.content.decode()
+    refused = client.post(f"/manage/users/{admin_user.pk}/", {**form, "roles": ["admin", "coordinator"]})
+    assert refused.status_code == 403
+    assert "You cannot change your own agency or roles; another admin can." in refused.content.decode()
+    # the account page has no agency to choose: a move is proposed, and another admin decides it
+    client.post(f"/manage/users/{admin_user.pk}/", {**form, "agency": str(harbor.pk)})
     django_admin = client.post(
         f"/django-admin/accounts/user/{admin_user.pk}/change/",
         {"name": admin_user.name, "agency": str(harbor.pk), "is_active": "on", "is_admin": "on"},
@@ -162,9 +161,107 @@ def test_an_admin_cannot_give_themselves_an_agency_or_a_role_but_may_change_thei
     admin_user.refresh_from_db()
     assert (admin_user.agency_id, admin_user.is_coordinator) == (home, False)
     assert (
-        AuditRecord.objects.filter(event_type="access.denied", actor_label=admin_user.username).count() == 3
+        AuditRecord.objects.filter(event_type="access.denied", actor_label=admin_user.username).count() == 2
     )
     renamed = client.post(f"/manage/users/{admin_user.pk}/", {**form, "name": "Adam Admin-Renamed"})
+    assert admin_user.agency_id == home
     assert renamed.status_code == 302
     admin_user.refresh_from_db()
     assert admin_user.name == "Adam Admin-Renamed"
+
+
+# --- changes that take two admins (issue 12) -----------------------------------------------------------
+
+
+def _second_admin(slug: str, username: str) -> User:
+    from haven.accounts import services
+    from tests.personas import PASSWORD, agency, secret_for
+
+    user = services.user_create(
+        actor=None,
+        username=username,
+        name=username.title(),
+        agency=agency(slug),
+        password=PASSWORD,
+        roles=["admin"],
+    )
+    services.second_factor_provision(actor=None, user=user, secret_base32=secret_for(username))
+    return user
+
+
+def _client_of(user: User):
+    from django.test import Client
+
+    from tests.personas import sign_in
+
+    client = Client()
+    sign_in(client, user)
+    return client
+
+
+def test_an_account_in_another_agency_is_proposed_on_one_page_and_approved_by_its_admin(persona, client_for):
+    legal = persona("attorney").agency
+    proposer = client_for("admin")
+    proposed = proposer.post(
+        "/manage/changes/",
+        {
+            "proposal": "create_account",
+            "create_account-username": "lee.lawyer",
+            "create_account-name": "Lee Lawyer",
+            "create_account-agency": str(legal.pk),
+            "create_account-roles": [],
+        },
+    )
+    assert proposed.status_code == 302
+    assert not User.objects.filter(username="lee.lawyer").exists()
+    waiting = proposer.get("/manage/changes/").content.decode()
+    assert "Waiting for an admin of Metro Immigrant Legal Aid" in waiting
+    change = AccountChange.objects.get()
+    # the proposer cannot approve it
+    assert (
+        proposer.post(
+            f"/manage/changes/{change.pk}/approve/", {f"{change.pk}-password": "x" * 20}
+        ).status_code
+        == 403
+    )
+    approver = _client_of(_second_admin("legal-aid", "lou.legaladmin"))
+    page = approver.get("/manage/changes/").content.decode()
+    assert "Approve and carry out" in page
+    approved = approver.post(
+        f"/manage/changes/{change.pk}/approve/", {f"{change.pk}-password": "willow harbour candle 42"}
+    )
+    assert approved.status_code == 302
+    user = User.objects.get(username="lee.lawyer")
+    assert user.agency == legal
+    assert user.check_password("willow harbour candle 42")
+
+
+def test_a_proposal_with_problems_names_its_fields(persona, client_for):
+    response = client_for("admin").post(
+        "/manage/changes/",
+        {"proposal": "create_account", "create_account-username": "Bad Name", "create_account-name": "",
+         "create_account-agency": str(persona("attorney").agency_id)},
+    )  # fmt: skip
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_create_account-name_error"' in html
+    assert not AccountChange.objects.exists()
+
+
+def test_the_agency_page_does_not_change_a_type(persona, client_for):
+    lingua = persona("interpreter").agency
+    client_for("admin").post(
+        f"/manage/agencies/{lingua.pk}/", {"name": lingua.name, "type": "law_enforcement", "is_active": "on"}
+    )
+    lingua.refresh_from_db()
+    assert lingua.type == "interpreter_service"
+
+
+def test_an_admin_lists_and_opens_only_their_agencys_accounts(persona, client_for):
+    attorney = persona("attorney")
+    client = client_for("admin")
+    listed = client.get("/manage/users/").content.decode()
+    assert "adm.admin" in listed
+    assert attorney.username not in listed
+    assert client.get(f"/manage/users/{attorney.pk}/").status_code == 404
+    assert client.post(f"/manage/users/{attorney.pk}/reset-second-factor/").status_code == 404
