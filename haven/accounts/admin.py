@@ -89,7 +89,10 @@ class UserAdmin(admin.ModelAdmin[User]):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         # an admin manages their own agency's accounts (access-policy.md); others are as if missing
-        return super().get_queryset(request).filter(agency_id=getattr(request.user, "agency_id", None))
+        actor = request.user
+        if not isinstance(actor, User):
+            return super().get_queryset(request).none()
+        return super().get_queryset(request).filter(agency_id=actor.agency_id)
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm[User], change: bool) -> None:
         actor = request.user
