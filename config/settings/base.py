@@ -129,6 +129,9 @@ CSRF_COOKIE_HTTPONLY = True
 HAVEN_IDLE_TIMEOUT_SECONDS = 30 * 60
 HAVEN_ABSOLUTE_TIMEOUT_SECONDS = 12 * 60 * 60
 HAVEN_MAX_FAILED_SIGN_INS = 5
+# Anonymous sign-in attempts one client address may make per minute before Argon2 runs for any of them;
+# generous enough for a task force behind one address at the start of a shift.
+HAVEN_SIGN_IN_ATTEMPTS_PER_MINUTE = int(os.environ.get("HAVEN_SIGN_IN_ATTEMPTS_PER_MINUTE", "20"))
 # A page's own automatic refresh sends this header; it is not activity.
 HAVEN_AUTO_REFRESH_HEADER = "X-Haven-Auto-Refresh"
 

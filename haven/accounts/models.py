@@ -270,3 +270,15 @@ class AccountChange(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class SignInThrottle(models.Model):
+    """Anonymous sign-in attempts from one client address in the current one-minute window, kept in the
+    database so that every application process counts the same attempts (access-policy.md, "Accounts")."""
+
+    address = models.CharField(max_length=64, primary_key=True)  # an IP address, or "" when unknown
+    window_started_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.address or 'unknown'}: {self.attempts} since {self.window_started_at:%H:%M:%S}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -25,6 +27,7 @@ from haven.accounts.models import (
     AgencyType,
     InterviewerQualification,
     InterviewerRole,
+    SignInThrottle,
     SpokenLanguage,
     User,
 )
@@ -36,6 +39,7 @@ from haven.accounts.policies import (
     require_own_agency,
 )
 from haven.accounts.selectors import agency_has_other_admin
+from haven.audit.context import client_address
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import DetailValue, record
 from haven.core.errors import Forbidden, RuleViolation, ValidationFailed
@@ -378,6 +382,21 @@ def user_set_password(*, actor: User, user: User, password: str) -> User:
     return user
 
 
+def password_change(*, user: User, current_password: str, new_password: str) -> bool:
+    """A user changes their own password, proving the current one. Rules: a wrong current password is a
+    failed sign-in — audited, counted toward the lock (five lock the account and end its sessions) — and
+    changes nothing; the new password passes Django's validators. False when the current one is wrong."""
+    with transaction.atomic():
+        if not user.check_password(current_password):
+            _register_failure(
+                user, event=AuditEvent.PASSWORD_CHANGE_REFUSED, reason="wrong current password", actor=user
+            )
+            return False
+        User.objects.filter(pk=user.pk).update(failed_sign_ins=0)
+    user_set_password(actor=user, user=user, password=new_password)
+    return True
+
+
 @transaction.atomic
 def second_factor_reset(*, actor: User, user: User) -> User:
     """Remove a user's authenticator so they enrol again at next sign-in. Rules: only an admin of the
@@ -430,16 +449,17 @@ def second_factor_provision(*, actor: User | None, user: User, secret_base32: st
 # --- signing in and out ---------------------------------------------------------------------------
 
 
-def _register_failure(user: User, *, event: AuditEvent, reason: str) -> None:
-    """Count a consecutive failure; the fifth locks the account until an admin unlocks it."""
+def _register_failure(user: User, *, event: AuditEvent, reason: str, actor: User | None = None) -> None:
+    """Count a consecutive failure; the fifth locks the account until an admin unlocks it (and ends its
+    sessions). `actor`: the signed-in user it happened to, if any (the password page)."""
     locked_user = User.objects.select_for_update().get(pk=user.pk)
     record(
-        actor=None,
+        actor=actor,
         event=event,
         outcome=Outcome.FAILURE,
         target=locked_user,
         subject_agency_id=locked_user.agency_id,
-        actor_label=locked_user.username,
+        actor_label="" if actor is not None else locked_user.username,
         details={"reason": reason},
     )
     if locked_user.is_locked:
@@ -448,7 +468,9 @@ def _register_failure(user: User, *, event: AuditEvent, reason: str) -> None:
     fields = ["failed_sign_ins"]
     if locked_user.failed_sign_ins >= settings.HAVEN_MAX_FAILED_SIGN_INS:
         locked_user.locked_at = timezone.now()
-        fields.append("locked_at")
+        # a locked account keeps no session open anywhere (access-policy.md, "Accounts")
+        locked_user.session_epoch = F("session_epoch") + 1
+        fields += ["locked_at", "session_epoch"]
         record(
             actor=None,
             event=AuditEvent.ACCOUNT_LOCKED,
@@ -459,6 +481,41 @@ def _register_failure(user: User, *, event: AuditEvent, reason: str) -> None:
             details={"count": locked_user.failed_sign_ins},
         )
     locked_user.save(update_fields=fields)
+
+
+THROTTLE_WINDOW = timedelta(minutes=1)
+
+
+@transaction.atomic
+def sign_in_throttle() -> int:
+    """Count one anonymous sign-in attempt from the request's client address; the seconds to wait when
+    the address is over `HAVEN_SIGN_IN_ATTEMPTS_PER_MINUTE`, else 0. Rule (issue 12): a flood of attempts is
+    held back before any password is hashed, so it cannot slow sign-in down for everyone; recorded once
+    when it engages for an address, not for each attempt held back."""
+    address = client_address.get()
+    now = timezone.now()
+    SignInThrottle.objects.bulk_create(
+        [SignInThrottle(address=address, window_started_at=now, attempts=0)], ignore_conflicts=True
+    )
+    row = SignInThrottle.objects.select_for_update().get(address=address)
+    if now - row.window_started_at >= THROTTLE_WINDOW:
+        row.window_started_at, row.attempts = now, 0
+    limit = settings.HAVEN_SIGN_IN_ATTEMPTS_PER_MINUTE
+    if row.attempts >= limit:
+        if row.attempts == limit:
+            record(
+                actor=None,
+                event=AuditEvent.SIGN_IN_THROTTLED,
+                outcome=Outcome.DENIED,
+                actor_label="anonymous",
+                details={"count": limit},
+            )
+            row.attempts += 1
+            row.save(update_fields=["window_started_at", "attempts"])
+        return max(1, math.ceil((row.window_started_at + THROTTLE_WINDOW - now).total_seconds()))
+    row.attempts += 1
+    row.save(update_fields=["window_started_at", "attempts"])
+    return 0
 
 
 @transaction.atomic
@@ -515,6 +572,8 @@ def sign_in_second_factor(*, request: HttpRequest, user: User, token: str) -> bo
         return False
     if not user.is_locked and token.isdigit() and device.verify_token(token):
         otp_login(request, device)
+        # a new key once the second factor is passed: one seen before it never reaches case data
+        request.session.cycle_key()
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0)
         record(
             actor=user,
@@ -547,6 +606,7 @@ def second_factor_enrol(*, request: HttpRequest, user: User, token: str) -> bool
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         otp_login(request, device)
+        request.session.cycle_key()
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0)
         record(
             actor=user,

@@ -13,6 +13,7 @@ class AuditEvent(models.TextChoices):
     # accounts
     SIGN_IN_SUCCEEDED = "sign_in.succeeded", "Sign-in succeeded"
     SIGN_IN_FAILED = "sign_in.failed", "Sign-in failed"
+    SIGN_IN_THROTTLED = "sign_in.throttled", "Sign-in attempts from one address held back"
     SECOND_FACTOR_SUCCEEDED = "second_factor.succeeded", "Second factor verified"
     SECOND_FACTOR_FAILED = "second_factor.failed", "Second factor refused"
     SECOND_FACTOR_ENROLLED = "second_factor.enrolled", "Second factor enrolled"
@@ -26,6 +27,10 @@ class AuditEvent(models.TextChoices):
     ACCOUNT_DISABLED = "account.disabled", "Account disabled"
     ACCOUNT_ENABLED = "account.enabled", "Account enabled"
     PASSWORD_CHANGED = "account.password_changed", "Password changed"
+    PASSWORD_CHANGE_REFUSED = (
+        "account.password_change_refused",
+        "Password change refused: wrong current password",
+    )
     AGENCY_CREATED = "agency.created", "Agency created"
     AGENCY_CHANGED = "agency.changed", "Agency changed"
     ACCOUNT_CHANGE_PROPOSED = "account_change.proposed", "Two-person account change proposed"

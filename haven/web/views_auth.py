@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +36,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if second_factor_passed(request.user):
         return redirect("web:home")
     form = SignInForm(request.POST or None)
+    if request.method == "POST":
+        wait = services.sign_in_throttle()
+        if wait:
+            response = render(request, "web/sign_in.html", {"form": SignInForm(), "wait": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
     if request.method == "POST" and form.is_valid():
         user = services.sign_in_password(
             request=request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
@@ -125,17 +132,28 @@ def password_change(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not user.check_password(form.cleaned_data["current_password"]):
-            form.add_error("current_password", "This is not your current password.")
+        try:
+            changed = services.password_change(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationFailed as error:
+            for problem in error.problems:
+                form.add_error("new_password", problem.message)
         else:
-            try:
-                services.user_set_password(actor=user, user=user, password=form.cleaned_data["new_password"])
-            except ValidationFailed as error:
-                for problem in error.problems:
-                    form.add_error("new_password", problem.message)
-            else:
+            if changed:
                 messages.success(
                     request, "Your password is changed. Every session of your account has ended."
                 )
                 return redirect("web:sign-in")
+            user.refresh_from_db()
+            if user.is_locked:
+                logout(request)
+                messages.error(request, SIGN_IN_REFUSED)
+                return redirect("web:sign-in")
+            form.add_error(
+                "current_password",
+                "This is not your current password. Five wrong attempts in a row lock the account.",
+            )
     return render(request, "web/password.html", {"form": form})
