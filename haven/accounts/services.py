@@ -250,7 +250,7 @@ def _create_account(
 @transaction.atomic
 def user_update(
     *,
-    actor: User,
+    actor: User | None,
     user: User,
     name: str | None = None,
     agency: Agency | None = None,
@@ -259,16 +259,18 @@ def user_update(
     interviewer_roles: Sequence[str] | None = None,
     languages: Sequence[str] | None = None,
 ) -> User:
-    """Change an account's name, agency, roles or interviewing profile. Rules: only admins; and not
+    """Change an account's name, agency, roles or interviewing profile (actor None: the server's own
+    set-up, such as an exercise reset, which may also move an account). Rules: only admins of its agency; and not
     their own agency or roles — an admin sees no case content by being admin, so moving oneself into an
     agency on an operation, or making oneself coordinator, is for another admin to do (and audited)."""
-    require_own_agency(actor, user)
-    if agency is not None and agency.pk != user.agency_id:
+    if actor is not None:
+        require_own_agency(actor, user)
+    if actor is not None and agency is not None and agency.pk != user.agency_id:
         raise Forbidden(
             "Moving an account to another agency takes two admins: propose it, and an admin of that agency "
             "(or, if it has none, another admin) approves it."
         )
-    if actor.pk == user.pk:
+    if actor is not None and actor.pk == user.pk:
         moving = agency is not None and agency.pk != user.agency_id
         current = {
             role
@@ -319,6 +321,7 @@ def user_update(
             target=user,
             subject_agency_id=user.agency_id,
             details={"fields": [c for c in changed if c != "session_epoch"]},
+            actor_label="haven" if actor is None else "",
         )
     return user
 
@@ -367,10 +370,11 @@ def user_unlock(*, actor: User | None, user: User, via: str = "web") -> User:
 
 
 @transaction.atomic
-def user_set_password(*, actor: User, user: User, password: str) -> User:
-    """Set a new password. Rules: an admin for an account of their agency, or the user for their own;
-    Django's validators; every other session of the user ends."""
-    if actor.pk != user.pk:
+def user_set_password(*, actor: User | None, user: User, password: str) -> User:
+    """Set a new password. Rules: an admin for an account of their agency, or the user for their own (actor
+    None: the server's own set-up, such as an exercise reset); Django's validators; every other session of
+    the user ends."""
+    if actor is not None and actor.pk != user.pk:
         require_own_agency(actor, user)
     try:
         validate_password(password, user)
@@ -378,7 +382,13 @@ def user_set_password(*, actor: User, user: User, password: str) -> User:
         raise ValidationFailed([Problem("password", m) for m in error.messages], what="password") from error
     user.set_password(password)
     user.save(update_fields=["password", "updated_at"])
-    record(actor=actor, event=AuditEvent.PASSWORD_CHANGED, target=user, subject_agency_id=user.agency_id)
+    record(
+        actor=actor,
+        event=AuditEvent.PASSWORD_CHANGED,
+        target=user,
+        subject_agency_id=user.agency_id,
+        actor_label="haven" if actor is None else "",
+    )
     return user
 
 

@@ -1,0 +1,271 @@
+"""Interviews: the guardrails (needs and information first, nondetention, the right interviewer, an
+interpreter), scheduling, the record of the interview, cancelling."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+
+from haven.access.policies import Access, Compartment, require
+from haven.accounts.models import AgencyType, InterviewerRole, User
+from haven.audit.events import AuditEvent
+from haven.audit.services import record
+from haven.core.clock import clock_time
+from haven.core.errors import Conflict, RuleViolation, ValidationFailed
+from haven.core.problems import Problem
+from haven.encounters.models import (
+    Interview,
+    InterviewStatus,
+    Person,
+    Population,
+)
+from haven.encounters.sealing import seal_field
+from haven.encounters.services._base import (
+    _clean,
+    _holds_records,
+    _locked,
+    _standing,
+    _when,
+    refusals_audited,
+)
+from haven.operations.models import InterviewLocation
+
+
+def interview_guardrails(
+    *,
+    person: Person,
+    interviewer: User,
+    role: str,
+    location: InterviewLocation,
+    starts_at: datetime,
+    minutes: int,
+    note_taker: User,
+    interpreter: User | None,
+    ignore: Interview | None = None,
+    room: str = "",
+) -> None:
+    """The guardrails every interview passes (E-Guide 5.2, 5.3; exercise.md; of the validity rules of
+    interview-scheduling.md, that no room, interviewer or interpreter holds two interviews at once).
+    Raises the first broken."""
+    code = person.code
+    when = clock_time(starts_at, person.operation.utc_offset_minutes)
+    if not person.needs_assessments.filter(at__lt=starts_at).exists():
+        raise RuleViolation(
+            f"{code}'s needs were not assessed before {when}: a provider assesses needs before any "
+            "investigative interview.",
+            rule="interview.needs-first",
+        )
+    if not person.information.filter(at__lt=starts_at).exists():
+        raise RuleViolation(
+            f"{code} was not given information before {when}: the person is told "
+            "what happens next, and their questions answered, before any interview.",
+            rule="interview.information-first",
+        )
+    if person.tags.filter(tag=Population.MINOR).exists() and role != InterviewerRole.FORENSIC_INTERVIEWER:
+        raise RuleViolation(
+            f"{code} is a minor: only a forensic interviewer interviews a minor.",
+            rule="interview.minor-forensic",
+        )
+    if role not in interviewer.interviewer_roles:
+        raise RuleViolation(
+            f"{interviewer.name} is not qualified to interview as {role.replace('_', ' ')}.",
+            rule="interview.qualified",
+        )
+    if location.operation_id != person.operation_id or location.retired:
+        raise ValidationFailed(
+            [Problem("location", "is an interview location of this operation's plan")], what="interview"
+        )
+    if not location.is_nondetention:
+        raise RuleViolation(
+            f"{location.name} is a detention setting: interviews take place in a nondetention setting.",
+            rule="interview.nondetention",
+        )
+    if note_taker.pk != interviewer.pk:
+        raise RuleViolation("The interviewer is the single official note taker.", rule="interview.note-taker")
+    preference = person.stated_interviewer_gender
+    if preference and interviewer.gender != preference:
+        raise RuleViolation(
+            f"{code} asked for a {preference} interviewer; {interviewer.name} is not. The person "
+            "may withdraw the preference (recorded) — it is never overridden.",
+            rule="interview.gender-preference",
+        )
+    ends_at = starts_at + timedelta(minutes=minutes)
+    busy = Interview.objects.exclude(status=InterviewStatus.CANCELLED)
+    if ignore is not None:
+        busy = busy.exclude(pk=ignore.pk)
+    overlapping = Q(starts_at__lt=ends_at)
+    clashes = [
+        i
+        for i in busy.filter(overlapping).filter(Q(person=person) | Q(interviewer=interviewer))
+        if i.starts_at + timedelta(minutes=i.minutes) > starts_at
+    ]
+    if any(i.person_id == person.pk for i in clashes):
+        raise RuleViolation(
+            f"{code} already has an interview at that time: interviews are individual.",
+            rule="interview.person-overlap",
+        )
+    if clashes:
+        raise RuleViolation(
+            f"{interviewer.name} already has an interview at that time.", rule="interview.interviewer-overlap"
+        )
+    if interpreter is not None and interpreter.agency.type != AgencyType.INTERPRETER_SERVICE:
+        raise ValidationFailed(
+            [Problem("interpreter", "is a user of an interpreter service agency")], what="interview"
+        )
+    if interpreter is not None or room:
+        resources = Q()
+        if interpreter is not None:
+            resources |= Q(interpreter=interpreter)
+        if room:
+            resources |= Q(location=location, room=room)
+        for other in busy.filter(overlapping).filter(resources):
+            if other.starts_at + timedelta(minutes=other.minutes) <= starts_at:
+                continue
+            if interpreter is not None and other.interpreter_id == interpreter.pk:
+                raise RuleViolation(
+                    f"{interpreter.name} already interprets an interview at that time.",
+                    rule="interview.interpreter-overlap",
+                )
+            raise RuleViolation(
+                f"Room {room} at {location.name} already holds an interview at that time.",
+                rule="interview.room-overlap",
+            )
+
+
+@refusals_audited(AuditEvent.INTERVIEW_REFUSED)
+def interview_schedule(
+    *,
+    actor: User,
+    person: Person,
+    interviewer: User,
+    role: str,
+    location: InterviewLocation,
+    starts_at: datetime,
+    minutes: int,
+    note_taker: User | None = None,
+    interpreter: User | None = None,
+    room: str = "",
+) -> Interview:
+    """Schedule an interview, only once care came first (see `interview_guardrails`). Rule:
+    investigative agencies schedule, forensic interview providers for their own interviewers; interviewers
+    are on the operation."""
+    operation = person.operation
+    require(
+        _standing(actor, operation),
+        Compartment.INTERVIEW_SCHEDULE,
+        Access.WRITE,
+        interviewer.agency_id,
+        hide=False,
+    )
+    if not operation.participants.filter(agency_id=interviewer.agency_id).exists():
+        raise ValidationFailed(
+            [Problem("interviewer", "is a user of an agency on this operation")], what="interview"
+        )
+    if minutes <= 0 or minutes > 480:
+        raise ValidationFailed([Problem("minutes", "is between 1 and 480")], what="interview")
+    note_taker = note_taker or interviewer
+    interview_guardrails(
+        person=person,
+        interviewer=interviewer,
+        role=role,
+        location=location,
+        starts_at=_when(starts_at),
+        minutes=minutes,
+        note_taker=note_taker,
+        interpreter=interpreter,
+        room=room,
+    )
+    interview = Interview(
+        person=person,
+        interviewer=interviewer,
+        agency=interviewer.agency,
+        role=role,
+        location=location,
+        room=room,
+        starts_at=starts_at,
+        minutes=minutes,
+        note_taker=note_taker,
+        interpreter=interpreter,
+        scheduled_by=actor,
+    )
+    seal_field(interview, "notes", interviewer.agency_id, "")
+    _clean(interview)
+    interview.save()
+    record(
+        actor=actor,
+        event=AuditEvent.INTERVIEW_SCHEDULED,
+        target=interview,
+        operation_id=operation.pk,
+        details={"role": role},
+    )
+    return interview
+
+
+@refusals_audited(AuditEvent.INTERVIEW_REFUSED)
+def interview_conduct(
+    *, actor: User, interview: Interview, notes: str = "", minutes: int | None = None
+) -> Interview:
+    """Record that the interview took place, with the official notes. Rule: the interviewer — the single
+    official note taker — records it; notes are sealed with the interviewer's agency key."""
+    person = interview.person
+    require(
+        _standing(actor, person.operation),
+        Compartment.INTERVIEW_RECORD,
+        Access.WRITE,
+        interview.agency_id,
+        hide=False,
+    )
+    if actor.pk != interview.interviewer_id:
+        raise RuleViolation(
+            "Only the interviewer, the single official note taker, records the interview.",
+            rule="interview.note-taker",
+        )
+    interview = _locked(interview)
+    if interview.status == InterviewStatus.CANCELLED:
+        raise RuleViolation("This interview was cancelled.", rule="interview.cancelled")
+    if interview.status == InterviewStatus.CONDUCTED:
+        # the official notes are recorded once: nothing may quietly replace them
+        raise Conflict("This interview was already recorded; its official notes stay as recorded.")
+    if minutes is not None:
+        interview.minutes = minutes
+    interview.status = InterviewStatus.CONDUCTED
+    seal_field(interview, "notes", interview.agency_id, notes.strip())
+    _clean(interview)
+    interview.save()
+    if interview.agency.type == AgencyType.FORENSIC_INTERVIEW:
+        _holds_records(person, interview.agency_id)  # its own interview record (access-policy.md)
+    record(
+        actor=actor,
+        event=AuditEvent.INTERVIEW_RECORDED,
+        target=interview,
+        operation_id=person.operation_id,
+        subject_agency_id=interview.agency_id,
+    )
+    return interview
+
+
+@transaction.atomic
+def interview_cancel(*, actor: User, interview: Interview) -> Interview:
+    """Cancel a scheduled interview (the person declined, or the plan changed)."""
+    require(
+        _standing(actor, interview.person.operation),
+        Compartment.INTERVIEW_SCHEDULE,
+        Access.WRITE,
+        interview.agency_id,
+        hide=False,
+    )
+    interview = _locked(interview)
+    if interview.status != InterviewStatus.SCHEDULED:
+        raise RuleViolation("Only a scheduled interview can be cancelled.", rule="interview.cancel")
+    interview.status = InterviewStatus.CANCELLED
+    interview.save(update_fields=["status", "updated_at"])
+    record(
+        actor=actor,
+        event=AuditEvent.INTERVIEW_SCHEDULED,
+        target=interview,
+        operation_id=interview.person.operation_id,
+        details={"status": "cancelled"},
+    )
+    return interview
