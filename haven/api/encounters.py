@@ -67,18 +67,17 @@ from haven.api.schemas import (
 )
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.clock import utc_today
 from haven.core.errors import Forbidden, NotFound, ValidationFailed
 from haven.core.problems import InvalidInput, Problem, format_path
 from haven.encounters import services
 from haven.encounters.models import (
-    Consent,
     NeedsAssessment,
     Person,
 )
 from haven.encounters.selectors import (
     PersonView,
     board_for,
+    consent_state_of,
     person_for,
     person_view,
     persons_visible_to,
@@ -308,17 +307,6 @@ def _row(person: Person, standing: Standing) -> dict[str, Any]:
 # -- one person ---------------------------------------------------------------------------------------------
 
 
-def _consent_state(consent: Consent) -> str:
-    today = utc_today()
-    if consent.revoked_at is not None:
-        return "revoked"
-    if consent.expires_on < today:
-        return "expired"
-    if consent.given_on > today:
-        return "not_yet_given"
-    return "active"
-
-
 def _listed(
     entries: list[Any] | None, convert: Callable[[Any], dict[str, Any]]
 ) -> list[dict[str, Any]] | None:
@@ -416,7 +404,7 @@ def _person_out(view: PersonView, standing: Standing) -> PersonOut:
                     "purpose": entry["purpose"],
                     "given_on": entry["consent"].given_on,
                     "expires_on": entry["consent"].expires_on,
-                    "state": _consent_state(entry["consent"]),
+                    "state": consent_state_of(entry["consent"]).value,
                     "revoked_at": entry["consent"].revoked_at,
                     "revoked_orally": entry["consent"].revoked_orally,
                     "reads": entry["reads"],

@@ -63,3 +63,9 @@ def in_plausible_years(moment: _Dated) -> _Dated:
     if not plausible_year(moment):
         raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
     return moment
+
+
+def clock_day(minutes: int, moment: datetime | None = None) -> date:
+    """The calendar day on the clock `minutes` away from UTC (an operation's) at `moment` (default: now):
+    what people on the ground call today — at 20:00 on 6 December at UTC−05:00, UTC is already on the 7th."""
+    return (moment or datetime.now(UTC)).astimezone(zone(minutes)).date()

@@ -37,6 +37,7 @@ from haven.encounters.models import (
     VictimServiceKind,
     VictimServiceRecord,
 )
+from haven.encounters.rules import ConsentState, consent_state, relief_decider, treated_as_minor
 from haven.encounters.sealing import open_field
 from haven.encounters.stages import STAGE_LABELS, Milestones, Stage, stage_of
 from haven.operations.models import Operation
@@ -83,21 +84,25 @@ def person_for(actor: User, code: str, person_code: str, *, audit: bool = True) 
     return person, standing_
 
 
+def consent_state_of(consent: Consent, today: date | None = None) -> ConsentState:
+    """The consent's state today (`rules.consent_state`), for the page, the API and the selectors alike."""
+    return consent_state(
+        given_on=consent.given_on,
+        expires_on=consent.expires_on,
+        revoked=consent.revoked_at is not None,
+        today=today or utc_today(),
+    )
+
+
 def active_consents(person: Person, recipient_agency_id: UUID, today: date | None = None) -> list[Consent]:
-    """Consents naming this agency that are neither revoked nor expired (checked on every request).
+    """Consents naming this agency that release today (`rules.consent_state`), checked on every request.
 
     Rule (issue 12): no consent releases anything while its recording agency cannot manage it — a
     deactivated provider cannot record the client's revocation, so its consents release nothing."""
-    today = today or utc_today()
-    return list(
-        person.consents.select_related("agency").filter(
-            recipient_id=recipient_agency_id,
-            revoked_at__isnull=True,
-            given_on__lte=today,
-            expires_on__gte=today,
-            agency__is_active=True,
-        )
+    candidates = person.consents.select_related("agency").filter(
+        recipient_id=recipient_agency_id, agency__is_active=True
     )
+    return [c for c in candidates if consent_state_of(c, today) is ConsentState.ACTIVE]
 
 
 # --- one person's record, per audience -------------------------------------------------------------
@@ -517,12 +522,6 @@ def _plan_owners(operation: Operation) -> dict[str, str]:
     }
 
 
-def relief_decider(owners: dict[str, str], kind: str) -> str:
-    """Who decides a relief request: Continued Presence the plan's federal agency, a T- or U-visa
-    certification the lead agency — the same on the board and on the person's page."""
-    return owners["continued_presence"] if kind == "continued_presence" else owners["lead"]
-
-
 def relief_deciders(operation: Operation) -> dict[str, str]:
     owners = _plan_owners(operation)
     return {kind: relief_decider(owners, kind) for kind in ("continued_presence", "t_visa", "u_visa")}
@@ -663,7 +662,7 @@ def _next_step(
         decider = relief_decider(owners, kind)
         return (f"Decide on {label} (requested)", decider, requested_at)
     if not m.interview_scheduled and not m.interviewed:
-        who = owners["interview_minor"] if "minor" in tags else owners["interview_adult"]
+        who = owners["interview_minor"] if treated_as_minor(tags) else owners["interview_adult"]
         return ("Schedule the interview", who, None)
     if m.interview_scheduled and not m.interviewed:
         return ("Interview", facts.next_interview_agency or owners["interview_adult"], None)

@@ -42,8 +42,8 @@ from haven.encounters.models import (
     InterviewStatus,
     Observation,
     Person,
-    Population,
 )
+from haven.encounters.rules import treated_as_minor
 from haven.operations.models import InterviewLocation, Operation
 from haven.scheduling.formats import (
     PROBLEM_FORMAT,
@@ -317,7 +317,7 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         gender = waiter.stated_interviewer_gender or None
         draft.persons[waiter.code] = {
             "id": waiter.code,
-            "minor": Population.MINOR in tags or Population.ADULT not in tags,
+            "minor": treated_as_minor(tags),
             "languages": sorted(lang.code for lang in waiter.languages.all()),
             "ready": max(ready, now_slot),
             "duration": duration,

@@ -44,9 +44,11 @@ from haven.encounters.models import (
     Sign,
     VictimServiceKind,
 )
+from haven.encounters.rules import ConsentState, next_person_code, treated_as_minor
 from haven.encounters.selectors import (
     PersonView,
     board_for,
+    consent_state_of,
     person_for,
     person_view,
     persons_visible_to,
@@ -170,7 +172,7 @@ def _board_page(
     if may_register and register_form is None:
         codes = list(persons_visible_to(standing, operation).values_list("code", flat=True))
         register_form = RegisterForm(
-            areas=operation.areas.filter(retired=False), initial={"code": _next_code(codes)}
+            areas=operation.areas.filter(retired=False), initial={"code": next_person_code(codes)}
         )
     context.update(
         {
@@ -181,11 +183,6 @@ def _board_page(
         }
     )
     return render(request, "web/encounters/board.html", context, status=status)
-
-
-def _next_code(codes: list[str]) -> str:
-    numbers = [int(c[2:]) for c in codes if c.startswith("P-") and c[2:].isdigit()]
-    return f"P-{max(numbers, default=0) + 1:03d}"
 
 
 @require_GET
@@ -437,7 +434,7 @@ def _offer(
         "interview": lambda: _interview_form(None, operation),
         "attorney": AttorneyNoteForm,
         "consent": lambda: ConsentForm(
-            recipients=_recipients(operation, own), minor=Population.MINOR in view.tags
+            recipients=_recipients(operation, own), minor=treated_as_minor(view.tags)
         ),
         "relief": lambda: ReliefForm(kinds=relief_kinds),
         **{
@@ -494,10 +491,11 @@ def _offer(
         {
             **entry,
             "items": _labels(CONSENT_ITEM_LABELS.items(), entry["consent"].items),
-            "state": _consent_state(entry["consent"], today),
+            "state": _consent_label(entry["consent"], today),
             **(
                 per_object("revoke", entry["consent"].pk, ConsentRevokeForm, consent_id=entry["consent"].pk)
-                if entry["consent"].revoked_at is None and entry["consent"].expires_on >= today
+                if consent_state_of(entry["consent"], today)
+                in (ConsentState.ACTIVE, ConsentState.NOT_YET_GIVEN)
                 else {"form": None}
             ),
         }
@@ -533,12 +531,17 @@ def _relief_kinds(standing: Standing) -> list[str]:
     return kinds
 
 
-def _consent_state(consent: Consent, today: date) -> str:
-    if consent.revoked_at is not None:
+def _consent_label(consent: Consent, today: date) -> str:
+    """The consent's state (`rules.consent_state`, as the API gives it) in words."""
+    state = consent_state_of(consent, today)
+    if state is ConsentState.REVOKED:
+        assert consent.revoked_at is not None
         how = "orally" if consent.revoked_orally else "in writing"
         return f"Withdrawn {how} on {consent.revoked_at:%Y-%m-%d}"
-    if consent.expires_on < today:
+    if state is ConsentState.EXPIRED:
         return f"Expired on {consent.expires_on:%Y-%m-%d}"
+    if state is ConsentState.NOT_YET_GIVEN:
+        return f"Not yet given: from {consent.given_on:%Y-%m-%d}, until {consent.expires_on:%Y-%m-%d}"
     return f"Active until {consent.expires_on:%Y-%m-%d}"
 
 
@@ -743,7 +746,7 @@ def person_attorney_note(request: HttpRequest, operation_code: str, person_code:
 def person_consent(request: HttpRequest, operation_code: str, person_code: str) -> HttpResponse:
     actor, person, standing = _acting(request, operation_code, person_code)
     require(standing, Compartment.CONSENT, Access.WRITE, actor.agency_id, hide=False)
-    minor = person.tags.filter(tag=Population.MINOR).exists()
+    minor = treated_as_minor(person.tags.values_list("tag", flat=True))
     form = ConsentForm(request.POST, recipients=_recipients(person.operation, actor.agency_id), minor=minor)
 
     def perform() -> object:

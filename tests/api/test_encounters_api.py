@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any, get_args
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -519,16 +520,18 @@ def test_a_consent_given_for_a_later_day_is_not_listed_as_releasing_before_that_
     cast: Cast, client_for: Clients
 ) -> None:
     later = timezone.now().date() + timedelta(days=2)
-    services.consent_record(
-        actor=make_user("other_provider"),
-        person=cast.victim,
-        recipient=Agency.objects.get(slug="hsi"),
-        items=["services"],
-        purpose="Bay's referral, from the day after tomorrow",
-        in_writing=True,
-        given_on=later,
-        expires_on=later + timedelta(days=30),
-    )
+    # recorded on that day (a later day cannot be recorded ahead since issue 13), read from before it
+    with time_machine.travel(later.isoformat() + "T12:00:00Z"):
+        services.consent_record(
+            actor=make_user("other_provider"),
+            person=cast.victim,
+            recipient=Agency.objects.get(slug="hsi"),
+            items=["services"],
+            purpose="Bay's referral, from the day after tomorrow",
+            in_writing=True,
+            given_on=later,
+            expires_on=later + timedelta(days=30),
+        )
     victim = read(client_for("federal_agent"), person_path(cast))
     assert [c["from_agency"] for c in victim["consents_received"]] == ["Harbor Victim Services"]
     assert victim["released_items"] == ["needs_details"]

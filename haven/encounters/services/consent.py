@@ -11,12 +11,13 @@ from haven.access.policies import Access, Compartment, require
 from haven.accounts.models import Agency, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
+from haven.core.clock import clock_day, utc_today
 from haven.core.errors import RuleViolation, ValidationFailed
 from haven.core.problems import Problem
+from haven.encounters import rules
 from haven.encounters.models import (
     Consent,
     Person,
-    Population,
 )
 from haven.encounters.sealing import seal_field
 from haven.encounters.services._base import (
@@ -85,12 +86,17 @@ def consent_record(
         problems.append(
             Problem("expires_on", f"must be at most one year after {given_on} ({_add_year(given_on)})")
         )
-    is_minor = person.tags.filter(tag=Population.MINOR).exists()
+    # today on the operation's clock or on UTC's, whichever is later: never a day that has not come yet
+    today = max(clock_day(person.operation.utc_offset_minutes), utc_today())
+    if given_on > today:
+        problems.append(Problem("given_on", f"is after today ({today}): record a consent once it is given"))
+    is_minor = rules.treated_as_minor(person.tags.values_list("tag", flat=True))
     if is_minor and not (guardian.strip() or minor_may_consent.strip()):
         problems.append(
             Problem(
                 "guardian",
-                "for a minor, name the consenting parent or guardian, or the legal basis "
+                "for a minor (or a person whose age is not recorded), name the consenting parent or guardian, "
+                "or the legal basis "
                 "for the minor's own consent (minor_may_consent)",
             )
         )

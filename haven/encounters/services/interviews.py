@@ -15,11 +15,11 @@ from haven.audit.services import record
 from haven.core.clock import clock_time
 from haven.core.errors import Conflict, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
+from haven.encounters import rules
 from haven.encounters.models import (
     Interview,
     InterviewStatus,
     Person,
-    Population,
 )
 from haven.encounters.sealing import seal_field
 from haven.encounters.services._base import (
@@ -63,9 +63,12 @@ def interview_guardrails(
             "what happens next, and their questions answered, before any interview.",
             rule="interview.information-first",
         )
-    if person.tags.filter(tag=Population.MINOR).exists() and role != InterviewerRole.FORENSIC_INTERVIEWER:
+    if (
+        rules.treated_as_minor(person.tags.values_list("tag", flat=True))
+        and role != InterviewerRole.FORENSIC_INTERVIEWER
+    ):
         raise RuleViolation(
-            f"{code} is a minor: only a forensic interviewer interviews a minor.",
+            f"{code} is a minor, or their age is not recorded: only a forensic interviewer interviews a minor.",
             rule="interview.minor-forensic",
         )
     if role not in interviewer.interviewer_roles:
@@ -163,8 +166,10 @@ def interview_schedule(
         raise ValidationFailed(
             [Problem("interviewer", "is a user of an agency on this operation")], what="interview"
         )
-    if minutes <= 0 or minutes > 480:
-        raise ValidationFailed([Problem("minutes", "is between 1 and 480")], what="interview")
+    if rules.interview_minutes_problem(minutes):
+        raise ValidationFailed(
+            [Problem("minutes", rules.interview_minutes_problem(minutes))], what="interview"
+        )
     note_taker = note_taker or interviewer
     interview_guardrails(
         person=person,
@@ -229,6 +234,10 @@ def interview_conduct(
         # the official notes are recorded once: nothing may quietly replace them
         raise Conflict("This interview was already recorded; its official notes stay as recorded.")
     if minutes is not None:
+        if rules.interview_minutes_problem(minutes):
+            raise ValidationFailed(
+                [Problem("minutes", rules.interview_minutes_problem(minutes))], what="interview"
+            )
         interview.minutes = minutes
     interview.status = InterviewStatus.CONDUCTED
     seal_field(interview, "notes", interview.agency_id, notes.strip())
