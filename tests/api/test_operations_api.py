@@ -562,6 +562,20 @@ def test_approval_is_refused_while_rules_fail_and_names_them(client_for: Clients
 
 
 @pytest.mark.django_db
+def test_a_plan_that_says_nothing_about_the_persons_expected_cannot_be_approved(client_for: Clients) -> None:
+    operation = make_operation(approved=False, changes={"anticipated": None})
+    client = client_for("coordinator")
+    report = send(client, "GET", f"/operations/{operation.code}/readiness").json()["report"]
+    assert report["ready"] is False
+    assert [r["rule"] for r in report["results"] if r["status"] == "fail"] == ["populations.stated"]
+    response = send(client, "POST", f"/operations/{operation.code}/approval", {"version": 1})
+    assert response.status_code == 422
+    assert response.json()["rules"] == ["populations.stated"]
+    operation.refresh_from_db()
+    assert operation.status == OperationStatus.IN_REVIEW
+
+
+@pytest.mark.django_db
 def test_approval_of_a_version_that_is_no_longer_current_is_a_409(client_for: Clients) -> None:
     operation = make_operation(approved=False)
     client = client_for("coordinator")
