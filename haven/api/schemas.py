@@ -324,7 +324,7 @@ def service_briefing_view(plan: Plan) -> ServiceBriefingOut:
         persons_anticipated=anticipated.persons if anticipated else None,
         populations=populations,
         minors_expected="minor" in populations,
-        languages=[code for code in (anticipated.languages if anticipated else ()) if code != "en"],
+        languages=list(anticipated.languages_besides_english) if anticipated else [],
         staging=StagingOut(name=staging.name, address=staging.address, private_space=staging.private_space)
         if staging
         else None,

@@ -4,6 +4,9 @@
   consent is active or expired alike on every page, in the API and on the command line.
 - A time shown to people names its offset: an operation's times are shown in its plan's own offset from
   UTC (`clock_time`, `zone_label`), as the people on the ground read their clocks.
+
+Pure Python, so that the pure packages (the interview problem's format) can use it: the page's current
+offset is the web layer's (`haven.web.timezones.current_zone_label`).
 """
 
 from __future__ import annotations
@@ -11,11 +14,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Final, TypeVar
 
-from django.utils import timezone as django_timezone
-
 
 def utc_today() -> date:
-    return django_timezone.localdate(timezone=UTC)
+    return datetime.now(UTC).date()
 
 
 def zone(minutes: int) -> tzinfo:
@@ -29,10 +30,10 @@ def offset_minutes(moment: datetime | tzinfo) -> int:
     return 0 if offset is None else int(offset.total_seconds() // 60)
 
 
-def zone_label(tz: tzinfo | None = None) -> str:
+def zone_label(tz: tzinfo) -> str:
     """`UTC`, or `UTC−05:00` / `UTC+05:30`: the label every shown time carries (with a minus sign,
     U+2212, which no line breaks after, so the label never splits at the end of a line)."""
-    minutes = offset_minutes(tz or django_timezone.get_current_timezone())
+    minutes = offset_minutes(tz)
     if minutes == 0:
         return "UTC"
     sign = "\u2212" if minutes < 0 else "+"

@@ -24,25 +24,16 @@ from haven.plans.addresses import normalise_address
 from haven.plans.formats import (
     INVESTIGATIVE_TYPES,
     Agency,
+    Anticipated,
     Plan,
 )
 from haven.plans.languages import language_name
+from haven.plans.wording import POPULATION_LABELS
 
 SERVICE_MARKING: Final = "SERVICE BRIEFING — NEED TO KNOW"
 FULL_MARKING: Final = "LAW ENFORCEMENT SENSITIVE — FULL PLAN"
 
 Audience = Literal["service", "full"]
-
-POPULATION_LABELS: Final = {
-    "female": "Female",
-    "male": "Male",
-    "adult": "Adults",
-    "minor": "Minors",
-    "us_citizen": "US citizens",
-    "foreign_national": "Foreign nationals",
-    "all": "Everyone",
-}
-
 
 # -- the document model -------------------------------------------------------------------------------------
 
@@ -161,6 +152,21 @@ def _languages(codes: Iterable[str]) -> str:
     return ", ".join(labels) if labels else "none"
 
 
+def _expected_languages(anticipated: Anticipated | None) -> str:
+    """The languages expected besides English; never "none" when the plan does not say."""
+    if anticipated is None or anticipated.languages is None:
+        return "not stated"
+    codes = anticipated.languages_besides_english
+    return _languages(codes) if codes else "none (English only)"
+
+
+def _minors_expected(populations: Iterable[str]) -> str:
+    stated = set(populations)
+    if "minor" in stated:
+        return "yes"
+    return "no" if "adult" in stated else "not stated"
+
+
 def _date(value: date | None) -> str:
     return value.isoformat() if value else "not set"
 
@@ -228,13 +234,12 @@ def service_briefing(plan: Plan, *, exercise: bool = False, ready: bool | None =
 
     persons = anticipated.persons if anticipated else None
     populations = anticipated.populations if anticipated else ()
-    languages = [code for code in (anticipated.languages if anticipated else ()) if code != "en"]
     expected = Fields(
         (
             ("Persons anticipated", "not known" if persons is None else str(persons)),
             ("Populations", _populations(populations)),
-            ("Minors expected", "yes" if "minor" in populations else "no"),
-            ("Languages besides English", _languages(languages)),
+            ("Minors expected", _minors_expected(populations)),
+            ("Languages besides English", _expected_languages(anticipated)),
         )
     )
 
@@ -412,10 +417,7 @@ def full_briefing(plan: Plan, *, exercise: bool = False, readiness: ReadinessNot
         (
             ("Persons anticipated", "not known" if persons is None else str(persons)),
             ("Populations", _populations(anticipated.populations if anticipated else ())),
-            (
-                "Languages besides English",
-                _languages(c for c in (anticipated.languages if anticipated else ()) if c != "en"),
-            ),
+            ("Languages besides English", _expected_languages(anticipated)),
         )
     )
 

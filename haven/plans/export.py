@@ -19,12 +19,13 @@ _RESERVED: Final = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false
 
 
 def _export(value: object) -> object:
-    """Model → plain data in field order, without absent fields or empty lists (empty is absent)."""
+    """Model → plain data in field order, without absent fields or empty lists (empty is absent) — except
+    a list whose absence means something else (`anticipated.languages: []` states English only)."""
     if isinstance(value, BaseModel):
         out: dict[str, object] = {}
-        for name in type(value).model_fields:
+        for name, field in type(value).model_fields.items():
             item = getattr(value, name)
-            if item is None or (isinstance(item, tuple) and not item):
+            if item is None or (isinstance(item, tuple) and not item and field.default == ()):
                 continue
             out[name] = _export(item)
         return out

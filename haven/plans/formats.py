@@ -359,7 +359,13 @@ class Site(_Section):
 class Anticipated(_Section):
     persons: OptCount = None
     populations: tuple[Population, ...] = ()
-    languages: tuple[Language, ...] = ()
+    #: None (left out, or written with no value): not stated; `()`: English only (readiness.md).
+    languages: tuple[Language, ...] | None = None
+
+    @property
+    def languages_besides_english(self) -> tuple[str, ...]:
+        """The anticipated languages other than English, each once, in the plan's order."""
+        return tuple(dict.fromkeys(code for code in self.languages or () if code != "en"))
 
 
 class Staging(_Section):

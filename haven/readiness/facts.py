@@ -57,7 +57,7 @@ class Facts:
             agencies={agency.id: agency for agency in plan.agencies},
             persons=anticipated.persons,
             populations=frozenset(anticipated.populations),
-            languages=tuple(dict.fromkeys(code for code in anticipated.languages if code != "en")),
+            languages=anticipated.languages_besides_english,
             victim_services=victim_services,
             providers=tuple(dict.fromkeys(victim_services.providers)),
             resources={kind: tuple(items) for kind, items in resources.items()},

@@ -28,6 +28,8 @@ class RuleResult:
     status: Status
     message: str
     guidance: str
+    #: The plan's sections that fix the rule when it fails, the main one first (rules.yaml).
+    sections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,9 @@ def evaluate(plan: Plan, policy: Policy = DEFAULT_POLICY) -> ReadinessReport:
     results = []
     for rule in RULES:
         outcome = CHECKS[rule.id](facts)
-        results.append(RuleResult(rule.id, rule.title, outcome.status, outcome.message, rule.guidance))
+        results.append(
+            RuleResult(rule.id, rule.title, outcome.status, outcome.message, rule.guidance, rule.sections)
+        )
     return ReadinessReport(plan.operation.code, plan.operation.name, tuple(results))
 
 

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from haven.core.problems import InvalidInput
 from haven.plans.documents import read_document, validation_problems
+from haven.plans.formats import Plan
 
 if TYPE_CHECKING:
     from haven.readiness.facts import Facts
@@ -44,6 +45,16 @@ def not_applicable(message: str) -> Outcome:
     return Outcome(Status.NOT_APPLICABLE, message)
 
 
+def _plan_section(key: str) -> str:
+    if key == "format" or key not in Plan.model_fields:
+        raise ValueError(f"{key!r} is not a section of the plan file")
+    return key
+
+
+#: A top-level key of the plan file (operation-plan.md, "Structure").
+PlanSection = Annotated[StrictStr, AfterValidator(_plan_section)]
+
+
 class Rule(BaseModel):
     """One entry of the rule pack."""
 
@@ -53,6 +64,8 @@ class Rule(BaseModel):
     title: StrictStr
     guidance: StrictStr
     parameters: tuple[StrictStr, ...] = ()
+    #: The plan's sections (top-level keys of the file) that fix the rule when it fails, the main one first.
+    sections: Annotated[tuple[PlanSection, ...], Field(min_length=1)]
 
 
 class _RulePack(BaseModel):

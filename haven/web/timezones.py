@@ -15,14 +15,19 @@ from django.utils import timezone as django_timezone
 from haven.core.clock import zone, zone_label
 from haven.operations.models import Operation
 
-__all__ = ["OperationTimeMiddleware", "label_times", "zone", "zone_label"]
+__all__ = ["OperationTimeMiddleware", "current_zone_label", "label_times", "zone", "zone_label"]
+
+
+def current_zone_label() -> str:
+    """The label of the offset this page shows its times in (the operation's, else UTC)."""
+    return zone_label(django_timezone.get_current_timezone())
 
 
 def label_times(form: forms.BaseForm) -> None:
     """A time typed into an operation's form is read in its offset: each time field's label says which."""
     for field in form.fields.values():
         if isinstance(field, forms.DateTimeField | forms.TimeField):
-            field.label = f"{field.label} ({zone_label()})"
+            field.label = f"{field.label} ({current_zone_label()})"
 
 
 class OperationTimeMiddleware:

@@ -44,7 +44,7 @@ from haven.plans import (
     render_pdf,
     service_briefing,
 )
-from haven.readiness import RULES, ReadinessReport, Status, evaluate
+from haven.readiness import RULES, ReadinessReport, RuleResult, Status, evaluate
 from haven.web.forms_plans import OPERATION_FIELDS, NewOperationForm
 from haven.web.plan_forms import SECTIONS, SECTIONS_BY_KEY, SectionForm, SectionSpec, problem_parts
 from haven.web.plan_forms.fields import Choices
@@ -182,9 +182,17 @@ def _status(operation: Operation, standing: Standing) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class RuleRow:
+    """One rule on the readiness panel; a failing one with the plan's sections that fix it (rules.yaml)."""
+
+    result: RuleResult
+    sections: tuple[SectionSpec, ...] = ()
+
+
 def _readiness(operation: Operation, standing: Standing, plan: Plan | None = None) -> dict[str, Any]:
-    """The readiness results as the actor may see them: every rule with its message and guidance, or
-    only whether the plan is ready."""
+    """The readiness results as the actor may see them: every rule with its message and guidance, each
+    failing one with the sections that fix it, or only whether the plan is ready."""
     require(standing, Compartment.READINESS_STATUS, Access.READ)
     report: ReadinessReport = evaluate(plan or current_plan(operation), readiness_policy())
     if not allows(standing, Compartment.READINESS_MESSAGES, Access.READ):
@@ -193,21 +201,34 @@ def _readiness(operation: Operation, standing: Standing, plan: Plan | None = Non
         "detailed": True,
         "ready": report.ready,
         "summary": report.summary,
-        "failing": [r for r in report.results if r.status is Status.FAIL],
-        "others": [r for r in report.results if r.status is not Status.FAIL],
+        "failing": [
+            RuleRow(r, tuple(SECTIONS_BY_KEY[key] for key in r.sections))
+            for r in report.results
+            if r.status is Status.FAIL
+        ],
+        "others": [RuleRow(r) for r in report.results if r.status is not Status.FAIL],
     }
 
 
 def _panel(
-    operation: Operation, standing: Standing, plan: Plan | None = None, refusal: dict[str, Any] | None = None
+    operation: Operation,
+    standing: Standing,
+    plan: Plan | None = None,
+    refusal: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The readiness panel: the verdict, the rules, and "Approve" — offered only to a coordinator who may
+    write the plan, for a plan that is ready and not already approved at this version (operation_approve
+    refuses the rest all the same)."""
+    readiness = _readiness(operation, standing, plan)
     approved = operation.approved_version
-    may_approve = allows(standing, Compartment.FULL_PLAN, Access.WRITE) and (
-        not operation.is_approved or approved is None or approved.pk != _version(operation).pk
+    may_approve = (
+        readiness["ready"]
+        and allows(standing, Compartment.FULL_PLAN, Access.WRITE)
+        and (not operation.is_approved or approved is None or approved.pk != _version(operation).pk)
     )
     return {
         "operation": operation,
-        "readiness": _readiness(operation, standing, plan),
+        "readiness": readiness,
         "status": _status(operation, standing),
         "may_approve": may_approve,
         "refusal": refusal,
@@ -369,7 +390,11 @@ def _panel_response(request: HttpRequest, context: dict[str, Any], status: int =
 def readiness_panel(request: HttpRequest, code: str) -> HttpResponse:
     actor = _actor(request)
     operation, standing = operation_for(actor, code)
-    context = {**_operation_context(operation, standing), **_panel(operation, standing), "tab": "plan"}
+    context = {
+        **_operation_context(operation, standing),
+        **_panel(operation, standing),
+        "tab": "plan",
+    }
     _viewed(actor, operation, AuditEvent.READINESS_VIEWED, version=_version(operation).number)
     return _panel_response(request, context)
 

@@ -518,7 +518,7 @@ def test_investigative_users_read_every_rule_and_its_message(
     report = body["report"]
     assert report["format"] == "haven.readiness/v1"
     assert [result["rule"] for result in report["results"]] == [rule.id for rule in RULES]
-    assert report["summary"] == {"pass": 22, "fail": 0, "not_applicable": 0}
+    assert report["summary"] == {"pass": 23, "fail": 0, "not_applicable": 0}
     assert all(result["message"] for result in report["results"])
 
 
@@ -559,6 +559,20 @@ def test_approval_is_refused_while_rules_fail_and_names_them(client_for: Clients
     operation.refresh_from_db()
     assert operation.status == OperationStatus.IN_REVIEW
     assert _events(AuditEvent.OPERATION_APPROVAL_REFUSED) > before
+
+
+@pytest.mark.django_db
+def test_a_plan_that_says_nothing_about_the_persons_expected_cannot_be_approved(client_for: Clients) -> None:
+    operation = make_operation(approved=False, changes={"anticipated": None})
+    client = client_for("coordinator")
+    report = send(client, "GET", f"/operations/{operation.code}/readiness").json()["report"]
+    assert report["ready"] is False
+    assert [r["rule"] for r in report["results"] if r["status"] == "fail"] == ["populations.stated"]
+    response = send(client, "POST", f"/operations/{operation.code}/approval", {"version": 1})
+    assert response.status_code == 422
+    assert response.json()["rules"] == ["populations.stated"]
+    operation.refresh_from_db()
+    assert operation.status == OperationStatus.IN_REVIEW
 
 
 @pytest.mark.django_db

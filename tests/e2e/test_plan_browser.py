@@ -66,6 +66,8 @@ def test_a_coordinator_builds_a_small_plan_fixes_a_failing_rule_and_approves(pag
     expect(page.get_by_role("heading", name="Operation Lantern")).to_be_visible()
     expect(page.locator("#plan-status")).to_contain_text("In review")
     assert "roles.responsibilities" in failing_rules(page)
+    assert "populations.stated" in failing_rules(page)
+    expect(page.locator("#readiness").get_by_role("button", name="Approve version 1")).to_have_count(0)
     page.evaluate(f"{MARKER} = true")
 
     # the agency's responsibilities and point of contact: the rule passes, the panel updates in place
@@ -79,8 +81,13 @@ def test_a_coordinator_builds_a_small_plan_fixes_a_failing_rule_and_approves(pag
     expect(page.locator(FAILING)).not_to_contain_text("roles.responsibilities")
     assert page.evaluate(MARKER) is True  # no page load: the panel was refreshed by htmx
 
-    # nobody expected at the door: the victim-services rules do not apply to this small plan
-    open_section(page, "Anticipated persons")
+    # nobody expected at the door: the victim-services rules do not apply to this small plan. The failing
+    # rule that asks for it opens the section it names, in place
+    stated = page.locator(f"{FAILING} li", has=page.locator(".rule__id", has_text="populations.stated"))
+    expect(stated.locator(".rule__message")).to_contain_text("Say how many persons are expected")
+    stated.get_by_role("link", name="Anticipated persons").click()
+    expect(page.get_by_label("Persons expected")).to_be_visible()
+    assert page.evaluate(MARKER) is True
     page.get_by_label("Persons expected").fill("0")
     page.get_by_role("button", name="Save anticipated persons").click()
     expect(page.locator("#section-anticipated")).to_contain_text("Saved as version 3.")
@@ -106,6 +113,7 @@ def test_a_coordinator_builds_a_small_plan_fixes_a_failing_rule_and_approves(pag
     page.get_by_role("button", name="Save mou").click()
     expect(page.locator("#section-mou")).to_contain_text("Saved as version 5.")
     expect(page.locator(FAILING)).to_contain_text("mou.in-place")
+    expect(page.get_by_role("button", name="Approve version 5")).to_have_count(0)
     page.locator("#section-mou").get_by_label("Covers").fill(
         "confidentiality\nclient_consent\nprofessional_obligations"
     )

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from haven.audit.models import AuditRecord
 from haven.operations.models import Operation
-from tests.plans.builders import EXAMPLE_PATH, edited
+from tests.plans.builders import DELETE, EXAMPLE_PATH, edited
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +146,18 @@ def test_an_invalid_plan_and_an_invalid_policy_are_reported_together(tmp_path):
     assert lines[0].startswith("operation.kind: 'surprise' is not one of")
     assert lines[1].startswith("notice_lead_hours:")
     assert len(lines) == 2
+
+
+def test_readiness_of_a_plan_file_without_anticipated_persons_fails_naming_populations_stated(tmp_path):
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(edited({"anticipated": DELETE})))
+    code, out, _ = _run("readiness", str(source), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["ready"] is False
+    failing = [r for r in report["results"] if r["status"] == "fail"]
+    assert [r["rule"] for r in failing] == ["populations.stated"]
+    assert "(Anticipated persons → Persons expected)" in failing[0]["message"]
+    # no population rule passes by omission: they step aside, and the omission itself is what fails
+    minors = next(r for r in report["results"] if r["rule"] == "populations.minors")
+    assert minors["status"] == "not_applicable"

@@ -20,7 +20,7 @@ from haven.plans.briefing import (
 )
 from haven.plans.formats import INVESTIGATIVE_TYPES, Holds, Plan
 from tests.pdf import page_count, pdf_pages, pdf_text
-from tests.plans.builders import example_plan, plan_with
+from tests.plans.builders import DELETE, example_plan, plan_with
 from tests.plans.strategies import plan_data
 
 
@@ -121,7 +121,17 @@ def test_a_staging_place_that_is_an_enforcement_site_is_withheld_from_the_servic
 def test_the_service_briefing_says_not_known_when_nothing_is_anticipated() -> None:
     markdown = render_markdown(service_briefing(plan_with({"anticipated": None})))
     assert "**Persons anticipated:** not known" in markdown
+    # a provider is never told "no minors" or "no other language" when the plan does not say
+    assert "**Minors expected:** not stated" in markdown
+    assert "**Languages besides English:** not stated" in markdown
     assert "readiness" not in markdown.lower()
+
+
+def test_the_service_briefing_says_english_only_when_the_plan_states_it() -> None:
+    markdown = render_markdown(service_briefing(plan_with({"anticipated.languages": []})))
+    assert "**Languages besides English:** none (English only)" in markdown
+    full = render_markdown(full_briefing(plan_with({"anticipated.languages": DELETE})))
+    assert "not stated" in full
 
 
 def test_a_multi_day_action_shows_a_date_range_in_the_offsets_own_dates() -> None:

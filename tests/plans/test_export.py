@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from haven.plans.export import plan_to_dict, plan_to_json, plan_to_yaml
 from haven.plans.formats import Plan
 from haven.plans.parsing import parse_plan
-from tests.plans.builders import example_plan, example_text, plan_with
+from tests.plans.builders import DELETE, example_plan, example_text, plan_with
 from tests.plans.strategies import plan_data
 
 
@@ -70,3 +70,17 @@ def test_any_plan_reads_back_from_its_yaml_and_json(data: dict[str, object]) -> 
     assert from_yaml == plan
     assert from_json == plan
     assert plan_to_dict(from_yaml) == plan_to_dict(plan)  # offsets too, not only the instants
+
+
+def test_an_empty_list_of_languages_is_written_back_so_english_only_stays_stated() -> None:
+    plan = plan_with({"anticipated.languages": []})
+    assert plan_to_dict(plan)["anticipated"] == {
+        "persons": 14,
+        "populations": ["female", "male", "adult", "minor", "us_citizen", "foreign_national"],
+        "languages": [],
+    }
+    assert "  languages: []" in plan_to_yaml(plan).splitlines()
+    assert parse_plan(plan_to_yaml(plan)) == plan
+    assert parse_plan(plan_to_json(plan)) == plan
+    unstated = plan_with({"anticipated.languages": DELETE})
+    assert "languages" not in plan_to_dict(unstated)["anticipated"]  # type: ignore[operator]

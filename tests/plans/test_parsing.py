@@ -389,3 +389,10 @@ def test_a_control_character_in_any_text_is_refused_with_its_path():
     with pytest.raises(InvalidInput) as refused:
         parse_plan(json.dumps(data))
     assert [p.path for p in refused.value.problems] == ["agencies[0].name", "sites[1].address"]
+
+
+def test_languages_left_out_are_not_stated_but_an_empty_list_states_english_only() -> None:
+    """readiness.md: `anticipated.languages` must be present; an empty list states "English only"."""
+    assert parse_plan(json.dumps(edited({"anticipated.languages": DELETE}))).anticipated.languages is None  # type: ignore[union-attr]
+    assert parse_plan(json.dumps(edited({"anticipated.languages": None}))).anticipated.languages is None  # type: ignore[union-attr]
+    assert parse_plan(json.dumps(edited({"anticipated.languages": []}))).anticipated.languages == ()  # type: ignore[union-attr]

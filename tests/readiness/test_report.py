@@ -26,6 +26,7 @@ RULE_TABLE_ORDER = [
     "services.private-space",
     "services.advance-notice",
     "services.information-needs",
+    "populations.stated",
     "populations.shelter",
     "populations.minors",
     "needs.assessment",
@@ -39,7 +40,7 @@ RULE_TABLE_ORDER = [
 ]
 
 
-def test_the_rule_pack_holds_the_22_rules_in_table_order_each_with_one_check() -> None:
+def test_the_rule_pack_holds_the_23_rules_in_table_order_each_with_one_check() -> None:
     assert [rule.id for rule in RULES] == RULE_TABLE_ORDER
     assert set(CHECKS) == set(RULE_TABLE_ORDER)
     assert checks.__name__ == "haven.readiness.checks"
@@ -65,14 +66,14 @@ def test_the_json_report_has_the_readiness_v1_shape() -> None:
     assert data["format"] == "haven.readiness/v1"
     assert data["operation"] == "NL-2026-12"
     assert data["ready"] is False
-    assert data["summary"] == {"pass": 20, "fail": 1, "not_applicable": 1}
+    assert data["summary"] == {"pass": 21, "fail": 1, "not_applicable": 1}
     results = data["results"]
     assert isinstance(results, list)
     assert [r["rule"] for r in results] == RULE_TABLE_ORDER
     assert results[4] == {
         "rule": "mou.in-place",
         "status": "fail",
-        "message": "There is no mou section",
+        "message": "Record the MOU that covers confidentiality, client consent and professional obligations (MOU)",
         "guidance": RULES[4].guidance,
     }
     json.dumps(data)  # JSON-compatible as it stands
@@ -82,11 +83,11 @@ def test_the_text_report_has_one_line_per_rule_and_the_verdict() -> None:
     text = render_text(evaluate(plan_with({"victim_services.staging.address": "100 5th St, Metro City"})))
     lines = text.splitlines()
     assert lines[0] == "Readiness of NL-2026-12 (Operation Northern Light)"
-    rule_lines = lines[2:24]
+    rule_lines = lines[2:25]
     assert [line.split()[1] for line in rule_lines] == RULE_TABLE_ORDER
     assert rule_lines[7].startswith("FAIL  services.off-site")
-    assert "is the address of site jade-spa" in rule_lines[7]
-    assert lines[-1] == "NOT READY: 21 pass, 1 fail, 0 not applicable"
+    assert "would stage at the enforcement site Jade Spa (jade-spa)" in rule_lines[7]
+    assert lines[-1] == "NOT READY: 22 pass, 1 fail, 0 not applicable"
 
 
 def test_run_readiness_exits_0_when_ready_and_1_when_not() -> None:

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
+from haven.plans import formats
+from haven.plans.wording import SECTION_TITLES
 from haven.readiness.policy import DEFAULT_POLICY, Policy
 from haven.readiness.report import evaluate
 from haven.readiness.rules import RULES, Status
 from tests.plans.builders import DELETE, example_plan, plan_with
 
+PLAN_MODELS = [
+    value
+    for value in vars(formats).values()
+    if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == formats.__name__
+]
+PLAN_ENUMS = [
+    value
+    for value in vars(formats).values()
+    if isinstance(value, type) and issubclass(value, Enum) and value.__module__ == formats.__name__
+]
 PASS, FAIL, NA = Status.PASS, Status.FAIL, Status.NOT_APPLICABLE
 NO_PERSONS = {"anticipated.persons": 0}
 OPTIONAL_SECTIONS = (
@@ -63,15 +78,25 @@ CASES = [
     # roles.points-of-contact
     Case("roles.points-of-contact", "every contact reachable", PASS),
     Case(
-        "roles.points-of-contact", "no contact", FAIL, {"agencies[1].contact": DELETE}, ("hsi (no contact)",)
+        "roles.points-of-contact",
+        "no contact",
+        FAIL,
+        {"agencies[1].contact": DELETE},
+        ("Homeland Security Investigations, Metro office (hsi) names none", "(Agencies)"),
     ),
-    Case("roles.points-of-contact", "no name", FAIL, {"agencies[1].contact.name": ""}, ("hsi (no name)",)),
+    Case(
+        "roles.points-of-contact",
+        "no name",
+        FAIL,
+        {"agencies[1].contact.name": ""},
+        ("(hsi): the contact has no name",),
+    ),
     Case(
         "roles.points-of-contact",
         "no way to reach",
         FAIL,
         {"agencies[9].contact": {"name": "Jo Alvarez"}},
-        ("legal-aid (no phone, email or radio)",),
+        ("(legal-aid): the contact has no phone, email or radio",),
     ),
     Case(
         "roles.points-of-contact",
@@ -91,9 +116,27 @@ CASES = [
     ),
     # comms.mechanism
     Case("comms.mechanism", "coordinator and channels reach all", PASS),
-    Case("comms.mechanism", "no section", FAIL, {"communications": DELETE}, ("no communications section",)),
-    Case("comms.mechanism", "no coordinator", FAIL, {"communications.coordinator": DELETE}, ("coordinator",)),
-    Case("comms.mechanism", "no channel", FAIL, {"communications.channels": []}, ("channels is empty",)),
+    Case(
+        "comms.mechanism",
+        "no section",
+        FAIL,
+        {"communications": DELETE},
+        ("coordinates communications", "(Communications)"),
+    ),
+    Case(
+        "comms.mechanism",
+        "no coordinator",
+        FAIL,
+        {"communications.coordinator": DELETE},
+        ("Communications → Coordinating agency",),
+    ),
+    Case(
+        "comms.mechanism",
+        "no channel",
+        FAIL,
+        {"communications.channels": []},
+        ("Add at least one communication channel (Communications → Channels)",),
+    ),
     Case(
         "comms.mechanism",
         "an agency on no channel",
@@ -112,7 +155,7 @@ CASES = [
     ),
     # mou.in-place
     Case("mou.in-place", "complete and in force", PASS),
-    Case("mou.in-place", "no section", FAIL, {"mou": DELETE}, ("no mou section",)),
+    Case("mou.in-place", "no section", FAIL, {"mou": DELETE}, ("Record the MOU", "(MOU)")),
     *(
         Case(
             "mou.in-place",
@@ -123,31 +166,37 @@ CASES = [
                     c for c in ("confidentiality", "client_consent", "professional_obligations") if c != item
                 ]
             },
-            (f"mou.covers lacks {item}",),
+            (f"The MOU must cover {item} (MOU → Covers)",),
         )
         for item in ("confidentiality", "client_consent", "professional_obligations")
     ),
-    Case("mou.in-place", "covers empty", FAIL, {"mou.covers": DELETE}, ("confidentiality, client_consent",)),
+    Case(
+        "mou.in-place",
+        "covers empty",
+        FAIL,
+        {"mou.covers": DELETE},
+        ("cover confidentiality, client_consent, professional_obligations",),
+    ),
     Case(
         "mou.in-place",
         "lead agency not a party",
         FAIL,
         {"mou.parties": ["hsi", "harbor-vs", "legal-aid"]},
-        ("metro-pd (lead agency)",),
+        ("(MOU → Parties): Metro City Police Department (metro-pd), the lead agency",),
     ),
     Case(
         "mou.in-place",
         "provider not a party",
         FAIL,
         {"mou.parties": ["metro-pd", "legal-aid"]},
-        ("harbor-vs (victim_service_provider)",),
+        ("Harbor Victim Services (harbor-vs), a victim service provider",),
     ),
     Case(
         "mou.in-place",
         "victims' attorney not a party",
         FAIL,
         {"mou.parties": ["metro-pd", "harbor-vs"]},
-        ("legal-aid (victim_attorney)",),
+        ("Metro Immigrant Legal Aid (legal-aid), a victims' attorney",),
     ),
     Case(
         "mou.in-place",
@@ -155,10 +204,28 @@ CASES = [
         PASS,
         {"mou.parties": ["metro-pd", "harbor-vs", "legal-aid"]},
     ),
-    Case("mou.in-place", "signed late", FAIL, {"mou.signed_on": "2026-12-04"}, ("signed_on 2026-12-04",)),
+    Case(
+        "mou.in-place",
+        "signed late",
+        FAIL,
+        {"mou.signed_on": "2026-12-04"},
+        ("signed on 2026-12-04, after the action starts", "MOU → Signed on"),
+    ),
     Case("mou.in-place", "signed on the day", PASS, {"mou.signed_on": "2026-12-03"}),
-    Case("mou.in-place", "not signed", FAIL, {"mou.signed_on": DELETE}, ("mou.signed_on is missing",)),
-    Case("mou.in-place", "expires early", FAIL, {"mou.expires_on": "2026-12-02"}, ("expires_on 2026-12-02",)),
+    Case(
+        "mou.in-place",
+        "not signed",
+        FAIL,
+        {"mou.signed_on": DELETE},
+        ("Say when the MOU was signed (MOU → Signed on)",),
+    ),
+    Case(
+        "mou.in-place",
+        "expires early",
+        FAIL,
+        {"mou.expires_on": "2026-12-02"},
+        ("expires on 2026-12-02, before the action ends (2026-12-03)",),
+    ),
     Case("mou.in-place", "expires on the day", PASS, {"mou.expires_on": "2026-12-03"}),
     Case("mou.in-place", "no expiry", PASS, {"mou.expires_on": DELETE}),
     Case(
@@ -172,7 +239,7 @@ CASES = [
             "victim_services.available_until": "2026-12-04T08:00:00-05:00",
             "mou.signed_on": "2026-12-04",
         },
-        ("after the operation starts (2026-12-03)",),
+        ("after the action starts (2026-12-03)",),
     ),
     # sharing.need-to-know
     Case("sharing.need-to-know", "each on the right list", PASS),
@@ -196,61 +263,84 @@ CASES = [
         "a provider receives the full plan",
         FAIL,
         {"distribution.full_plan": ["metro-pd", "hsi", "county-da", "usao", "harbor-vs"]},
-        ("harbor-vs (victim_service_provider)",),
+        ("not the full plan", "Harbor Victim Services (harbor-vs), a victim service provider"),
     ),
     Case(
         "sharing.need-to-know",
         "no section",
         FAIL,
         {"distribution": DELETE},
-        ("no distribution section", "metro-pd"),
+        ("none of the 10 agencies is on either list", "(Distribution)"),
     ),
     # services.partnered
     Case("services.partnered", "a provider partners", PASS, says=("harbor-vs",)),
     Case("services.partnered", "nobody anticipated", NA, NO_PERSONS),
     Case(
-        "services.partnered", "no providers", FAIL, {"victim_services.providers": []}, ("providers is empty",)
+        "services.partnered",
+        "no providers",
+        FAIL,
+        {"victim_services.providers": []},
+        ("Name the victim service providers",),
     ),
     Case(
         "services.partnered",
         "a provider of the wrong type",
         FAIL,
         {"victim_services.providers": ["harbor-vs", "lingua"]},
-        ("lingua (interpreter_service)",),
+        ("Lingua Interpreting Cooperative (lingua), an interpreter service",),
     ),
     Case(
         "services.partnered",
         "no anticipated section: persons unknown, the rule applies",
         FAIL,
         {"anticipated": DELETE, "victim_services.providers": []},
-        ("providers is empty",),
+        ("Name the victim service providers",),
     ),
     # services.off-site
     Case("services.off-site", "staging elsewhere", PASS),
-    Case("services.off-site", "no sites", NA, {"sites": DELETE}),
+    Case("services.off-site", "nobody anticipated", NA, NO_PERSONS),
+    Case(
+        # without sites the plan does not say where the action is: staging cannot be checked against it
+        "services.off-site",
+        "no sites",
+        FAIL,
+        {"sites": DELETE},
+        ("List the enforcement sites",),
+    ),
+    Case(
+        "services.off-site",
+        "no sites and persons unknown",
+        FAIL,
+        {"sites": DELETE, "anticipated": DELETE},
+        ("List the enforcement sites",),
+    ),
     Case(
         "services.off-site",
         "staging at a site, written differently",
         FAIL,
         {"victim_services.staging.address": "100 5TH ST.  Metro-City"},
-        ("'100 5TH ST.  Metro-City' is the address of site jade-spa",),
+        ("enforcement site Jade Spa (jade-spa), '100 5TH ST.  Metro-City'",),
     ),
     Case(
-        "services.off-site", "no staging", FAIL, {"victim_services.staging": DELETE}, ("staging is missing",)
+        "services.off-site",
+        "no staging",
+        FAIL,
+        {"victim_services.staging": DELETE},
+        ("Say where providers stage",),
     ),
     Case(
         "services.off-site",
         "staging without an address",
         FAIL,
         {"victim_services.staging.address": DELETE},
-        ("staging.address is missing",),
+        ("Say where providers stage", "Victim services → Staging location: address"),
     ),
     Case(
         "services.off-site",
         "no victim services at all",
         FAIL,
         {"victim_services": DELETE},
-        ("staging is missing",),
+        ("Say where providers stage",),
     ),
     # services.available-after
     Case("services.available-after", "available through the window", PASS),
@@ -260,7 +350,7 @@ CASES = [
         "only from after the end",
         FAIL,
         {"victim_services.available_from": "2026-12-03T11:30:00-05:00"},
-        ("available_from 2026-12-03T11:30:00-05:00 is after the operation ends",),
+        ("ready only from 2026-12-03 11:30 UTC−05:00, after the action ends",),
     ),
     Case(
         "services.available-after",
@@ -273,7 +363,7 @@ CASES = [
         "not long enough after",
         FAIL,
         {"victim_services.available_until": "2026-12-03T14:59:00-05:00"},
-        ("available_until", "4 hours", "2026-12-03T15:00:00-05:00"),
+        ("Providers available until", "4 hours", "2026-12-03 15:00 UTC−05:00"),
     ),
     Case(
         "services.available-after",
@@ -286,14 +376,14 @@ CASES = [
         "no start",
         FAIL,
         {"victim_services.available_from": DELETE},
-        ("available_from is missing",),
+        ("Say when providers must be ready (Victim services → Providers available from)",),
     ),
     Case(
         "services.available-after",
         "no end",
         FAIL,
         {"victim_services.available_until": ""},
-        ("available_until is missing",),
+        ("Victim services → Providers available until",),
     ),
     Case(
         "services.available-after",
@@ -310,21 +400,21 @@ CASES = [
         "no private space",
         FAIL,
         {"victim_services.staging.private_space": False},
-        ("is false",),
+        ("says there is none",),
     ),
     Case(
         "services.private-space",
         "not stated",
         FAIL,
         {"victim_services.staging.private_space": DELETE},
-        ("private_space is missing",),
+        ("does not say", "Victim services → Private space at the staging location"),
     ),
     Case(
         "services.private-space",
         "no staging",
         FAIL,
         {"victim_services.staging": DELETE},
-        ("staging is missing",),
+        ("needs a private space",),
     ),
     # services.advance-notice
     Case("services.advance-notice", "notified and acknowledged", PASS),
@@ -334,21 +424,21 @@ CASES = [
         "no provider",
         FAIL,
         {"victim_services.providers": []},
-        ("providers is empty",),
+        ("Name the victim service providers to notify",),
     ),
     Case(
         "services.advance-notice",
         "never notified",
         FAIL,
         {"victim_services.notifications": DELETE},
-        ("harbor-vs has no notification",),
+        ("Victim services → Notifications", "Harbor Victim Services (harbor-vs) has not been notified"),
     ),
     Case(
         "services.advance-notice",
         "notified too late",
         FAIL,
         {"victim_services.notifications[0].at": "2026-12-02T10:00:00-05:00"},
-        ("harbor-vs was notified 2026-12-02T10:00:00-05:00", "24 hours"),
+        ("(harbor-vs) was notified 2026-12-02 10:00 UTC−05:00", "24 hours"),
     ),
     Case(
         "services.advance-notice",
@@ -361,14 +451,14 @@ CASES = [
         "never acknowledged",
         FAIL,
         {"victim_services.notifications[0].acknowledged_at": DELETE},
-        ("harbor-vs has not acknowledged",),
+        ("(harbor-vs) has not acknowledged",),
     ),
     Case(
         "services.advance-notice",
         "acknowledged after the start",
         FAIL,
         {"victim_services.notifications[0].acknowledged_at": "2026-12-03T05:01:00-05:00"},
-        ("harbor-vs has not acknowledged",),
+        ("(harbor-vs) has not acknowledged",),
     ),
     Case(
         "services.advance-notice",
@@ -395,7 +485,7 @@ CASES = [
             "victim_services.providers": ["harbor-vs", "lingua"],
             "mou.parties": ["metro-pd", "harbor-vs", "legal-aid", "lingua"],
         },
-        ("lingua has no notification",),
+        ("(lingua) has not been notified",),
     ),
     Case(
         "services.advance-notice",
@@ -439,7 +529,7 @@ CASES = [
         "none listed",
         FAIL,
         {"victim_services.information_needs": []},
-        ("is empty",),
+        ("Victim services → Information needs to assess",),
     ),
     Case(
         "services.information-needs",
@@ -455,6 +545,66 @@ CASES = [
         {"victim_services.information_needs": ["safety", "astrology"]},
         policy=Policy(format="haven.readiness-policy/v1", allowed_information_needs=("safety", "astrology")),
     ),
+    # populations.stated
+    Case("populations.stated", "persons, populations and languages stated", PASS, says=("14 persons",)),
+    Case("populations.stated", "nobody anticipated", NA, NO_PERSONS),
+    Case(
+        "populations.stated",
+        "no anticipated section",
+        FAIL,
+        {"anticipated": DELETE},
+        (
+            "how many persons",
+            "women or men",
+            "adults or minors",
+            "US citizens or foreign nationals",
+            "languages",
+        ),
+    ),
+    Case(
+        "populations.stated",
+        "the number of persons not given",
+        FAIL,
+        {"anticipated.persons": DELETE},
+        ("how many persons",),
+    ),
+    Case(
+        "populations.stated",
+        "no gender",
+        FAIL,
+        {"anticipated.populations": ["adult", "minor", "us_citizen"]},
+        ("women or men",),
+    ),
+    Case(
+        "populations.stated",
+        "no age",
+        FAIL,
+        {"anticipated.populations": ["female", "us_citizen", "foreign_national"]},
+        ("adults or minors",),
+    ),
+    Case(
+        "populations.stated",
+        "no citizenship",
+        FAIL,
+        {"anticipated.populations": ["male", "adult"]},
+        ("US citizens or foreign nationals",),
+    ),
+    Case(
+        "populations.stated",
+        "one of each is enough",
+        PASS,
+        {"anticipated.populations": ["male", "adult", "us_citizen"]},
+    ),
+    Case(
+        "populations.stated", "languages not stated", FAIL, {"anticipated.languages": DELETE}, ("languages",)
+    ),
+    Case(
+        "populations.stated",
+        "an empty list of languages states English only",
+        PASS,
+        {"anticipated.languages": []},
+        ("English only",),
+    ),
     # populations.shelter
     Case("populations.shelter", "shelter for women and men", PASS),
     Case("populations.shelter", "neither anticipated", NA, {"anticipated.populations": ["adult", "minor"]}),
@@ -463,14 +613,14 @@ CASES = [
         "no shelter for men",
         FAIL,
         {"resources[0].serves": ["female", "adult"]},
-        ("No shelter resource serves male",),
+        ("Arrange shelter for men:",),
     ),
     Case(
         "populations.shelter",
         "no shelter at all",
         FAIL,
         {"resources[0].kind": "clothing"},
-        ("female or male",),
+        ("shelter for women and men",),
     ),
     Case("populations.shelter", "serves all", PASS, {"resources[0].serves": ["all"]}),
     Case("populations.shelter", "no serves means all", PASS, {"resources[0].serves": DELETE}),
@@ -488,7 +638,7 @@ CASES = [
         "no child welfare",
         FAIL,
         {"resources[3].kind": "counseling"},
-        ("child_welfare",),
+        ("child welfare for minors",),
     ),
     Case(
         "populations.minors",
@@ -506,24 +656,28 @@ CASES = [
         "no assessor",
         FAIL,
         {"victim_services.needs_assessment_by": DELETE},
-        ("needs_assessment_by is missing",),
+        ("Victim services → Needs assessment by",),
     ),
     Case(
         "needs.assessment",
         "assessor is not a provider",
         FAIL,
         {"victim_services.needs_assessment_by": "mercy-hospital"},
-        ("mercy-hospital is not one of the providers (harbor-vs)",),
+        ("not Mercy General Hospital (mercy-hospital); the providers: Harbor Victim Services (harbor-vs)",),
     ),
     Case(
         "needs.assessment",
         "no medical resource",
         FAIL,
         {"resources[2].kind": "clothing"},
-        ("No medical resource",),
+        ("Add a medical resource",),
     ),
     Case(
-        "needs.assessment", "no food resource", FAIL, {"resources[1].kind": "clothing"}, ("No food resource",)
+        "needs.assessment",
+        "no food resource",
+        FAIL,
+        {"resources[1].kind": "clothing"},
+        ("Add a food resource",),
     ),
     # language.access
     Case("language.access", "interpreters for es and zh", PASS),
@@ -557,28 +711,32 @@ CASES = [
         "no section",
         FAIL,
         {"immigration_relief": DELETE},
-        ("no immigration_relief section",),
+        ("Continued Presence", "(Immigration relief)"),
     ),
     Case(
         "immigration.relief",
         "CP by local police",
         FAIL,
         {"immigration_relief.continued_presence_by": "metro-pd"},
-        ("continued_presence_by metro-pd (law_enforcement) is not a federal_law_enforcement agency",),
+        (
+            "(metro-pd), a law enforcement agency, requests Continued Presence: choose a federal law enforcement agency",
+        ),
     ),
     Case(
         "immigration.relief",
         "legal services by a provider",
         FAIL,
         {"immigration_relief.legal_services": "harbor-vs"},
-        ("legal_services harbor-vs (victim_service_provider) is not a victim_attorney agency",),
+        (
+            "(harbor-vs), a victim service provider, provides immigration legal services: choose a victims' attorney",
+        ),
     ),
     Case(
         "immigration.relief",
         "no legal services",
         FAIL,
         {"immigration_relief.legal_services": DELETE},
-        ("legal_services is missing",),
+        ("Immigration relief → Immigration legal services",),
     ),
     # legal.authorities
     Case("legal.authorities", "prosecutors reviewed each", PASS),
@@ -593,35 +751,37 @@ CASES = [
         "no entry for minors",
         FAIL,
         {"legal_authorities[0].population": "male"},
-        ("No legal_authorities entry for minor",),
+        ("review the legal authorities for minors",),
     ),
     Case(
         "legal.authorities",
         "reviewed by an investigator",
         FAIL,
         {"legal_authorities[1].reviewed_by": "hsi"},
-        ("legal_authorities[1] (foreign_national) is reviewed by hsi (federal_law_enforcement)",),
+        (
+            "for foreign nationals are reviewed by Homeland Security Investigations, Metro office (hsi), a federal law enforcement agency",
+        ),
     ),
     Case(
         "legal.authorities",
         "one of two entries for a population falls short",
         FAIL,
         {"legal_authorities[3]": {"population": "us_citizen", "reviewed_by": "metro-pd"}},
-        ("legal_authorities[3] (us_citizen)",),
+        ("for US citizens are reviewed by Metro City Police Department (metro-pd)",),
     ),
     Case(
         "legal.authorities",
         "not reviewed",
         FAIL,
         {"legal_authorities[2].reviewed_by": DELETE},
-        ("legal_authorities[2] (us_citizen) has no reviewed_by",),
+        ("Say which prosecutor reviewed the legal authorities for US citizens",),
     ),
     Case(
         "legal.authorities",
         "no section",
         FAIL,
         {"legal_authorities": DELETE},
-        ("minor", "foreign_national", "us_citizen"),
+        ("for minors, foreign nationals, US citizens",),
     ),
     # interviews.nondetention
     Case("interviews.nondetention", "private nondetention rooms", PASS),
@@ -631,21 +791,21 @@ CASES = [
         "no locations",
         FAIL,
         {"interview_locations": DELETE},
-        ("interview_locations is empty",),
+        ("Add an interview location", "(Interview locations)"),
     ),
     Case(
         "interviews.nondetention",
         "detention only",
         FAIL,
         {"interview_locations[0].setting": "detention", "interview_locations[1].setting": "detention"},
-        ("harbor-rooms (detention)",),
+        ("(harbor-rooms) is a detention setting",),
     ),
     Case(
         "interviews.nondetention",
         "no private room",
         FAIL,
         {"interview_locations[0].private_rooms": 0, "interview_locations[1].private_rooms": DELETE},
-        ("cac-suite (no private room)",),
+        ("(cac-suite) has no private room",),
     ),
     # interviews.interviewer
     Case("interviews.interviewer", "adults and minors assigned", PASS),
@@ -655,28 +815,28 @@ CASES = [
         "no adult interviewer",
         FAIL,
         {"interviews[0]": DELETE},
-        ("No interviews entry for adult",),
+        ("Say who interviews adults",),
     ),
     Case(
         "interviews.interviewer",
         "no minor interviewer",
         FAIL,
         {"interviews[1]": DELETE},
-        ("No interviews entry for minor",),
+        ("Say who interviews minors",),
     ),
     Case(
         "interviews.interviewer",
         "minors interviewed by an investigator",
         FAIL,
         {"interviews[1].conducted_by": "investigator"},
-        ("interviews[1] (minor) is conducted by investigator, not forensic_interviewer",),
+        ("forensic interviewer; Metro Child Advocacy Center (county-cac) is down as an investigator",),
     ),
     Case(
         "interviews.interviewer",
         "one of two minor entries falls short",
         FAIL,
         {"interviews[2]": {"population": "minor", "conducted_by": "prosecutor", "agency": "county-da"}},
-        ("interviews[2] (minor)",),
+        ("Metro County District Attorney (county-da) is down as a prosecutor",),
     ),
     Case(
         "interviews.interviewer",
@@ -687,13 +847,13 @@ CASES = [
     # separation.system
     Case("separation.system", "apart in place and transport", PASS),
     Case("separation.system", "nobody anticipated", NA, NO_PERSONS),
-    Case("separation.system", "no section", FAIL, {"separation": DELETE}, ("no separation section",)),
+    Case("separation.system", "no section", FAIL, {"separation": DELETE}, ("(Separation)",)),
     Case(
         "separation.system",
         "no area for potential victims",
         FAIL,
         {"separation.areas[0].holds": "undetermined"},
-        ("potential_victims",),
+        ("Add an area that holds potential victims (Separation → Areas → Holds)",),
     ),
     Case(
         "separation.system",
@@ -721,14 +881,14 @@ CASES = [
         "shared transport",
         FAIL,
         {"separation.transport_separate": False},
-        ("transport_separate is false",),
+        ("says they share it",),
     ),
     Case(
         "separation.system",
         "transport not stated",
         FAIL,
         {"separation.transport_separate": DELETE},
-        ("transport_separate is missing",),
+        ("Transport potential victims and suspects separately; the plan does not say",),
     ),
     # information.victim-materials
     Case("information.victim-materials", "materials in en, es, zh", PASS),
@@ -738,7 +898,7 @@ CASES = [
         "no section",
         FAIL,
         {"victim_information": DELETE},
-        ("no victim_information section",),
+        ("(Victim information)",),
     ),
     Case(
         "information.victim-materials",
@@ -759,9 +919,16 @@ CASES = [
         "nobody to answer questions",
         FAIL,
         {"victim_information.questions_answered_by": DELETE},
-        ("questions_answered_by is missing",),
+        ("Say who answers victims' questions",),
     ),
 ]
+
+
+#: Words of the file a coordinator does not write: field names and the plan's snake_case vocabularies.
+FILE_WORDS = frozenset(
+    {name for model in PLAN_MODELS for name in model.model_fields if "_" in name}
+    | {member.value for enum in PLAN_ENUMS for member in enum if "_" in member.value}
+)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.rule}: {c.name}" for c in CASES])
@@ -797,7 +964,7 @@ def test_every_rule_has_a_passing_a_failing_and_where_possible_a_not_applicable_
 def test_the_example_plan_passes_every_rule() -> None:
     report = evaluate(example_plan())
     assert report.ready
-    assert [r.status for r in report.results] == [PASS] * 22
+    assert [r.status for r in report.results] == [PASS] * 23
 
 
 def test_a_plan_with_nobody_anticipated_is_not_applicable_where_the_table_says() -> None:
@@ -805,6 +972,8 @@ def test_a_plan_with_nobody_anticipated_is_not_applicable_where_the_table_says()
     not_applicable = {r.rule for r in report.results if r.status is NA}
     assert not_applicable == {
         "services.partnered",
+        "services.off-site",
+        "populations.stated",
         "services.available-after",
         "services.private-space",
         "services.advance-notice",
@@ -825,8 +994,38 @@ def test_a_minimal_plan_fails_without_crashing_and_names_the_missing_sections() 
     # persons unknown: the rules that only step aside for 0 persons apply and fail
     assert statuses["services.partnered"] is FAIL
     assert statuses["separation.system"] is FAIL
-    # no population or language anticipated: those rules do not apply; no sites: off-site does not apply
+    # no sites: staging cannot be checked against them, so off-site fails rather than stepping aside
+    assert statuses["services.off-site"] is FAIL
+    # no population or language anticipated: those rules do not apply, and populations.stated fails
     assert statuses["language.access"] is NA
     assert statuses["populations.minors"] is NA
-    assert statuses["services.off-site"] is NA
+    assert statuses["populations.stated"] is FAIL
     assert all(r.message for r in report.results)
+
+
+def test_a_plan_without_anticipated_persons_is_never_ready() -> None:
+    # given a plan that says nothing about whom the action will meet, complete in every other way
+    plan = plan_with({"anticipated": DELETE})
+    # when
+    report = evaluate(plan)
+    # then every population rule steps aside ("no minors are anticipated"), but the omission itself fails
+    statuses = {r.rule: r.status for r in report.results}
+    assert statuses["populations.minors"] is NA
+    assert statuses["immigration.relief"] is NA
+    assert statuses["populations.stated"] is FAIL
+    assert [r.rule for r in report.results if r.status is FAIL] == ["populations.stated"]
+    assert not report.ready
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c.status is FAIL],
+    ids=[f"{c.rule}: {c.name}" for c in CASES if c.status is FAIL],
+)
+def test_a_failure_speaks_to_a_coordinator_and_says_where_to_fix_it(case: Case) -> None:
+    message = evaluate(plan_with(case.changes), case.policy).result(case.rule).message
+    # no path of the file (`victim_services.available_from`, `legal_authorities[1]`) and none of its words
+    assert not re.search(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b|\[\d+\]", message), message
+    assert not FILE_WORDS & set(re.findall(r"[a-z]+(?:_[a-z]+)+", message)), message
+    # where the plan editor shows the field that fixes it: "(Victim services → Providers available from)"
+    assert any(f"({title}" in message for title in SECTION_TITLES.values()), message

@@ -441,6 +441,86 @@ def test_approval_is_refused_naming_the_failing_rules(client_for):
     assert operation.status == OperationStatus.IN_REVIEW
 
 
+def _failing_rules(html: str) -> dict[str, str]:
+    """Each failing rule of the readiness panel → its item's HTML."""
+    failing = html.split('aria-label="Failing rules"')[1].split("</ol>", maxsplit=1)[0]
+    items = re.findall(r"<li class=\"rule rule--fail\".*?</li>", failing, re.DOTALL)
+    return {re.search(r'<code class="rule__id">([^<]+)</code>', item).group(1): item for item in items}
+
+
+def test_a_plan_that_says_nothing_about_the_persons_expected_is_not_ready_and_offers_no_approval(client_for):
+    # given a plan without its anticipated persons section, complete in every other way
+    operation = make_operation(approved=False, changes={"anticipated": None})
+    client = client_for("coordinator")
+    # when the coordinator opens the plan
+    html = client.get(f"/operations/{operation.code}/plan/").content.decode()
+    # then it is not ready, the one failing rule says what to state, and nothing offers approval
+    assert "Not ready" in html
+    failing = _failing_rules(html)
+    assert list(failing) == ["populations.stated"]
+    assert "Say how many persons are expected" in text_of(failing["populations.stated"])
+    assert "Approve version" not in html
+    assert 'action="/operations/' + operation.code + '/approve/"' not in html
+
+
+def test_each_failing_rule_links_to_the_section_that_fixes_it(client_for):
+    operation = make_operation(approved=False, changes={"mou": None, "sites": None})
+    client = client_for("coordinator")
+    plan = f"/operations/{operation.code}/plan/"
+    html = client.get(plan).content.decode()
+    failing = _failing_rules(html)
+    assert set(failing) == {"mou.in-place", "services.off-site"}
+    # each link leads to the plan page's section (the plan page opens it in place), which exists there
+    assert f'href="{plan}#plan-mou">MOU</a>' in failing["mou.in-place"]
+    assert f'href="{plan}#plan-victim_services">Victim services</a>' in failing["services.off-site"]
+    assert f'href="{plan}#plan-sites">Sites</a>' in failing["services.off-site"]
+    for key in ("mou", "victim_services", "sites"):
+        assert f'id="plan-{key}"' in html
+    # the same on the readiness page of its own and in the panel htmx refreshes
+    for extra in ({}, HX):
+        panel = client.get(f"/operations/{operation.code}/readiness/", **extra).content.decode()
+        assert f'href="{plan}#plan-mou">MOU</a>' in _failing_rules(panel)["mou.in-place"]
+
+
+def test_approve_is_offered_only_when_the_plan_is_ready(client_for):
+    ready = make_operation(approved=False)
+    not_ready = make_operation(approved=False, changes={"operation.code": "NR-2026-01", "sites": None})
+    client = client_for("coordinator")
+    assert "Approve version 1" in client.get(f"/operations/{ready.code}/plan/").content.decode()
+    for path in ("plan/", "readiness/"):
+        html = client.get(f"/operations/{not_ready.code}/{path}").content.decode()
+        assert "Not ready" in html
+        assert "Approve version" not in html, path
+    # and the service still refuses a forged approval
+    response = client.post(f"/operations/{not_ready.code}/approve/", {"version": "1"}, **HX)
+    assert response.status_code == 422
+    assert "services.off-site" in response.content.decode()
+
+
+def test_english_only_is_kept_through_the_anticipated_section(client_for):
+    # given a plan that states English only (an empty list of languages)
+    operation = make_operation(approved=False, changes={"anticipated.languages": []})
+    client = client_for("coordinator")
+    data = open_section(client, operation, "anticipated")
+    # the editor shows it as "en", and posting it back changes nothing
+    assert data["anticipated-languages"] == "en"
+    response = post_section(client, operation, "anticipated", data, **HX)
+    assert "No changes: the plan stays at version 1." in response.content.decode()
+    assert current_plan(Operation.objects.get(pk=operation.pk)).anticipated.languages == ()
+    # emptying the field takes the statement back: the plan no longer says which languages are expected
+    data["anticipated-languages"] = ""
+    post_section(client, operation, "anticipated", data, **HX)
+    operation = Operation.objects.get(pk=operation.pk)
+    assert current_plan(operation).anticipated.languages is None
+    panel = client.get(f"/operations/{operation.code}/readiness/", **HX).content.decode()
+    assert list(_failing_rules(panel)) == ["populations.stated"]
+    # typing "en" states English only again
+    data = open_section(client, operation, "anticipated")
+    data["anticipated-languages"] = "en"
+    post_section(client, operation, "anticipated", data, **HX)
+    assert current_plan(Operation.objects.get(pk=operation.pk)).anticipated.languages == ()
+
+
 def test_approve_names_the_version_and_the_banner_says_who(client_for):
     operation = make_operation(approved=False)
     client = client_for("coordinator")

@@ -185,6 +185,19 @@ class Codes(PlanValue, forms.CharField):
         return items or None
 
 
+class ExpectedLanguages(Codes):
+    """The languages expected besides English, where `en` alone says "English only" (stored as the empty
+    list, readiness.md) and an empty field says nothing yet (the key is left out, and populations.stated
+    fails)."""
+
+    def from_plan(self, value: object) -> object:
+        return "en" if value == [] else super().from_plan(value)
+
+    def to_plan(self, value: Any) -> object:
+        items = super().to_plan(value)
+        return [] if items == ["en"] else items
+
+
 class Lines(PlanValue, forms.CharField):
     """A free list of strings, one per line."""
 

@@ -24,6 +24,7 @@ from haven.plans.formats import (
     Setting,
     SiteKind,
 )
+from haven.plans.wording import POPULATION_LABELS
 from haven.web.plan_forms.fields import (
     AgencyPicks,
     AgencyRef,
@@ -32,6 +33,7 @@ from haven.web.plan_forms.fields import (
     Codes,
     Count,
     Day,
+    ExpectedLanguages,
     Flag,
     Lines,
     Picks,
@@ -42,15 +44,8 @@ from haven.web.plan_forms.fields import (
 
 Path = tuple[str, ...]
 
-POPULATIONS: Choices = (
-    (Population.FEMALE.value, "Female"),
-    (Population.MALE.value, "Male"),
-    (Population.ADULT.value, "Adults"),
-    (Population.MINOR.value, "Minors"),
-    (Population.US_CITIZEN.value, "US citizens"),
-    (Population.FOREIGN_NATIONAL.value, "Foreign nationals"),
-)
-SERVED: Choices = (("all", "Everyone"), *POPULATIONS)
+POPULATIONS: Choices = tuple((p.value, POPULATION_LABELS[p.value]) for p in Population)
+SERVED: Choices = (("all", POPULATION_LABELS["all"]), *POPULATIONS)
 
 
 def _labelled(values: Sequence[str]) -> Choices:
@@ -210,8 +205,15 @@ class SiteForm(PlanForm):
 
 class AnticipatedForm(PlanForm):
     persons = Count("Persons expected", help_text="A whole number; 0 if nobody is expected.")
-    populations = Picks("Populations expected", POPULATIONS)
-    languages = Codes("Languages besides English")
+    populations = Picks(
+        "Populations expected",
+        POPULATIONS,
+        help_text="Plan for every kind of victim you may meet: when unsure, tick both of a pair.",
+    )
+    languages = ExpectedLanguages(
+        "Languages besides English",
+        help_text="ISO 639-1 codes separated by commas, e.g. es, zh; en alone if only English is expected.",
+    )
 
 
 class VictimServicesForm(PlanForm):

@@ -35,10 +35,12 @@
   }
   document.addEventListener("DOMContentLoaded", revealHash);
   window.addEventListener("hashchange", revealHash);
+  // A link to a section of this very page (`#plan-mou`, or `/operations/X/plan/#plan-mou` from the
+  // readiness panel) opens it even when the address already ends in that fragment.
   document.addEventListener("click", function (event) {
-    var link = event.target.closest ? event.target.closest('a[href^="#"]') : null;
-    if (link) {
-      reveal(decodeURIComponent(link.getAttribute("href").slice(1)));
+    var link = event.target.closest ? event.target.closest("a[href*='#']") : null;
+    if (link && link.hash.length > 1 && link.pathname === location.pathname) {
+      reveal(decodeURIComponent(link.hash.slice(1)));
     }
   });
 
