@@ -130,6 +130,11 @@ class PlacementIn(EncounterIn):
 
 class DesignationIn(EncounterIn):
     status: DesignationName
+    move_to: PlanId | None = Field(
+        default=None,
+        description="a separation area to move the person to in the same step (a suspect who is with "
+        "potential victims); left out, an open separation alert names who must move",
+    )
 
 
 class ObservationIn(EncounterIn):
@@ -536,9 +541,13 @@ class DangerAlertOut(Out):
 
 
 class SeparationAlertOut(Out):
+    """One per area: who must move (a suspect, or a person seen controlling another — never the victim),
+    and the persons they are kept from."""
+
     area: str
-    suspect: str
-    potential_victim: str
+    must_move: list[str] = Field(description="person codes of those who must leave the area")
+    kept_from: list[str] = Field(description="person codes of those they must be kept apart from")
+    reasons: list[str] = Field(description="why, in words (a suspect with a potential victim, …)")
     since: datetime
 
 

@@ -558,7 +558,9 @@ def person_designation(
     actor, person, standing = _person(request, code, person_code)
     require(standing, Compartment.INVESTIGATIVE, Access.WRITE, hide=False)
     body = _body(request, DesignationIn)
-    designation = services.designation_record(actor=actor, person=person, status=body.status)
+    designation = services.designation_record(
+        actor=actor, person=person, status=body.status, move_to=body.move_to
+    )
     return Status(201, _recorded(person, standing, "designation", designation.pk))
 
 

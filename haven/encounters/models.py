@@ -339,6 +339,8 @@ class Interview(BaseModel):
     minutes = models.PositiveSmallIntegerField()
     note_taker = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     interpreter = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # booked while the person was designated suspect: no care gates, recorded as a suspect's interview
+    of_suspect = models.BooleanField(default=False)
     status = models.CharField(
         max_length=12, choices=InterviewStatus.choices, default=InterviewStatus.SCHEDULED
     )
@@ -398,14 +400,24 @@ class DangerFlag(BaseModel):
         ordering = ("flagged_at",)
 
 
+class SeparationReason(models.TextChoices):
+    SUSPECT_WITH_VICTIM = "suspect_with_victim", "A suspect with a potential victim"
+    SUSPECT_IN_VICTIMS_AREA = "suspect_in_victims_area", "A suspect in an area that holds potential victims"
+    CONTROLLER_WITH_CONTROLLED = "controller_with_controlled", "Seen controlling a person in the same area"
+
+
 class SeparationAlert(BaseModel):
-    """A suspect and a potential victim in one area, raised when a designation changed; open until one
-    of them is moved."""
+    """Two persons in one area who must be kept apart — a suspect and a potential victim, a suspect in an area
+    that holds potential victims, or a person seen controlling another — raised when a designation, an
+    observation or a placement made it so; open until `suspect` (who must move: never the victim) is moved."""
 
     operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="separation_alerts")
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
-    suspect = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    potential_victim = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    suspect = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")  # who must move
+    potential_victim = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")  # kept from
+    reason = models.CharField(
+        max_length=32, choices=SeparationReason.choices, default=SeparationReason.SUSPECT_WITH_VICTIM
+    )
     raised_at = models.DateTimeField()
     cleared_at = models.DateTimeField(null=True, blank=True)
 

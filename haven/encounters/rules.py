@@ -69,3 +69,24 @@ def interview_minutes_problem(minutes: int) -> str:
     """What is wrong with an interview's length, or "" when it is within `INTERVIEW_MINUTES`."""
     low, high = INTERVIEW_MINUTES
     return "" if low <= minutes <= high else f"is between {low} and {high}"
+
+
+SUSPECT: Final = "suspect"
+
+#: Signs that show one person controlling another (E-Guide 5.2: traffickers and enforcers, including low-
+#: and mid-level managers loyal to them): the observed person is kept apart from the one it was seen
+#: towards, whatever either's designation says.
+CONTROL_SIGNS: Final = frozenset(
+    {"gives_orders", "answers_for_others", "watches_others", "holds_documents", "holds_money"}
+)
+
+
+def shows_control(signs: Iterable[str]) -> bool:
+    return not CONTROL_SIGNS.isdisjoint(signs)
+
+
+def in_victim_care(designation: str) -> bool:
+    """Whether a person is on the victim-care pathway (a provider's wait, needs and information before any
+    interview, a nondetention setting): potential victims, witnesses and undetermined persons are; a person
+    designated suspect leaves it at once, and comes back if the designation changes back."""
+    return designation != SUSPECT

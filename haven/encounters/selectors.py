@@ -10,7 +10,8 @@ from datetime import date, datetime
 from typing import Any, Final
 from uuid import UUID
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from haven.access.policies import Access, Compartment, Standing, allows
@@ -34,10 +35,17 @@ from haven.encounters.models import (
     PersonTag,
     ReliefStep,
     SeparationAlert,
+    SeparationReason,
     VictimServiceKind,
     VictimServiceRecord,
 )
-from haven.encounters.rules import ConsentState, consent_state, relief_decider, treated_as_minor
+from haven.encounters.rules import (
+    ConsentState,
+    consent_state,
+    in_victim_care,
+    relief_decider,
+    treated_as_minor,
+)
 from haven.encounters.sealing import open_field
 from haven.encounters.stages import STAGE_LABELS, Milestones, Stage, stage_of
 from haven.operations.models import Operation
@@ -47,11 +55,28 @@ from haven.operations.selectors import current_plan, operation_for
 def persons_visible_to(standing: Standing, operation: Operation) -> QuerySet[Person]:
     """The roster: everyone on the operation reads it (code, tags, languages, stage, priority). An agency
     the plan dropped keeps its own clients: the persons it holds records of its own on."""
-    if allows(standing, Compartment.ROSTER, Access.READ):
+    if allows(standing, Compartment.INVESTIGATIVE, Access.READ):
         return Person.objects.filter(operation=operation)
+    if allows(standing, Compartment.ROSTER, Access.READ):
+        # a person designated suspect leaves the victim-care pathway: no service agency's board or list
+        # shows them, unless the agency holds records of its own on them (issue 13)
+        return with_designation(Person.objects.filter(operation=operation)).exclude(
+            Q(designation_now=DesignationStatus.SUSPECT) & ~_held_by(standing.agency_id)
+        )
     if standing.retained:
         return Person.objects.filter(operation=operation).filter(_held_by(standing.agency_id))
     return Person.objects.none()
+
+
+def with_designation(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """The persons annotated with `designation_now`: their latest designation, undetermined when none —
+    computed by the database the way `services.current_designation` reads it."""
+    latest = (
+        Designation.objects.filter(person=OuterRef("pk")).order_by("-at", "-created_at").values("status")[:1]
+    )
+    return persons.annotate(
+        designation_now=Coalesce(Subquery(latest), Value(DesignationStatus.UNDETERMINED.value))
+    )
 
 
 def _held_by(agency_id: UUID) -> Q:
@@ -563,14 +588,20 @@ def board_for(
         first_contact = facts.first_provider_contact
         # an exercise set in the future has not been waited through yet: never a negative wait
         waited = max(0, int(((first_contact or now) - p["encountered_at"]).total_seconds() // 60))
+        care = in_victim_care(facts.designation)
         step, owner, since = (
-            _next_step(current, p, facts, owners, sees_relief=sees_relief) if live else ("—", "", None)
+            ("—", "", None)
+            if not live
+            else _next_step(current, p, facts, owners, sees_relief=sees_relief)
+            if care
+            else _suspect_step(p, facts, owners)
         )
         place = areas.get(p["area_id"])
         area_name = (
             place.name if live and place is not None and (investigative or not place.is_sensitive) else None
         )
-        waiting = live and first_contact is None and not p["outcome"]
+        # a suspect is not waiting for a provider (rules.in_victim_care)
+        waiting = live and care and first_contact is None and not p["outcome"]
         rows.append(
             BoardRow(
                 code=p["code"],
@@ -611,18 +642,35 @@ def board_for(
         if allows(standing, Compartment.IMMINENT_DANGER, Access.READ)
         else []
     )
-    alerts = []
+    alerts: list[dict[str, Any]] = []
     if investigative:
+        # one alert per area: who must move (never the victim) and whom they are kept from
+        grouped: dict[Any, dict[str, Any]] = {}
+        for a in SeparationAlert.objects.filter(operation=operation, cleared_at__isnull=True).select_related(
+            "area", "suspect", "potential_victim"
+        ):
+            entry = grouped.setdefault(
+                a.area_id,
+                {
+                    "area": a.area.name,
+                    "must_move": set(),
+                    "kept_from": set(),
+                    "since": a.raised_at,
+                    "reasons": set(),
+                },
+            )
+            entry["must_move"].add(a.suspect.code)
+            entry["kept_from"].add(a.potential_victim.code)
+            entry["since"] = min(entry["since"], a.raised_at)
+            entry["reasons"].add(SeparationReason(a.reason).label)
         alerts = [
             {
-                "area": a.area.name,
-                "suspect": a.suspect.code,
-                "potential_victim": a.potential_victim.code,
-                "since": a.raised_at,
+                **entry,
+                "must_move": sorted(entry["must_move"]),
+                "kept_from": sorted(entry["kept_from"] - entry["must_move"]),
+                "reasons": sorted(entry["reasons"]),
             }
-            for a in SeparationAlert.objects.filter(
-                operation=operation, cleared_at__isnull=True
-            ).select_related("area", "suspect", "potential_victim")
+            for entry in sorted(grouped.values(), key=lambda e: (e["since"], e["area"]))
         ]
     return Board(
         operation=operation,
@@ -635,6 +683,20 @@ def board_for(
         investigative=investigative,
         now=now,
     )
+
+
+def _suspect_step(p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, str]) -> tuple[str, str, Any]:
+    """A suspect's next step, for investigative agencies: no care steps (rules.in_victim_care)."""
+    m = facts.milestones
+    if p["outcome"]:
+        return ("—", "", None)
+    if not m.placed:
+        return ("Separate: place in a suspects' area", owners["lead"], p["encountered_at"])
+    if not m.interview_scheduled and not m.interviewed:
+        return ("Suspect: schedule the interview", owners["lead"], None)
+    if m.interview_scheduled and not m.interviewed:
+        return ("Suspect: interview", facts.next_interview_agency or owners["lead"], None)
+    return ("Record the outcome (released or transferred)", owners["lead"], None)
 
 
 def _next_step(

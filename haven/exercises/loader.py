@@ -52,6 +52,7 @@ from haven.encounters.models import (
     ReliefKind,
     ReliefStep,
     SeparationAlert,
+    SeparationReason,
     VictimServiceKind,
     VictimServiceRecord,
 )
@@ -376,6 +377,7 @@ class _Load:
         for step in sorted(self._steps()):
             with _refusals(step.path, step.compartment):
                 step.run()
+        self._refuse_suspects_left_with_victims(operation)
         record(
             actor=None,
             actor_label=LOADER,
@@ -389,6 +391,38 @@ class _Load:
             },
         )
         return operation
+
+    def _refuse_suspects_left_with_victims(self, operation: Operation) -> None:
+        """Rule (issue 13): a file may not end with a designated suspect left in an area with potential
+        victims, or in an area that holds them — the refusal names the designation and who must move."""
+        left = (
+            SeparationAlert.objects.filter(
+                operation=operation,
+                cleared_at__isnull=True,
+                reason__in=[SeparationReason.SUSPECT_WITH_VICTIM, SeparationReason.SUSPECT_IN_VICTIMS_AREA],
+            )
+            .select_related("suspect", "potential_victim", "area")
+            .order_by("raised_at", "suspect__code", "potential_victim__code")
+        )
+        first = left.first()
+        if first is None:
+            return
+        kept_from = sorted({a.potential_victim.code for a in left if a.suspect_id == first.suspect_id})
+        designations = self.exercise.encounter.designations
+        index = max(
+            (
+                i
+                for i, d in enumerate(designations)
+                if d.person == first.suspect.code and d.status == "suspect"
+            ),
+            default=None,
+        )
+        raise ExerciseRefused(
+            f"encounter.designations[{index}]" if index is not None else "encounter.placements",
+            "separation.suspect-left-with-victims",
+            f"{first.suspect.code} is designated a suspect and is left in {first.area.name} with "
+            f"{', '.join(kept_from)}: add a placement that moves {first.suspect.code} to an area for suspects",
+        )
 
     def _steps(self) -> Iterator[_Step]:
         encounter = self.exercise.encounter

@@ -184,9 +184,16 @@ class PlaceForm(ActionForm):
 
 class DesignationForm(ActionForm):
     status = forms.ChoiceField(label="Designation", choices=DesignationStatus.choices)
+    move_to = forms.ChoiceField(
+        label="Move to",
+        required=False,
+        help_text="A person designated suspect in an area that holds potential victims is moved in the same "
+        "step; left there, the separation alert stays open.",
+    )
 
-    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, areas: QuerySet[Area], **kwargs: Any) -> None:
         super().__init__(data, auto_id="designation_%s", **kwargs)
+        set_choices(self, "move_to", [("", "Stays where they are"), *_area_choices(areas)])
 
 
 class PersonCodeField(forms.ModelChoiceField):  # type: ignore[type-arg]

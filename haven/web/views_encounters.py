@@ -422,7 +422,7 @@ def _offer(
 
     builders: dict[str, Callable[[], forms.Form]] = {
         "place": lambda: PlaceForm(areas=areas),
-        "designation": lambda: DesignationForm(initial={"status": view.designation}),
+        "designation": lambda: DesignationForm(initial={"status": view.designation}, areas=areas),
         "observation": lambda: ObservationForm(
             others=persons_visible_to(standing, operation).exclude(pk=person.pk)
         ),
@@ -630,7 +630,7 @@ def person_place(request: HttpRequest, operation_code: str, person_code: str) ->
 def person_designation(request: HttpRequest, operation_code: str, person_code: str) -> HttpResponse:
     actor, person, standing = _acting(request, operation_code, person_code)
     require(standing, Compartment.INVESTIGATIVE, Access.WRITE, hide=False)
-    form = DesignationForm(request.POST)
+    form = DesignationForm(request.POST, areas=person.operation.areas.filter(retired=False))
     return _act(
         request,
         actor,
@@ -639,7 +639,10 @@ def person_designation(request: HttpRequest, operation_code: str, person_code: s
         key="designation",
         form=form,
         perform=lambda: services.designation_record(
-            actor=actor, person=person, status=form.cleaned_data["status"]
+            actor=actor,
+            person=person,
+            status=form.cleaned_data["status"],
+            move_to=form.cleaned_data["move_to"] or None,
         ),
     )
 

@@ -216,21 +216,24 @@ def test_everyone_on_the_operation_reads_the_roster_with_the_areas_they_may_read
 ) -> None:
     body = read(client_for(who), path(cast, "/persons"))
     assert body["audience"] == ("investigative" if who == "investigator" else "service")
-    assert body["total"] == 3
     assert body["next_offset"] is None
-    victim, suspect, minor = body["persons"]
+    if who == "investigator":
+        assert body["total"] == 3
+        victim, suspect, minor = body["persons"]
+    else:
+        # the suspect has left the victim-care pathway: on no service agency's roster
+        assert body["total"] == 2
+        victim, minor = body["persons"]
+        suspect = None
     assert victim["code"] == "P-001"
     assert victim["stage"] == "interview_scheduled"
     assert victim["urgent"] == ["medical"]
     assert victim["danger"] is True
     assert victim["area"] == {"id": "community-room", "name": "Harbor Center community room"}
     assert victim["tags"] == ["adult", "female", "foreign_national"]
-    assert suspect["placed"] is True
-    # the undetermined area is investigative information
-    if who == "investigator":
+    if suspect is not None:
+        assert suspect["placed"] is True
         assert suspect["area"] == {"id": "undetermined-room", "name": "Metro Community Center gym"}
-    else:
-        assert suspect["area"] is None
     assert minor["stage"] == "encountered"
     assert minor["placed"] is False
     # the roster has no field for a designation, whoever reads it
@@ -254,7 +257,7 @@ def test_the_roster_filters_by_stage_and_by_an_area_the_audience_may_read(
 
 
 def test_the_roster_is_paged(cast: Cast, client_for: Clients) -> None:
-    client = client_for("advocate")
+    client = client_for("investigator")
     first = read(client, path(cast, "/persons"), limit="2")
     assert [p["code"] for p in first["persons"]] == ["P-001", "P-002"]
     assert (first["total"], first["limit"], first["offset"], first["next_offset"]) == (3, 2, 0, 2)
@@ -291,7 +294,7 @@ def test_query_parameters_that_are_not_valid_are_refused_with_their_name(
 
 
 def test_one_roster_request_is_one_audit_event_whatever_its_length(cast: Cast, client_for: Clients) -> None:
-    client = client_for("advocate")
+    client = client_for("investigator")
     before = AuditRecord.objects.count()
     read(client, path(cast, "/persons"))
     new = list(AuditRecord.objects.filter(sequence__gt=before).values_list("event_type", "details"))
@@ -395,9 +398,10 @@ def test_the_assessing_provider_reads_its_own_records_and_nothing_investigative(
         assert victim[hidden] is None, hidden
     assert victim["interviews"][0]["record"] is None
     assert victim["relief"] is not None  # providers follow immigration relief
-    suspect = read(client, person_path(cast, "P-002"))
-    assert suspect["area"] is None
-    assert suspect["placed"] is True
+    # the suspect has left the victim-care pathway: hidden from the provider like a missing person
+    suspect = send(client, "GET", person_path(cast, "P-002"))
+    assert suspect.status_code == 404
+    assert suspect.json() == send(client, "GET", person_path(cast, "P-999")).json()
 
 
 def test_a_provider_of_another_agency_reads_only_what_is_shared(cast: Cast, client_for: Clients) -> None:
@@ -581,8 +585,9 @@ def test_the_board_shows_investigators_designations_sensitive_areas_and_separati
     assert board["separation_alerts"] == [
         {
             "area": "Metro Community Center gym",
-            "suspect": "P-002",
-            "potential_victim": "P-003",
+            "must_move": ["P-002"],
+            "kept_from": ["P-003"],
+            "reasons": ["A suspect with a potential victim"],
             "since": board["separation_alerts"][0]["since"],
         }
     ]
@@ -598,9 +603,9 @@ def test_service_users_see_the_same_board_rows_without_designations_or_sensitive
     board = read(client_for(who), path(cast, "/board"))
     assert board["audience"] == "service"
     assert board["separation_alerts"] is None
-    assert [row["code"] for row in board["rows"]] == ["P-001", "P-002", "P-003"]
+    # the suspect (P-002) has left the victim-care pathway: on no service agency's board
+    assert [row["code"] for row in board["rows"]] == ["P-001", "P-003"]
     assert all(row["designation"] is None for row in board["rows"])
-    assert board["rows"][1]["area"] is None
     assert [a["id"] for a in board["areas"]] == ["community-room"]
     assert board["danger"][0]["code"] == "P-001"  # imminent danger: at the top for everyone
     text = json.dumps(board)
@@ -630,12 +635,17 @@ WRITES: dict[str, tuple[str, Callable[[Cast], dict[str, Any]], dict[str, int]]] 
         lambda c: {"code": "P-010", "tags": ["adult"], "languages": ["fr"]},
         {"investigator": 201},
     ),
-    "placement": ("/persons/P-002/placement", lambda c: {"area": "precinct-holding"}, {"investigator": 200}),
+    # P-002 is a suspect: off the victim-care pathway, so to service agencies as if missing
+    "placement": (
+        "/persons/P-002/placement",
+        lambda c: {"area": "precinct-holding"},
+        {"investigator": 200, "attorney": 404, "other_provider": 404, "advocate": 404},
+    ),
     "designation": ("/persons/P-003/designations", lambda c: {"status": "witness"}, {"investigator": 201}),
     "observation": (
         "/persons/P-002/observations",
         lambda c: {"signs": ["watches_others"], "towards": "P-003"},
-        {"investigator": 201},
+        {"investigator": 201, "attorney": 404, "other_provider": 404, "advocate": 404},
     ),
     "needs": (
         "/persons/P-003/needs",
@@ -1338,17 +1348,6 @@ def test_a_real_operation_carries_no_exercise_marker(cast: Cast, client_for: Cli
 def test_the_write_answer_is_the_persons_roster_row_as_the_caller_may_read_it(
     cast: Cast, client_for: Clients
 ) -> None:
-    answer = send(
-        client_for("advocate"),
-        "POST",
-        person_path(cast, "P-002", "/information"),
-        {"language": "en", "materials": ["Leaflet"], "questions": "Q", "answers": "A"},
-    ).json()
-    assert answer["recorded"] == "information"
-    assert uuid.UUID(answer["id"])
-    assert answer["person"]["code"] == "P-002"
-    assert answer["person"]["stage"] == "informed"
-    assert answer["person"]["area"] is None  # the undetermined area is not the advocate's to read
     register = send(
         client_for("investigator"),
         "POST",
@@ -1364,6 +1363,17 @@ def test_the_write_answer_is_the_persons_roster_row_as_the_caller_may_read_it(
     assert register.json()["id"] is None
     assert register.json()["person"]["area"]["id"] == "undetermined-room"
     assert Person.objects.get(operation=cast.operation, code="P-004").interviewer_gender == "male"
+    answer = send(
+        client_for("advocate"),
+        "POST",
+        person_path(cast, "P-004", "/information"),
+        {"language": "en", "materials": ["Leaflet"], "questions": "Q", "answers": "A"},
+    ).json()
+    assert answer["recorded"] == "information"
+    assert uuid.UUID(answer["id"])
+    assert answer["person"]["code"] == "P-004"
+    assert answer["person"]["stage"] == "informed"
+    assert answer["person"]["area"] is None  # the undetermined area is not the advocate's to read
 
 
 def test_two_registrations_of_one_code_at_the_same_moment_answer_409_not_500(

@@ -106,7 +106,7 @@ def test_service_users_see_the_needs_summary_but_not_designations_or_sensitive_a
     assert view.observations is None
     board = board_for(advocate, standing(advocate, recorded.operation), recorded.operation)
     rows = {r.code: r for r in board.rows}
-    assert rows["P-002"].area is None  # a suspects' area is investigative information
+    assert "P-002" not in rows  # a suspect: off the victim-care pathway, on no service agency's board
     assert rows["P-001"].area == "Harbor Center community room"
     assert rows["P-001"].designation is None
     assert board.separation_alerts == []

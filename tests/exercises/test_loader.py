@@ -81,8 +81,11 @@ def test_the_demo_exercise_loads_through_every_guardrail():
     # when he was moved away from the potential victim he shared a room with
     history = Designation.objects.filter(person__code="P-003").order_by("at")
     assert [d.status for d in history] == ["undetermined", "suspect"]
+    # (raised when he was first seen controlling her, before any designation: issue 13)
     [alert] = SeparationAlert.objects.all()
     assert (alert.suspect.code, alert.potential_victim.code) == ("P-003", "P-004")
+    assert alert.raised_at < history[1].at
+    assert alert.reason == "suspect_with_victim"
     assert alert.cleared_at is not None
     # imminent danger still open for one person; Continued Presence requested for a foreign national
     assert [f.person.code for f in DangerFlag.objects.filter(responded_at__isnull=True)] == ["P-009"]
@@ -365,3 +368,25 @@ def test_a_consent_revoked_in_the_file_is_revoked_at_its_time_and_stops_releasin
     assert active_consents(withdrawn.person, withdrawn.recipient_id, today=date(2026, 12, 10)) == []
     revoked = AuditRecord.objects.get(event_type=AuditEvent.CONSENT_REVOKED, target_id=str(withdrawn.pk))
     assert json.loads(revoked.details) == {"via": "orally"}
+
+
+def test_a_file_that_leaves_a_suspect_with_potential_victims_is_refused(tmp_path):
+    """Issue 13: the loader refuses an exercise whose records leave a designated suspect in an area with
+    potential victims (or an area that holds them), naming the designation and who must move."""
+    data = demo_data()
+    # the manager, designated suspect, and the potential victim he shared a room with: neither moved
+    data["encounter"]["placements"] = [
+        p for p in data["encounter"]["placements"] if p["person"] not in ("P-003", "P-004")
+    ]
+    with pytest.raises(ExerciseRefused) as refused:
+        load(tmp_path, data)
+    assert refused.value.rule == "separation.suspect-left-with-victims"
+    index = next(
+        i
+        for i, d in enumerate(data["encounter"]["designations"])
+        if d["person"] == "P-003" and d["status"] == "suspect"
+    )
+    assert refused.value.record == f"encounter.designations[{index}]"
+    assert "P-003" in refused.value.message
+    assert "P-004" in refused.value.message
+    assert not Operation.objects.filter(code="NL-2026-12").exists()  # nothing half-loaded

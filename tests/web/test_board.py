@@ -72,9 +72,11 @@ def test_investigator_sees_designations_sensitive_areas_and_separation_alerts(s,
     assert "Suspect" in suspect
     assert SENSITIVE_AREA in suspect
     assert "Potential victim" in row_of(html, "P-001")
-    assert '<h2 id="separation-heading">Separation</h2>' in html
+    assert '<h2 id="separation-heading">Separation: move now</h2>' in html
+    # one line per area, naming who must move (the suspect, never the victim)
     assert re.search(
-        r"Suspect <a [^>]*>P-002</a> and potential victim <a [^>]*>P-004</a> are both in Metro", html
+        r"<strong>Metro Community Center gym</strong>: move <a [^>]*>P-002</a> out — kept apart from <a [^>]*>P-004</a>",
+        html,
     )
 
 
@@ -82,8 +84,10 @@ def test_investigator_sees_designations_sensitive_areas_and_separation_alerts(s,
 def test_service_users_see_the_same_rows_without_designations_or_sensitive_areas(s, client_for, who):
     separate_badly(s)
     html = board_html(client_for(who), s.operation)
-    for code in ("P-001", "P-002", "P-003", "P-004"):
+    for code in ("P-001", "P-003", "P-004"):
         row_of(html, code)
+    # a person designated suspect has left the victim-care pathway: on no service agency's board
+    assert 'href="/operations/NL-2026-12/persons/P-002/"' not in html
     assert VICTIMS_AREA in row_of(html, "P-001")
     assert SENSITIVE_AREA not in html
     assert "Precinct 4 holding" not in html  # not even as a filter choice
@@ -108,7 +112,8 @@ def test_imminent_danger_is_at_the_top_for_everyone_until_an_investigative_user_
 
 def test_waiting_longer_than_the_limit_for_a_first_provider_contact_is_an_alert(s, client_for, settings):
     html = board_html(client_for("advocate"), s.operation)
-    assert "2 persons are waiting longer than 60 minutes for a first contact with a provider." in html
+    # the suspect (P-002) is not waiting for a provider, and not on a provider's board
+    assert "1 person is waiting longer than 60 minutes for a first contact with a provider." in html
     assert "Waiting 90 min for a provider" in row_of(html, "P-003")
     assert "Waiting" not in row_of(html, "P-001")  # assessed 60 minutes ago
     assert "badge--late" in row_of(html, "P-003")

@@ -30,6 +30,7 @@ from haven.encounters.services._base import (
     _when,
     refusals_audited,
 )
+from haven.encounters.services.persons import current_designation
 from haven.operations.models import InterviewLocation
 
 
@@ -51,13 +52,16 @@ def interview_guardrails(
     Raises the first broken."""
     code = person.code
     when = clock_time(starts_at, person.operation.utc_offset_minutes)
-    if not person.needs_assessments.filter(at__lt=starts_at).exists():
+    # the care gates and the nondetention setting are for potential victims, witnesses and undetermined
+    # persons; a suspect's interview is recorded as such (rules.in_victim_care)
+    care = rules.in_victim_care(current_designation(person))
+    if care and not person.needs_assessments.filter(at__lt=starts_at).exists():
         raise RuleViolation(
             f"{code}'s needs were not assessed before {when}: a provider assesses needs before any "
             "investigative interview.",
             rule="interview.needs-first",
         )
-    if not person.information.filter(at__lt=starts_at).exists():
+    if care and not person.information.filter(at__lt=starts_at).exists():
         raise RuleViolation(
             f"{code} was not given information before {when}: the person is told "
             "what happens next, and their questions answered, before any interview.",
@@ -80,7 +84,7 @@ def interview_guardrails(
         raise ValidationFailed(
             [Problem("location", "is an interview location of this operation's plan")], what="interview"
         )
-    if not location.is_nondetention:
+    if care and not location.is_nondetention:
         raise RuleViolation(
             f"{location.name} is a detention setting: interviews take place in a nondetention setting.",
             rule="interview.nondetention",
@@ -194,6 +198,7 @@ def interview_schedule(
         note_taker=note_taker,
         interpreter=interpreter,
         scheduled_by=actor,
+        of_suspect=not rules.in_victim_care(current_designation(person)),
     )
     seal_field(interview, "notes", interviewer.agency_id, "")
     _clean(interview)
@@ -203,7 +208,7 @@ def interview_schedule(
         event=AuditEvent.INTERVIEW_SCHEDULED,
         target=interview,
         operation_id=operation.pk,
-        details={"role": role},
+        details={"role": role, "kind": "suspect" if interview.of_suspect else "victim-centered"},
     )
     return interview
 

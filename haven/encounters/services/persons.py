@@ -13,8 +13,10 @@ from haven.access.policies import Access, Compartment, require
 from haven.accounts.models import User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
+from haven.core.clock import clock_time
 from haven.core.errors import Conflict, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
+from haven.encounters import rules
 from haven.encounters.models import (
     Designation,
     DesignationStatus,
@@ -27,6 +29,7 @@ from haven.encounters.models import (
     Population,
     Priority,
     SeparationAlert,
+    SeparationReason,
     Sign,
 )
 from haven.encounters.sealing import seal_field
@@ -46,8 +49,27 @@ def current_designation(person: Person) -> str:
     return latest.status if latest else DesignationStatus.UNDETERMINED
 
 
+def _control_pairs(operation: Operation) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[str, datetime]]:
+    """(controller, controlled) → (the sign seen, when), from observations whose signs show control
+    (`rules.CONTROL_SIGNS`): the two are kept apart from that moment, whatever their designations say."""
+    pairs: dict[tuple[uuid.UUID, uuid.UUID], tuple[str, datetime]] = {}
+    seen = (
+        ObservationSign.objects.filter(
+            observation__person__operation=operation,
+            observation__towards__isnull=False,
+            sign__in=rules.CONTROL_SIGNS,
+        )
+        .order_by("observation__at")
+        .values_list("observation__person_id", "observation__towards_id", "sign", "observation__at")
+    )
+    for controller, controlled, sign, at in seen:
+        pairs.setdefault((controller, controlled), (sign, at))
+    return pairs
+
+
 def _check_placement(person: Person, area: Area, designation: str) -> None:
-    """Rule (E-Guide 5.2): potential victims are kept apart from suspected traffickers and enforcers."""
+    """Rule (E-Guide 5.2): potential victims are kept apart from suspected traffickers and enforcers —
+    including a person seen controlling another, before anyone designated them."""
     if designation == DesignationStatus.SUSPECT and area.holds == AreaHolds.POTENTIAL_VICTIMS:
         raise RuleViolation(
             f"{person.code} is designated a suspect and cannot be placed in {area.name}, which holds potential "
@@ -78,28 +100,59 @@ def _check_placement(person: Person, area: Area, designation: str) -> None:
                 f"({', '.join(sorted(suspects))}).",
                 rule="separation.victim-with-suspects",
             )
+    control = _control_pairs(person.operation)
+    clock = person.operation.utc_offset_minutes
+    designated_suspects = {p.pk for p in others if designations[p.pk] == DesignationStatus.SUSPECT}
+    if designation == DesignationStatus.SUSPECT:
+        designated_suspects.add(person.pk)
+    for other in sorted(others, key=lambda p: p.code):
+        for controller, controlled in ((person, other), (other, person)):
+            seen = control.get((controller.pk, controlled.pk))
+            if seen is not None and controlled.pk not in designated_suspects:
+                sign, at = seen
+                raise RuleViolation(
+                    f"{controller.code} was seen towards {controlled.code} ({Sign(sign).label.lower()}, "
+                    f"{clock_time(at, clock)}): the two are kept apart, so {person.code} cannot go to "
+                    f"{area.name}, where {other.code} is.",
+                    rule="separation.controller-with-controlled",
+                )
 
 
 def _refresh_alerts(operation: Operation, moment: datetime) -> None:
-    """Open an alert for every suspect and potential victim sharing an area; clear the ones that no
-    longer do (someone was moved, released, or re-designated)."""
+    """Open an alert for every two persons in one area who must be kept apart — a suspect with a potential
+    victim, a suspect in an area that holds potential victims (with each person there who is not a
+    suspect), a person seen controlling another — naming who must move (never the victim); clear the ones
+    that no longer hold (someone was moved, released, or re-designated)."""
     persons = list(operation.persons.filter(outcome="", area__isnull=False).select_related("area"))
     designations = {p.pk: current_designation(p) for p in persons}
-    pairs: set[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = set()
-    for suspect in persons:
-        if designations[suspect.pk] != DesignationStatus.SUSPECT:
-            continue
-        for victim in persons:
-            if (
-                victim.area_id == suspect.area_id
-                and designations[victim.pk] == DesignationStatus.POTENTIAL_VICTIM
+    control = _control_pairs(operation)
+    wanted: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], str] = {}
+    for mover in persons:
+        for other in persons:
+            if other.pk == mover.pk or other.area_id != mover.area_id:
+                continue
+            assert mover.area is not None
+            key = (mover.area.pk, mover.pk, other.pk)
+            suspect = designations[mover.pk] == DesignationStatus.SUSPECT
+            if suspect and designations[other.pk] == DesignationStatus.POTENTIAL_VICTIM:
+                wanted[key] = SeparationReason.SUSPECT_WITH_VICTIM
+            elif (
+                suspect
+                and mover.area.holds == AreaHolds.POTENTIAL_VICTIMS
+                and designations[other.pk] != DesignationStatus.SUSPECT
             ):
-                assert suspect.area_id is not None
-                pairs.add((suspect.area_id, suspect.pk, victim.pk))
+                wanted[key] = SeparationReason.SUSPECT_IN_VICTIMS_AREA
+            elif (mover.pk, other.pk) in control and designations[other.pk] != DesignationStatus.SUSPECT:
+                wanted[key] = SeparationReason.CONTROLLER_WITH_CONTROLLED
     open_alerts = list(SeparationAlert.objects.filter(operation=operation, cleared_at__isnull=True))
     open_pairs = {(a.area_id, a.suspect_id, a.potential_victim_id): a for a in open_alerts}
     for key, alert in open_pairs.items():
-        if key not in pairs:
+        if key in wanted and wanted[key] != alert.reason:
+            # the same two, apart for a new reason (seen controlling her, then designated): the alert stays
+            # open from the first moment, with the reason that holds now
+            alert.reason = wanted[key]
+            alert.save(update_fields=["reason", "updated_at"])
+        elif key not in wanted:
             alert.cleared_at = moment
             alert.save(update_fields=["cleared_at", "updated_at"])
             record(
@@ -109,12 +162,15 @@ def _refresh_alerts(operation: Operation, moment: datetime) -> None:
                 operation_id=operation.pk,
                 actor_label="haven",
             )
-    for area_id, suspect_id, victim_id in pairs - set(open_pairs):
+    for (area_id, mover_id, other_id), reason in wanted.items():
+        if (area_id, mover_id, other_id) in open_pairs:
+            continue
         alert = SeparationAlert.objects.create(
             operation=operation,
             area_id=area_id,
-            suspect_id=suspect_id,
-            potential_victim_id=victim_id,
+            suspect_id=mover_id,
+            potential_victim_id=other_id,
+            reason=reason,
             raised_at=moment,
         )
         record(
@@ -123,6 +179,7 @@ def _refresh_alerts(operation: Operation, moment: datetime) -> None:
             target=alert,
             operation_id=operation.pk,
             actor_label="haven",
+            details={"reason": reason},
         )
 
 
@@ -271,11 +328,14 @@ def interviewer_preference_withdraw(*, actor: User, person: Person, at: datetime
 
 @transaction.atomic
 def designation_record(
-    *, actor: User, person: Person, status: str, at: datetime | None = None
+    *, actor: User, person: Person, status: str, at: datetime | None = None, move_to: str | None = None
 ) -> Designation:
-    """Record an investigative designation; every change is kept. Rule: investigative agencies only. A
-    suspect and a potential victim left in one area raise a separation alert until one is moved."""
+    """Record an investigative designation; every change is kept, and it can change back. Rules:
+    investigative agencies only; `move_to` moves the person in the same step (designating a suspect who
+    is with potential victims says where they go); a suspect left with potential victims, or in an area
+    that holds them, raises a separation alert naming who must move, open until they are moved."""
     require(_standing(actor, person.operation), Compartment.INVESTIGATIVE, Access.WRITE, hide=False)
+    target = _area_of(person.operation, move_to)
     designation = Designation(person=person, status=status, by=actor, at=_when(at))
     _clean(designation)
     designation.save()
@@ -286,7 +346,10 @@ def designation_record(
         operation_id=person.operation_id,
         details={"status": status},
     )
-    _refresh_alerts(person.operation, designation.at)
+    if target is not None and target.pk != person.area_id:
+        _place(actor=actor, person=person, area=target, at=designation.at)  # refreshes the alerts
+    else:
+        _refresh_alerts(person.operation, designation.at)
     return designation
 
 
@@ -326,4 +389,7 @@ def observation_record(
         target=observation,
         operation_id=person.operation_id,
     )
+    if towards is not None and rules.shows_control(signs):
+        # from this moment the two are kept apart: together in one area, an alert says who moves
+        _refresh_alerts(person.operation, observation.at)
     return observation
