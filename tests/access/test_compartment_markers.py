@@ -145,6 +145,8 @@ def scenario(db):
         "user_id": str(advocate.pk),
         "agency_id": str(advocate.agency_id),
         "action": "unlock",
+        "change_id": str(uuid.uuid4()),
+        "decision": "reject",
         "unknown": "nothing-here",
         "content_type_id": "1",
         "object_id": str(advocate.pk),
