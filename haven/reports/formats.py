@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from haven.core.errors import ValidationFailed
+from haven.core.markdown import markdown_text
 from haven.core.markings import EXERCISE_MARKING
 from haven.core.problems import Problem
 from haven.core.spreadsheets import safe_cell
@@ -85,15 +86,12 @@ def to_json(report: Report) -> str:
 # --- Markdown -----------------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _md_table(block: Block) -> list[str]:
-    lines = [f"*{block.caption}*", ""] if block.caption else []
-    lines.append("| " + " | ".join(_cell(c) or " " for c in block.columns) + " |")
+    """A table whose every cell is text (a release reason stays its words: `haven.core.markdown`)."""
+    lines = [f"*{markdown_text(block.caption)}*", ""] if block.caption else []
+    lines.append("| " + " | ".join(markdown_text(c) or " " for c in block.columns) + " |")
     lines.append("|" + "|".join("---" for _ in block.columns) + "|")
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
+    lines += ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in block.rows]
     return [*lines, ""]
 
 
@@ -120,19 +118,21 @@ def marker_note(report: Report) -> str:
 
 
 def to_markdown(report: Report) -> str:
+    """The report as Markdown; every text from the plan or the records (the operation's name, an
+    agency's, a release reason) renders as that text and nothing else."""
     title, subtitle = heading(report)
-    lines = [f"# {title}", "", subtitle, ""]
+    lines = [f"# {markdown_text(title)}", "", markdown_text(subtitle, starts_line=True), ""]
     if report.exercise:
         lines += [f"> **{EXERCISE_MARKING}** — every person and number in this report is invented.", ""]
     if report.audience is Audience.SHAREABLE:
         lines += [
-            f"> {marker_note(report)}",
+            f"> {markdown_text(marker_note(report))}",
             "",
         ]
     for section in sections(report):
-        lines += [f"## {section.title}", ""]
+        lines += [f"## {markdown_text(section.title)}", ""]
         if section.note:
-            lines += [section.note, ""]
+            lines += [markdown_text(section.note, starts_line=True), ""]
         for block in section.blocks:
             lines += _md_table(block)
     lines += ["Percentiles use the nearest-rank method; minutes are whole minutes, rounded down.", ""]

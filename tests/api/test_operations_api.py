@@ -24,8 +24,10 @@ from haven.plans import parse_plan
 from haven.plans.formats import INVESTIGATIVE_TYPES
 from haven.readiness import RULES
 from tests.api.helpers import API, send
+from tests.markdown import HOSTILE, assert_inert_markdown, rendered_text
 from tests.operations.fixtures import make_operation, task_force_data
 from tests.personas import make_user, sign_in
+from tests.plans.builders import free_text_changes
 
 Clients = Callable[[str], Client]
 NOT_FOUND = {"code": "not_found", "message": "Not found."}
@@ -600,6 +602,17 @@ def test_a_service_user_gets_the_service_briefing_as_markdown_and_pdf(
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert _events(AuditEvent.BRIEFING_EXPORTED) == before + 2
+
+
+@pytest.mark.django_db
+def test_briefings_of_a_plan_full_of_hostile_text_are_inert_markdown(client_for: Clients) -> None:
+    operation = make_operation(changes=free_text_changes(HOSTILE), approved=False)
+    for who, audience in (("investigator", "full"), ("investigator", "service"), ("advocate", "service")):
+        response = send(client_for(who), "GET", f"/operations/{operation.code}/briefing?audience={audience}")
+        assert response.status_code == 200
+        markdown = response.content.decode()
+        assert_inert_markdown(markdown)
+        assert HOSTILE in rendered_text(markdown)
 
 
 def test_a_service_user_is_refused_the_full_plan_briefing(client_for: Clients, operation: Operation) -> None:

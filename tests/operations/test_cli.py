@@ -13,7 +13,8 @@ from django.core.management.base import CommandError
 
 from haven.audit.models import AuditRecord
 from haven.operations.models import Operation
-from tests.plans.builders import EXAMPLE_PATH, edited
+from tests.markdown import HOSTILE, assert_inert_markdown, rendered_text
+from tests.plans.builders import EXAMPLE_PATH, edited, free_text_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +133,18 @@ def test_a_service_briefing_by_code_is_written_as_pdf(persona, tmp_path):
     assert code == 0
     assert target.read_bytes().startswith(b"%PDF")
     assert AuditRecord.objects.filter(event_type="briefing.exported").exists()
+
+
+def test_a_briefing_of_a_plan_full_of_hostile_text_is_inert_markdown(tmp_path):
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(edited(free_text_changes(HOSTILE))))
+    for audience in ("full", "service"):
+        target = tmp_path / f"{audience}.md"
+        code, _, _ = _run("plan", "briefing", str(source), "--audience", audience, "-o", str(target))
+        assert code == 0
+        out = target.read_text(encoding="utf-8")
+        assert_inert_markdown(out)
+        assert HOSTILE in rendered_text(out)
 
 
 def test_an_invalid_plan_and_an_invalid_policy_are_reported_together(tmp_path):

@@ -12,8 +12,9 @@ from django.core.management import call_command
 
 from haven.encounters import services
 from haven.reports.audiences import Audience
-from haven.reports.formats import to_csv
+from haven.reports.formats import to_csv, to_markdown
 from haven.reports.services import report_generate
+from tests.markdown import HOSTILE, assert_inert_markdown, rendered_text
 from tests.personas import make_user
 from tests.reports.builders import Exercise, after_action_exercise
 
@@ -44,11 +45,12 @@ def _released_with(exercise: Exercise, reason: str, *, first: int, count: int = 
 
 @pytest.fixture
 def exercise() -> Exercise:
-    exercise = after_action_exercise()
+    exercise = after_action_exercise(changes={"operation.name": "Northern Light " + HOSTILE})
     _released_with(exercise, FORMULA, first=100)
     _released_with(exercise, "-1+2 minus a figure", first=110)
     _released_with(exercise, "@SUM(1+1)", first=120)
     _released_with(exercise, "+cmd|' /C calc'!A0", first=130)
+    _released_with(exercise, HOSTILE, first=140)
     return exercise
 
 
@@ -119,3 +121,39 @@ def test_the_csv_written_by_the_command_has_no_formula(exercise, tmp_path):
     text = target.read_text(encoding="utf-8")
     assert "'" + FORMULA in _cells(text)
     _assert_no_formula(text)
+
+
+# --- Markdown ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("audience", "key"), [(Audience.INTERNAL, "coordinator"), (Audience.SHAREABLE, "investigator")]
+)
+def test_hostile_text_in_the_report_markdown_is_text_not_markup_or_a_link(exercise, audience, key):
+    markdown = to_markdown(_report(exercise, audience, key))
+    assert_inert_markdown(markdown)
+    shown = rendered_text(markdown)
+    assert "Northern Light " + HOSTILE in shown  # the operation's name, in the title
+    assert HOSTILE in shown.replace("Northern Light " + HOSTILE, "")  # the release reason, in its table
+
+
+def test_the_report_markdown_from_the_page_and_the_command_is_inert(exercise, client_for, tmp_path):
+    response = client_for("coordinator").get(
+        f"/operations/{exercise.operation.code}/report/export/?format=md&audience=internal"
+    )
+    assert response.status_code == 200
+    assert_inert_markdown(response.content.decode())
+    target = tmp_path / "report.md"
+    call_command(
+        "report",
+        exercise.operation.code,
+        "--audience",
+        "internal",
+        "--format",
+        "md",
+        "-o",
+        str(target),
+        "--as",
+        "cole.coordinator",
+    )
+    assert_inert_markdown(target.read_text(encoding="utf-8"))
