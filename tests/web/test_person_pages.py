@@ -89,7 +89,7 @@ def test_assessing_provider_sees_its_own_records_and_nothing_investigative(s, cl
     assert "Suspect" not in suspect
     assert SENSITIVE_AREA not in suspect
     assert OBSERVATION_TEXT not in suspect
-    assert "Placed (the area is not shared with your agency)" in suspect
+    assert "Not placed yet" in suspect  # a suspects' area reads as no area at all (access-policy.md)
 
 
 def test_another_provider_on_the_operation_sees_only_what_is_shared(s, client_for):
