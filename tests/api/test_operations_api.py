@@ -472,6 +472,28 @@ def test_only_a_coordinator_creates_operations(client_for: Clients, who: str) ->
     assert not Operation.objects.exists()
 
 
+def test_a_5000_digit_number_in_a_plan_body_is_refused_at_its_path(client_for: Clients) -> None:
+    body = json.dumps(task_force_data()).replace('"persons": 14', '"persons": ' + "9" * 5000)
+    response = send(client_for("coordinator"), "POST", "/operations", body)
+    assert response.status_code == 400
+    [problem] = response.json()["problems"]
+    assert problem["path"] == "anticipated.persons"
+    assert "too large" in problem["message"]
+    assert not Operation.objects.exists()
+
+
+def test_a_5000_digit_plan_version_is_refused_by_name(client_for: Clients, operation: Operation) -> None:
+    client = client_for("coordinator")
+    big = "9" * 5000
+    by_query = send(client, "PUT", f"/operations/{operation.code}/plan?base_version={big}", task_force_data())
+    by_header = send(
+        client, "PUT", f"/operations/{operation.code}/plan", task_force_data(), **{"If-Match": f'"{big}"'}
+    )
+    assert (by_query.status_code, by_header.status_code) == (400, 400)
+    assert "base_version" in by_query.content.decode()
+    assert "If-Match" in by_header.content.decode()
+
+
 def test_a_code_already_taken_is_refused_with_its_path(client_for: Clients, operation: Operation) -> None:
     response = send(client_for("coordinator"), "POST", "/operations", task_force_data())
     assert response.status_code == 400

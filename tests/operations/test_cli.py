@@ -47,6 +47,24 @@ def test_validate_lists_every_problem_with_its_path(tmp_path):
     assert _run("plan", "validate", str(EXAMPLE_PATH))[0] == 0
 
 
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_validate_refuses_a_5000_digit_number_by_its_path(tmp_path, suffix):
+    big = "9" * 5000
+    text = (
+        json.dumps(edited({})).replace('"persons": 14', f'"persons": {big}')
+        if suffix == ".json"
+        else EXAMPLE_PATH.read_text(encoding="utf-8").replace("\n  persons: 14\n", f"\n  persons: {big}\n")
+    )
+    assert big in text
+    path = tmp_path / f"plan{suffix}"
+    path.write_text(text)
+    code, _, err = _run("plan", "validate", str(path))
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith("anticipated.persons: is too large a whole number (5000 digits)")
+    assert "Traceback" not in err
+
+
 def test_export_then_import_changes_nothing(persona, tmp_path):
     coordinator = persona("coordinator")
     data = edited({"agencies[0].id": "metro-pd"})
