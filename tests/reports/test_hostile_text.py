@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
+from haven.accounts.models import Agency
 from haven.encounters import services
 from haven.reports.audiences import Audience
 from haven.reports.formats import to_csv, to_markdown
@@ -135,6 +136,14 @@ def test_hostile_text_in_the_report_markdown_is_text_not_markup_or_a_link(exerci
     shown = rendered_text(markdown)
     assert "Northern Light " + HOSTILE in shown  # the operation's name, in the title
     assert HOSTILE in shown.replace("Northern Light " + HOSTILE, "")  # the release reason, in its table
+
+
+def test_a_service_agencys_report_names_its_agency_as_text(exercise):
+    # an agency's name comes from a plan (or an admin): free text too
+    Agency.objects.filter(slug="harbor-vs").update(name="Harbor " + HOSTILE)
+    markdown = to_markdown(_report(exercise, Audience.SHAREABLE, "advocate"))
+    assert_inert_markdown(markdown)
+    assert "Harbor " + HOSTILE in rendered_text(markdown)
 
 
 def test_the_report_markdown_from_the_page_and_the_command_is_inert(exercise, client_for, tmp_path):
