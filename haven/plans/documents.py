@@ -68,15 +68,15 @@ class _TooLarge:
 
 
 def _whole_number(text: str, base: int = 10) -> int | _TooLarge:
-    """The number `text` writes (digits, a sign, and in YAML a 0x/0o/0b prefix), or `_TooLarge` — counted
-    before any conversion, so that no length of digits makes `int()` work or raise."""
+    """The number `text` writes (digits and a sign; with `base` 0, YAML's 0x/0o/0b prefix), or
+    `_TooLarge` — counted before any conversion, so that no length of digits makes `int()` work or raise."""
     digits = text.lstrip("+-")
     if base != 10:
         digits = digits[2:]
     significant = digits.lstrip("0")
     if len(significant) > _MAX_DIGITS:
         return _TooLarge(len(digits))
-    value = int(text, base) if base == 10 else int(text, 0)
+    value = int(text, base)
     return _TooLarge(len(digits)) if abs(value) > MAX_WHOLE_NUMBER else value
 
 
