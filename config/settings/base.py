@@ -49,8 +49,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # first of Haven's: every audit event of the request, a session expiring included, has its address
     "haven.audit.middleware.ClientAddressMiddleware",
-    "haven.api.errors.JsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # below WhiteNoise (static files stay cacheable), above everything that answers with case data or errors
+    "haven.core.middleware.NoStoreMiddleware",
+    "haven.api.errors.JsonErrorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -300,7 +300,10 @@ class PersonRowOut(Out):
     priority: PriorityName
     tags: list[PopulationTag]
     languages: list[str]
-    placed: bool
+    placed: bool = Field(
+        description="placed in an area your agency may read; for a service agency, a person in an area that "
+        "holds suspects or is undetermined reads as not placed"
+    )
     area: AreaOut | None = Field(
         description="null when not placed, or when the area holds suspects or is undetermined and your "
         "agency is not investigative"
@@ -482,7 +485,10 @@ class PersonOut(Out):
     priority: PriorityName
     tags: list[PopulationTag]
     languages: list[str]
-    placed: bool
+    placed: bool = Field(
+        description="placed in an area your agency may read; for a service agency, a person in an area that "
+        "holds suspects or is undetermined reads as not placed"
+    )
     area: AreaOut | None = Field(
         description="null when not placed, or when the area holds suspects or is undetermined and your "
         "agency is not investigative"

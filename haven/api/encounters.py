@@ -76,16 +76,18 @@ from haven.encounters.models import (
 )
 from haven.encounters.selectors import (
     PersonView,
+    area_readable,
     board_for,
     consent_state_of,
     person_for,
     person_view,
     persons_visible_to,
+    readable_area,
     roster_facts,
     with_stage,
 )
 from haven.encounters.stages import Stage
-from haven.operations.models import Area, AreaHolds, Operation
+from haven.operations.models import Operation
 from haven.operations.selectors import operation_for
 from haven.operations.services import readiness_policy
 from haven.plans.formats import CODE_RE, SLUG_RE
@@ -268,19 +270,17 @@ def _outcome(status: str, reason: str, at: datetime | None) -> dict[str, Any] | 
 
 def _rows(persons: QuerySet[Person], standing: Standing) -> list[dict[str, Any]]:
     """Roster rows for a page of persons: code, tags, languages, stage, priority, urgent domains, open
-    danger — and the area only where the policy lets this audience read it (an area that holds suspects or
-    is undetermined is investigative). The facts come from `roster_facts`, as the board's do."""
-    investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
-    sensitive = {holds: Area(holds=holds).is_sensitive for holds in AreaHolds.values}
+    danger — and the area only where the policy lets this audience read it (`area_readable`: a person in
+    an area that holds suspects or is undetermined reads to a service agency as not placed). The facts
+    come from `roster_facts`, as the board's do."""
     found = list(persons.order_by("code").values(*_ROW_FIELDS, "operation_id"))
     if not found:
         return []
-    facts_of = roster_facts(Operation(pk=found[0]["operation_id"]), found)
+    facts_of = roster_facts(Operation(pk=found[0]["operation_id"]), found, standing)
     rows = []
     for p in found:
         facts = facts_of[p["id"]]
-        placed = p["area_id"] is not None
-        shown = placed and (investigative or not sensitive[p["area__holds"]])
+        shown = area_readable(standing, p["area__holds"])
         rows.append(
             {
                 "code": p["code"],
@@ -289,7 +289,7 @@ def _rows(persons: QuerySet[Person], standing: Standing) -> list[dict[str, Any]]
                 "priority": p["priority"],
                 "tags": facts.tags,
                 "languages": facts.languages,
-                "placed": placed,
+                "placed": shown,
                 "area": {"id": p["area__plan_id"], "name": p["area__name"]} if shown else None,
                 "urgent": facts.urgent,
                 "danger": facts.danger,
@@ -318,7 +318,7 @@ def _person_out(view: PersonView, standing: Standing) -> PersonOut:
     """The record as `person_view` chose to show it: every section it hid is null here, and a shown
     section carries exactly what the selector put in it."""
     person = view.person
-    area = person.area
+    area = view.area  # as this audience may read it: None for a service agency in a sensitive area
     return PersonOut.model_validate(
         {
             "operation": person.operation.code,
@@ -331,7 +331,7 @@ def _person_out(view: PersonView, standing: Standing) -> PersonOut:
             "tags": view.tags,
             "languages": view.languages,
             "placed": area is not None,
-            "area": {"id": area.plan_id, "name": area.name} if area is not None and view.area else None,
+            "area": {"id": area.plan_id, "name": area.name} if area is not None else None,
             "interviewer_gender": view.interviewer_gender or None,
             "interviewer_gender_withdrawn_at": person.interviewer_gender_withdrawn_at,
             "outcome": _outcome(person.outcome, person.outcome_reason, person.outcome_at),
@@ -451,14 +451,11 @@ def persons_list(
     skip = int(offset) if offset else 0
     persons = persons_visible_to(standing, operation)
     if stage:
-        persons = with_stage(persons).filter(Q(stage_now=stage))
+        persons = with_stage(persons, standing).filter(Q(stage_now=stage))
     if area:
-        chosen = operation.areas.filter(plan_id=area).first()
-        readable = chosen is not None and (
-            allows(standing, Compartment.INVESTIGATIVE, Access.READ) or not chosen.is_sensitive
-        )
+        chosen = readable_area(standing, operation.areas.filter(plan_id=area).first())
         # an area this audience may not read is filtered like one that does not exist: nobody is in it
-        persons = persons.filter(area=chosen) if readable else persons.none()
+        persons = persons.filter(area=chosen) if chosen is not None else persons.none()
     total = persons.count()
     rows = []
     if skip < total:

@@ -44,6 +44,7 @@ from haven.core.errors import (
     is_unique_violation,
 )
 from haven.core.problems import InvalidInput, Problem, format_path
+from haven.plans.documents import json_whole_number, too_large_problems
 
 NOT_FOUND_BODY: Final = {"code": NotFound.code, "message": "Not found."}
 EXERCISE_HEADER: Final = "X-Haven-Exercise"
@@ -71,11 +72,14 @@ def is_exercise(request: HttpRequest) -> bool:
 def json_body(request: HttpRequest) -> dict[str, Any]:
     """The request body as a JSON object, or `InvalidInput` saying what is wrong with it."""
     try:
-        data = json.loads(request.body or b"")
+        data = json.loads(request.body or b"", parse_int=json_whole_number)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput([Problem("", "the body must be a JSON object")], what="body") from None
     if not isinstance(data, dict):
         raise InvalidInput([Problem("", "the body must be a JSON object")], what="body")
+    too_large = too_large_problems(data)  # refused at their paths, never turned into numbers
+    if too_large:
+        raise InvalidInput(too_large, what="body")
     return data
 
 

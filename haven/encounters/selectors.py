@@ -48,8 +48,37 @@ from haven.encounters.rules import (
 )
 from haven.encounters.sealing import open_field
 from haven.encounters.stages import STAGE_LABELS, Milestones, Stage, stage_of
-from haven.operations.models import Operation
+from haven.operations.models import Area, AreaHolds, Operation
 from haven.operations.selectors import current_plan, operation_for
+
+# --- a person's area, as each audience may read it ---------------------------------------------------
+
+
+def area_readable(standing: Standing, holds: str | None) -> bool:
+    """Whether this audience reads that a person is in an area holding `holds` (None: not placed).
+
+    Rule (access-policy.md, "Compartments"): a person's area when it holds suspects or is undetermined is
+    investigative information. To any other audience such a person reads exactly as one not placed —
+    `placed`, the area, the workflow stage, the next step and the filters alike — because "placed, area
+    not shown" would itself say "a suspect, or not yet determined". Every roster, record, board, page
+    and API answer asks this one function (or `placed_readable`, its form for a query)."""
+    if holds is None or not allows(standing, Compartment.ROSTER, Access.READ):
+        return False  # (an agency the plan dropped keeps its own records, not where the person is now)
+    return holds == AreaHolds.POTENTIAL_VICTIMS or allows(standing, Compartment.INVESTIGATIVE, Access.READ)
+
+
+def placed_readable(standing: Standing) -> Q:
+    """`area_readable` as a condition on persons: placed in an area this audience may read."""
+    if allows(standing, Compartment.INVESTIGATIVE, Access.READ):
+        return Q(area__isnull=False)
+    if not allows(standing, Compartment.ROSTER, Access.READ):
+        return Q(pk__in=[])
+    return Q(area__holds=AreaHolds.POTENTIAL_VICTIMS)
+
+
+def readable_area(standing: Standing, area: Area | None) -> Area | None:
+    """The person's area if this audience may read it, else None (as for a person not placed)."""
+    return area if area is not None and area_readable(standing, area.holds) else None
 
 
 def persons_visible_to(standing: Standing, operation: Operation) -> QuerySet[Person]:
@@ -141,8 +170,8 @@ class PersonView:
     stage: Stage
     tags: list[str]
     languages: list[str]
-    area: str | None
-    area_hidden: bool
+    #: the area as this audience may read it (`readable_area`): None also when it may not
+    area: Area | None
     interviewer_gender: str
     designation: str | None = None
     designation_history: list[Designation] | None = None
@@ -161,10 +190,10 @@ class PersonView:
     released_items: list[str] = field(default_factory=list)
 
 
-def _milestones(person: Person) -> Milestones:
+def _milestones(person: Person, standing: Standing) -> Milestones:
     interviews = person.interviews.exclude(status=InterviewStatus.CANCELLED)
     return Milestones(
-        placed=person.area_id is not None,
+        placed=readable_area(standing, person.area) is not None,
         needs_assessed=person.needs_assessments.exists(),
         informed=person.information.exists(),
         interview_scheduled=interviews.exists(),
@@ -178,16 +207,12 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
     """Assemble the person's record as this actor may see it. Every read under a consent is audited with
     the consent's id."""
     investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
-    roster = allows(standing, Compartment.ROSTER, Access.READ)
-    # an agency the plan dropped keeps its own records, not where the person is now
-    area_hidden = person.area is not None and (not roster or (person.area.is_sensitive and not investigative))
     view = PersonView(
         person=person,
-        stage=stage_of(_milestones(person)),
+        stage=stage_of(_milestones(person, standing)),
         tags=[t.tag for t in person.tags.all()],
         languages=[lang.code for lang in person.languages.all()],
-        area=None if (person.area is None or area_hidden) else person.area.name,
-        area_hidden=area_hidden,
+        area=readable_area(standing, person.area),
         interviewer_gender=person.stated_interviewer_gender,
     )
     if investigative:
@@ -365,14 +390,15 @@ STAGE_MILESTONES: Final[tuple[tuple[Stage, str], ...]] = (
 )
 
 
-def with_stage(persons: QuerySet[Person]) -> QuerySet[Person]:
-    """The persons annotated with `stage_now`, their workflow stage computed by the database — to filter
-    and count by stage without reading every person's records into Python. `roster_facts` computes the
-    same stage with `stage_of`; a test holds the two to the same answer for every combination."""
+def with_stage(persons: QuerySet[Person], standing: Standing) -> QuerySet[Person]:
+    """The persons annotated with `stage_now`, their workflow stage as this audience reads it, computed by
+    the database — to filter and count by stage without reading every person's records into Python.
+    `roster_facts` computes the same stage with `stage_of`; a test holds the two to the same answer for
+    every combination."""
     person = OuterRef("pk")
     live = Interview.objects.filter(person=person).exclude(status=InterviewStatus.CANCELLED)
     milestones: dict[str, Q | Exists] = {
-        "placed": Q(area__isnull=False),
+        "placed": placed_readable(standing),
         "needs_assessed": Exists(NeedsAssessment.objects.filter(person=person)),
         "informed": Exists(InformationGiven.objects.filter(person=person)),
         "interview_scheduled": Exists(live),
@@ -405,10 +431,13 @@ class RosterFacts:
     next_interview_agency: str
 
 
-def roster_facts(operation: Operation, persons: Sequence[Mapping[str, Any]]) -> dict[Any, RosterFacts]:
-    """The facts of many persons (each a dict with `id`, `area_id`, `outcome`) in a fixed number of
-    queries: one per kind of record, for these persons alone. Never a subquery per row, which PostgreSQL
-    may answer by reading a whole table of records, and never `prefetch_related`, which builds objects."""
+def roster_facts(
+    operation: Operation, persons: Sequence[Mapping[str, Any]], standing: Standing
+) -> dict[Any, RosterFacts]:
+    """The facts of many persons (each a dict with `id`, `area__holds`, `outcome`), as this audience may
+    read them, in a fixed number of queries: one per kind of record, for these persons alone. Never a
+    subquery per row, which PostgreSQL may answer by reading a whole table of records, and never
+    `prefetch_related`, which builds objects."""
     ids = [p["id"] for p in persons]
     # a short page names its persons; a whole operation is selected by the operation (no huge IN list)
     scope: dict[str, Any] = {"person_id__in": ids} if len(ids) <= 500 else {"person__operation": operation}
@@ -443,7 +472,7 @@ def roster_facts(operation: Operation, persons: Sequence[Mapping[str, Any]]) -> 
         key = p["id"]
         their_interviews = interviews.get(key, [])
         milestones = Milestones(
-            placed=p["area_id"] is not None,
+            placed=area_readable(standing, p["area__holds"]),
             needs_assessed=key in needs,
             informed=key in information,
             interview_scheduled=bool(their_interviews),
@@ -574,9 +603,9 @@ def board_for(
     persons: list[Mapping[str, Any]] = list(
         persons_visible_to(standing, operation)
         .order_by("code")
-        .values("id", "code", "priority", "outcome", "area_id", "encountered_at")
+        .values("id", "code", "priority", "outcome", "area_id", "area__holds", "encountered_at")
     )
-    facts_of = roster_facts(operation, persons)
+    facts_of = roster_facts(operation, persons, standing)
     areas = {a.pk: a for a in operation.areas.all()}
     owners = _plan_owners(operation)
     rows: list[BoardRow] = []
@@ -596,10 +625,8 @@ def board_for(
             if care
             else _suspect_step(p, facts, owners)
         )
-        place = areas.get(p["area_id"])
-        area_name = (
-            place.name if live and place is not None and (investigative or not place.is_sensitive) else None
-        )
+        place = readable_area(standing, areas.get(p["area_id"]))
+        area_name = place.name if place is not None else None
         # a suspect is not waiting for a provider (rules.in_victim_care)
         waiting = live and care and first_contact is None and not p["outcome"]
         rows.append(
@@ -623,9 +650,7 @@ def board_for(
             )
         )
     all_areas = sorted(
-        (a.plan_id, a.name)
-        for a in areas.values()
-        if live and not a.retired and (investigative or not a.is_sensitive)
+        (a.plan_id, a.name) for a in areas.values() if not a.retired and area_readable(standing, a.holds)
     )
     if stage:
         rows = [r for r in rows if r.stage == stage]

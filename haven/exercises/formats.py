@@ -446,7 +446,7 @@ def parse_exercise(text: str | bytes, *, filename: str = "", base_dir: Path | No
     try:
         data = read_document(text, filename=filename)
     except DocumentError as exc:
-        raise InvalidInput([exc.problem()], what="exercise") from None
+        raise InvalidInput(exc.problems(), what="exercise") from None
     if not isinstance(data, dict):
         raise InvalidInput(
             [

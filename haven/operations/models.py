@@ -144,11 +144,6 @@ class Area(BaseModel):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_sensitive(self) -> bool:
-        """Areas that hold suspects or are undetermined are investigative information."""
-        return self.holds != AreaHolds.POTENTIAL_VICTIMS
-
 
 class InterviewLocation(BaseModel):
     """An interview location of the plan (`interview_locations[]`)."""

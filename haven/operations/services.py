@@ -29,7 +29,7 @@ from haven.operations.models import (
     RecordHolder,
     VersionKind,
 )
-from haven.operations.selectors import plan_of, standing
+from haven.operations.selectors import operations_visible_to, plan_of, standing
 from haven.plans import Plan, parse_plan, plan_to_dict
 from haven.readiness import DEFAULT_POLICY, Policy, evaluate, load_policy_file
 
@@ -176,17 +176,36 @@ def _new_version(
     return version
 
 
+def code_taken(actor: User, code: str) -> Problem | None:
+    """Why `code` cannot be the code of a new operation, or None when it is free.
+
+    Rule (access-policy.md: a hidden record and a missing one look the same): codes are unique across
+    Haven, since they are the operations' addresses. A code held by an operation the actor can see is
+    refused naming that operation, which the actor knows already and can open; a code held by one the
+    actor cannot see is refused in one sentence, the same for every such code, that names no operation,
+    agency, status or kind (docs/security.md, "Edges")."""
+    taken = Operation.objects.filter(code=code).only("pk", "name").first()
+    if taken is None:
+        return None
+    if operations_visible_to(actor).filter(pk=taken.pk).exists():
+        return Problem(
+            "operation.code",
+            f"'{code}' is already the code of {taken.name}, an operation your agency is on; "
+            "choose another code",
+        )
+    return Problem("operation.code", f"'{code}' cannot be used as an operation's code; choose another code")
+
+
 @transaction.atomic
 def operation_create(*, actor: User, plan: Plan, is_exercise: bool = False) -> Operation:
     """Create an operation from a plan. Rules: coordinators of investigative agencies create operations;
-    the code is unique; the creator's agency is on `distribution.full_plan`."""
+    the code is unique, and taken by an operation the actor cannot see it is refused without saying so
+    (`code_taken`); the creator's agency is on `distribution.full_plan`."""
     if not may_create_operation(actor):
         raise Forbidden("Only a coordinator of an investigative agency can create an operation.")
-    if Operation.objects.filter(code=plan.operation.code).exists():
-        raise ValidationFailed(
-            [Problem("operation.code", f"'{plan.operation.code}' is already the code of another operation")],
-            what="plan",
-        )
+    taken = code_taken(actor, plan.operation.code)
+    if taken is not None:
+        raise ValidationFailed([taken], what="plan")
     _check_actor_keeps_access(actor, plan)
     agencies = _haven_agencies(actor=actor, plan=plan)
     operation = Operation(
@@ -479,8 +498,14 @@ def plan_import(
 ) -> ImportResult:
     """Create the operation a plan file describes, or save it as a new version of the existing one.
     Importing what is already there changes nothing; dropping an agency that holds records needs
-    `confirm_removal` naming it, as any plan save does."""
-    existing = Operation.objects.filter(code=plan.operation.code).select_related("current_version").first()
+    `confirm_removal` naming it, as any plan save does. An operation the actor cannot see is not there for
+    them: its code is refused as `operation_create` refuses it."""
+    existing = (
+        operations_visible_to(actor)
+        .filter(code=plan.operation.code)
+        .select_related("current_version")
+        .first()
+    )
     if existing is None:
         operation = operation_create(actor=actor, plan=plan, is_exercise=is_exercise)
         record(

@@ -13,12 +13,12 @@ cannot leak into either.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final, Literal
 
+from haven.core.markdown import markdown_text
 from haven.core.markings import EXERCISE_MARKING
 from haven.plans.addresses import normalise_address
 from haven.plans.formats import (
@@ -629,16 +629,10 @@ def full_briefing(plan: Plan, *, exercise: bool = False, readiness: ReadinessNot
 
 # -- Markdown -----------------------------------------------------------------------------------------------
 
-_MD_SPECIAL: Final = re.compile(r"([\\`*\[\]<>|])")
-
 
 def _md(text: str, *, starts_line: bool = False) -> str:
-    """Text made safe for Markdown: one line, emphasis and table characters escaped."""
-    flat = " ".join(text.split())
-    escaped = _MD_SPECIAL.sub(r"\\\1", flat)
-    if starts_line and escaped.startswith(("#", "+", "-", "=", ">")):
-        return "\\" + escaped
-    return escaped
+    """Text of the plan as Markdown that renders as that text (`haven.core.markdown`)."""
+    return markdown_text(text, starts_line=starts_line)
 
 
 def render_markdown(briefing: Briefing) -> str:

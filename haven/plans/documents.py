@@ -1,8 +1,11 @@
 """Reading YAML or JSON documents into plain data, and pydantic's refusals into Haven's own messages.
 
-Shared by every file format Haven reads (the plan, the readiness policy, …): a document is read as YAML 1.2
-(so `no` stays the string "no"), or as JSON; a timestamp-looking scalar stays the text it was written as, so
-that the schema decides what it is; a duplicate key is an error.
+Shared by every file format Haven reads (the plan, the readiness policy, the exercise file, the interview
+problem, API bodies): a document is read as YAML 1.2 (so `no` stays the string "no"), or as JSON; a
+timestamp-looking scalar stays the text it was written as, so that the schema decides what it is; a
+duplicate key is an error; and a whole number beyond ±(2^53 − 1) is refused at its path before Python
+turns its digits into a number (a 5,000-digit one would make `int()` raise, a hexadecimal one of any size
+would be kept and break whatever prints it).
 """
 
 from __future__ import annotations
@@ -24,17 +27,93 @@ from haven.plans.formats import CONSISTENCY_ERROR, HAVEN_ERROR, Path, describe_v
 
 _MAX_NODES: Final = 200_000  # aliases can make a small file expand without bound
 
+#: The largest whole number a document may hold: 2^53 − 1, the largest every JSON reader (JavaScript's
+#: included) keeps exactly. No count, minute or capacity Haven reads comes near it.
+MAX_WHOLE_NUMBER: Final = 2**53 - 1
+# digits worth converting at all: more than this, in any base YAML allows, is beyond MAX_WHOLE_NUMBER
+_MAX_DIGITS: Final = 64
+
 
 class DocumentError(Exception):
-    """A document that cannot be read at all: not text, not YAML or JSON, or with a duplicate key."""
+    """A document that cannot be read at all: not text, not YAML or JSON, with a duplicate key, or with
+    whole numbers too large (each of them named at its path)."""
 
-    def __init__(self, message: str, path: Path = ()) -> None:
+    def __init__(self, message: str, path: Path = (), *, more: Sequence[tuple[Path, str]] = ()) -> None:
         super().__init__(message)
         self.path = path
         self.message = message
+        self.more = tuple(more)
 
     def problem(self) -> Problem:
         return Problem(format_path(self.path), self.message)
+
+    def problems(self) -> list[Problem]:
+        """This problem and the others found with it, each at its path."""
+        return [self.problem(), *(Problem(format_path(path), message) for path, message in self.more)]
+
+
+class _TooLarge:
+    """A whole number beyond `MAX_WHOLE_NUMBER`, as read: its digits are counted, never converted."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def message(self) -> str:
+        return (
+            f"is too large a whole number ({self.digits} digits): a whole number here is at most "
+            f"{MAX_WHOLE_NUMBER} (2^53 − 1), and at least −{MAX_WHOLE_NUMBER}"
+        )
+
+
+def _whole_number(text: str, base: int = 10) -> int | _TooLarge:
+    """The number `text` writes (digits and a sign; with `base` 0, YAML's 0x/0o/0b prefix), or
+    `_TooLarge` — counted before any conversion, so that no length of digits makes `int()` work or raise."""
+    digits = text.lstrip("+-")
+    if base != 10:
+        digits = digits[2:]
+    significant = digits.lstrip("0")
+    if len(significant) > _MAX_DIGITS:
+        return _TooLarge(len(digits))
+    value = int(text, base)
+    return _TooLarge(len(digits)) if abs(value) > MAX_WHOLE_NUMBER else value
+
+
+def json_whole_number(literal: str) -> int | _TooLarge:
+    """`parse_int` for `json.loads`: every JSON reader of Haven's passes it, then `too_large_problems`."""
+    return _whole_number(literal)
+
+
+def too_large_problems(data: object) -> list[Problem]:
+    """Every whole number too large in data read with `json_whole_number` (or by `read_document`), at
+    its path; none when there is none."""
+    return [Problem(format_path(path), message) for path, message in _too_large(data)]
+
+
+def _too_large(data: object) -> list[tuple[Path, str]]:
+    found: list[tuple[Path, str]] = []
+
+    def walk(node: object, where: Path) -> None:
+        if isinstance(node, _TooLarge):
+            found.append((where, node.message()))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, (*where, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*where, index))
+
+    walk(data, ())
+    return found
+
+
+def _refuse_too_large(data: object) -> None:
+    """`DocumentError` naming every whole number too large in `data`, at its path; nothing if none is."""
+    found = _too_large(data)
+    if found:
+        (path, message), *others = found
+        raise DocumentError(message, path, more=others)
 
 
 # -- reading ------------------------------------------------------------------------------------------------
@@ -73,13 +152,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _read_json(text: str) -> object:
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=json_whole_number)
     except json.JSONDecodeError as exc:
         raise DocumentError(
             f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
     except RecursionError:
         raise DocumentError("the JSON document is nested too deeply") from None
+    _refuse_too_large(data)
+    return data
 
 
 def _read_yaml(text: str) -> object:
@@ -98,7 +179,11 @@ def _read_yaml(text: str) -> object:
         raise DocumentError("the YAML document is nested too deeply") from None
     if node is None:
         return None
-    return _Builder().build(node, ())
+    builder = _Builder()
+    data = builder.build(node, ())
+    if builder.too_large:
+        _refuse_too_large(data)
+    return data
 
 
 class _Builder:
@@ -107,6 +192,7 @@ class _Builder:
     def __init__(self) -> None:
         self.count = 0
         self.active: set[int] = set()
+        self.too_large = False
 
     def build(self, node: Node, path: Path) -> object:
         self.count += 1
@@ -115,7 +201,9 @@ class _Builder:
         if id(node) in self.active:
             raise DocumentError(f"recursive alias at line {node.start_mark.line + 1}", path)
         if isinstance(node, ScalarNode):
-            return self.scalar(node)
+            value = self.scalar(node)
+            self.too_large = self.too_large or isinstance(value, _TooLarge)
+            return value
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -168,9 +256,8 @@ class _Builder:
         if tag == "int":
             digits = value.replace("_", "")
             try:
-                return (
-                    int(digits, 0) if digits.lstrip("+-")[:2].lower() in {"0x", "0o", "0b"} else int(digits)
-                )
+                prefixed = digits.lstrip("+-")[:2].lower() in {"0x", "0o", "0b"}
+                return _whole_number(digits, 0 if prefixed else 10)
             except ValueError:
                 return value
         if tag == "float":

@@ -17,7 +17,7 @@ def parse_plan(text: str | bytes, *, filename: str = "") -> Plan:
     try:
         data = read_document(text, filename=filename)
     except DocumentError as exc:
-        raise InvalidInput([exc.problem()], what="plan") from None
+        raise InvalidInput(exc.problems(), what="plan") from None
     if data is None:
         raise InvalidInput(
             [Problem("", "the file is empty: a plan needs format, operation and agencies")], what="plan"

@@ -100,7 +100,7 @@ def parse_policy(text: str | bytes, *, filename: str = "") -> Policy:
     try:
         data = read_document(text, filename=filename)
     except DocumentError as exc:
-        raise InvalidInput([exc.problem()], what="policy") from None
+        raise InvalidInput(exc.problems(), what="policy") from None
     if not isinstance(data, dict):
         raise InvalidInput(
             [

@@ -15,8 +15,10 @@ from datetime import date, datetime
 from typing import Any
 
 from haven.core.errors import ValidationFailed
+from haven.core.markdown import markdown_text
 from haven.core.markings import EXERCISE_MARKING
 from haven.core.problems import Problem
+from haven.core.spreadsheets import safe_cell
 from haven.reports.audiences import NOT_SHOWN, WITHHELD, Audience
 from haven.reports.layout import Block, sections
 from haven.reports.services import FORMAT, Report
@@ -84,15 +86,12 @@ def to_json(report: Report) -> str:
 # --- Markdown -----------------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _md_table(block: Block) -> list[str]:
-    lines = [f"*{block.caption}*", ""] if block.caption else []
-    lines.append("| " + " | ".join(_cell(c) or " " for c in block.columns) + " |")
+    """A table whose every cell is text (a release reason stays its words: `haven.core.markdown`)."""
+    lines = [f"*{markdown_text(block.caption)}*", ""] if block.caption else []
+    lines.append("| " + " | ".join(markdown_text(c) or " " for c in block.columns) + " |")
     lines.append("|" + "|".join("---" for _ in block.columns) + "|")
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
+    lines += ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in block.rows]
     return [*lines, ""]
 
 
@@ -119,19 +118,21 @@ def marker_note(report: Report) -> str:
 
 
 def to_markdown(report: Report) -> str:
+    """The report as Markdown; every text from the plan or the records (the operation's name, an
+    agency's, a release reason) renders as that text and nothing else."""
     title, subtitle = heading(report)
-    lines = [f"# {title}", "", subtitle, ""]
+    lines = [f"# {markdown_text(title)}", "", markdown_text(subtitle, starts_line=True), ""]
     if report.exercise:
         lines += [f"> **{EXERCISE_MARKING}** — every person and number in this report is invented.", ""]
     if report.audience is Audience.SHAREABLE:
         lines += [
-            f"> {marker_note(report)}",
+            f"> {markdown_text(marker_note(report))}",
             "",
         ]
     for section in sections(report):
-        lines += [f"## {section.title}", ""]
+        lines += [f"## {markdown_text(section.title)}", ""]
         if section.note:
-            lines += [section.note, ""]
+            lines += [markdown_text(section.note, starts_line=True), ""]
         for block in section.blocks:
             lines += _md_table(block)
     lines += ["Percentiles use the nearest-rank method; minutes are whole minutes, rounded down.", ""]
@@ -180,21 +181,21 @@ def _unit(name: str) -> str:
     return next((unit for prefix, unit in _UNITS.items() if name.startswith(prefix)), "persons")
 
 
-def _csv_rows(report: Report) -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = []
+def _csv_rows(report: Report) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
 
     def add(name: str, category: str, value: Any, **htcds: str) -> None:
         if value is None or isinstance(value, list | dict | bool):
             return
         field, htcds_value = HTCDS.get((name, category), ("", ""))
-        row = dict.fromkeys(CSV_COLUMNS, "")
+        row: dict[str, object] = dict.fromkeys(CSV_COLUMNS, "")
         row.update(operation=report.code, figure=name, category=category, unit=_unit(name), **htcds)
         if field:
             row[field] = htcds_value
         if value in (report.published.fewer, WITHHELD, NOT_SHOWN):
             row["suppressed"] = str(value)
         else:
-            row["value"] = str(value)
+            row["value"] = value  # a number stays a number (negative ones too): see safe_cell
         rows.append(row)
 
     for name, value in sorted(report.figures.items()):
@@ -219,7 +220,8 @@ def _csv_rows(report: Report) -> list[dict[str, str]]:
 
 
 def to_csv(report: Report) -> str:
-    """The shareable figures, one row per number, with HTCDS column names."""
+    """The shareable figures, one row per number, with HTCDS column names; no cell reads as a formula
+    (`haven.core.spreadsheets.safe_cell`)."""
     if report.audience is not Audience.SHAREABLE:
         raise ValidationFailed(
             [Problem("format", "the CSV export holds the shareable figures only: use audience=shareable")],
@@ -228,5 +230,6 @@ def to_csv(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(_csv_rows(report))
+    # every cell through one neutraliser: a release reason such as =HYPERLINK(…) stays text
+    writer.writerows({column: safe_cell(cell) for column, cell in row.items()} for row in _csv_rows(report))
     return buffer.getvalue()

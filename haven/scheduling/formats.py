@@ -23,6 +23,7 @@ from pydantic import (
 from haven.core.clock import in_plausible_years
 from haven.core.problems import InvalidInput, format_path
 from haven.core.problems import Problem as InputProblem
+from haven.plans.documents import json_whole_number, too_large_problems
 from haven.scheduling.rules import fixed_problems
 
 PROBLEM_FORMAT: Final = "haven.interview-problem/v1"
@@ -277,8 +278,11 @@ def _pydantic_problems(
 
 
 def _load_json(text: str | bytes) -> tuple[Any, list[InputProblem]]:
+    """The JSON data, or the problems that keep it from being read: a whole number too large is refused
+    at its path (`haven.plans.documents`), never turned into a number."""
     try:
-        return json.loads(text), []
+        data = json.loads(text, parse_int=json_whole_number)
+        return data, too_large_problems(data)
     except json.JSONDecodeError as exc:
         return None, [InputProblem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
     except UnicodeDecodeError as exc:

@@ -76,7 +76,8 @@ def _refused(request: HttpRequest, message: str, status: int = 400) -> HttpRespo
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 10 else None
+    """A plan version posted by a form: a few ASCII digits ("²" is a digit to `isdigit`, not to `int`)."""
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 # -- new operation ------------------------------------------------------------------------------------------

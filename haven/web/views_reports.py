@@ -132,5 +132,4 @@ def report_export(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     filename = f"after-action-{report.code}-{report.audience.value}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
     return response

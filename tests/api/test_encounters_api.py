@@ -256,6 +256,18 @@ def test_the_roster_filters_by_stage_and_by_an_area_the_audience_may_read(
     assert read(advocate, path(cast, "/persons"), area="community-room")["total"] == 1
 
 
+def test_a_5000_digit_number_in_a_body_is_refused_at_its_path(cast: Cast, client_for: Clients) -> None:
+    body = '{"code": "P-009", "tags": ["adult"], "minutes": ' + "9" * 5000 + "}"
+    response = send(client_for("investigator"), "POST", path(cast, "/persons"), body)
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["path"] == "minutes"
+    assert "too large" in response.json()["problems"][0]["message"]
+    limit = send(client_for("investigator"), "GET", path(cast, "/persons") + "?limit=" + "9" * 5000)
+    assert limit.status_code == 400
+    assert [p["path"] for p in limit.json()["problems"]] == ["limit"]
+    assert not Person.objects.filter(code="P-009").exists()
+
+
 def test_the_roster_is_paged(cast: Cast, client_for: Clients) -> None:
     client = client_for("investigator")
     first = read(client, path(cast, "/persons"), limit="2")

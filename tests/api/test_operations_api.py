@@ -24,8 +24,10 @@ from haven.plans import parse_plan
 from haven.plans.formats import INVESTIGATIVE_TYPES
 from haven.readiness import RULES
 from tests.api.helpers import API, send
+from tests.markdown import HOSTILE, assert_inert_markdown, rendered_text
 from tests.operations.fixtures import make_operation, task_force_data
 from tests.personas import make_user, sign_in
+from tests.plans.builders import free_text_changes
 
 Clients = Callable[[str], Client]
 NOT_FOUND = {"code": "not_found", "message": "Not found."}
@@ -470,6 +472,28 @@ def test_only_a_coordinator_creates_operations(client_for: Clients, who: str) ->
     assert not Operation.objects.exists()
 
 
+def test_a_5000_digit_number_in_a_plan_body_is_refused_at_its_path(client_for: Clients) -> None:
+    body = json.dumps(task_force_data()).replace('"persons": 14', '"persons": ' + "9" * 5000)
+    response = send(client_for("coordinator"), "POST", "/operations", body)
+    assert response.status_code == 400
+    [problem] = response.json()["problems"]
+    assert problem["path"] == "anticipated.persons"
+    assert "too large" in problem["message"]
+    assert not Operation.objects.exists()
+
+
+def test_a_5000_digit_plan_version_is_refused_by_name(client_for: Clients, operation: Operation) -> None:
+    client = client_for("coordinator")
+    big = "9" * 5000
+    by_query = send(client, "PUT", f"/operations/{operation.code}/plan?base_version={big}", task_force_data())
+    by_header = send(
+        client, "PUT", f"/operations/{operation.code}/plan", task_force_data(), **{"If-Match": f'"{big}"'}
+    )
+    assert (by_query.status_code, by_header.status_code) == (400, 400)
+    assert "base_version" in by_query.content.decode()
+    assert "If-Match" in by_header.content.decode()
+
+
 def test_a_code_already_taken_is_refused_with_its_path(client_for: Clients, operation: Operation) -> None:
     response = send(client_for("coordinator"), "POST", "/operations", task_force_data())
     assert response.status_code == 400
@@ -614,6 +638,17 @@ def test_a_service_user_gets_the_service_briefing_as_markdown_and_pdf(
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert _events(AuditEvent.BRIEFING_EXPORTED) == before + 2
+
+
+@pytest.mark.django_db
+def test_briefings_of_a_plan_full_of_hostile_text_are_inert_markdown(client_for: Clients) -> None:
+    operation = make_operation(changes=free_text_changes(HOSTILE), approved=False)
+    for who, audience in (("investigator", "full"), ("investigator", "service"), ("advocate", "service")):
+        response = send(client_for(who), "GET", f"/operations/{operation.code}/briefing?audience={audience}")
+        assert response.status_code == 200
+        markdown = response.content.decode()
+        assert_inert_markdown(markdown)
+        assert HOSTILE in rendered_text(markdown)
 
 
 def test_a_service_user_is_refused_the_full_plan_briefing(client_for: Clients, operation: Operation) -> None:

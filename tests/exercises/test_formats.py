@@ -39,6 +39,19 @@ def test_the_demo_plan_is_the_shared_example_unchanged():
     assert PLAN_FILE.read_bytes() == EXAMPLE_PATH.read_bytes()
 
 
+def test_a_5000_digit_number_is_refused_at_its_path_in_json_and_yaml(tmp_path):
+    path = write(tmp_path, small_data({"encounter.persons[0].minutes_late": 7777}))
+    text = path.read_text(encoding="utf-8").replace("7777", "9" * 5000)
+    for name in ("exercise.json", "exercise.yaml"):
+        target = tmp_path / name
+        target.write_text(text, encoding="utf-8")
+        with pytest.raises(InvalidInput) as caught:
+            load_exercise_file(target)
+        [problem] = caught.value.problems
+        assert problem.path == "encounter.persons[0].minutes_late"
+        assert problem.message.startswith("is too large a whole number (5000 digits)")
+
+
 def test_the_small_exercise_is_valid(tmp_path):
     exercise = load_exercise_file(write(tmp_path, small_data()))
     assert len(exercise.users) == 7

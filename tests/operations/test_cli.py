@@ -13,7 +13,8 @@ from django.core.management.base import CommandError
 
 from haven.audit.models import AuditRecord
 from haven.operations.models import Operation
-from tests.plans.builders import DELETE, EXAMPLE_PATH, edited
+from tests.markdown import HOSTILE, assert_inert_markdown, rendered_text
+from tests.plans.builders import DELETE, EXAMPLE_PATH, edited, free_text_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,24 @@ def test_validate_lists_every_problem_with_its_path(tmp_path):
     assert "agencies[2].type" in err
     assert "operation.starts_at" in err
     assert _run("plan", "validate", str(EXAMPLE_PATH))[0] == 0
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_validate_refuses_a_5000_digit_number_by_its_path(tmp_path, suffix):
+    big = "9" * 5000
+    text = (
+        json.dumps(edited({})).replace('"persons": 14', f'"persons": {big}')
+        if suffix == ".json"
+        else EXAMPLE_PATH.read_text(encoding="utf-8").replace("\n  persons: 14\n", f"\n  persons: {big}\n")
+    )
+    assert big in text
+    path = tmp_path / f"plan{suffix}"
+    path.write_text(text)
+    code, _, err = _run("plan", "validate", str(path))
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith("anticipated.persons: is too large a whole number (5000 digits)")
+    assert "Traceback" not in err
 
 
 def test_export_then_import_changes_nothing(persona, tmp_path):
@@ -132,6 +151,18 @@ def test_a_service_briefing_by_code_is_written_as_pdf(persona, tmp_path):
     assert code == 0
     assert target.read_bytes().startswith(b"%PDF")
     assert AuditRecord.objects.filter(event_type="briefing.exported").exists()
+
+
+def test_a_briefing_of_a_plan_full_of_hostile_text_is_inert_markdown(tmp_path):
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(edited(free_text_changes(HOSTILE))))
+    for audience in ("full", "service"):
+        target = tmp_path / f"{audience}.md"
+        code, _, _ = _run("plan", "briefing", str(source), "--audience", audience, "-o", str(target))
+        assert code == 0
+        out = target.read_text(encoding="utf-8")
+        assert_inert_markdown(out)
+        assert HOSTILE in rendered_text(out)
 
 
 def test_an_invalid_plan_and_an_invalid_policy_are_reported_together(tmp_path):

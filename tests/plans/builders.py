@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from haven.core.problems import InvalidInput
 from haven.plans.export import plan_to_dict
 from haven.plans.formats import Plan
 from haven.plans.parsing import parse_plan
@@ -78,3 +79,33 @@ def edited(changes: Mapping[str, Any] | None = None, *, base: dict[str, Any] | N
 def plan_with(changes: Mapping[str, Any] | None = None) -> Plan:
     """The example plan with some fields changed; the result must still be a valid plan."""
     return parse_plan(json.dumps(edited(changes)))
+
+
+def _leaves(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    if isinstance(node, dict):
+        return [
+            leaf for key, value in node.items() for leaf in _leaves(value, f"{path}.{key}" if path else key)
+        ]
+    if isinstance(node, list):
+        return [leaf for index, value in enumerate(node) for leaf in _leaves(value, f"{path}[{index}]")]
+    return [(path, node)]
+
+
+@functools.cache
+def _free_text_paths() -> tuple[str, ...]:
+    found = []
+    for path, value in _leaves(example_data()):
+        if not isinstance(value, str):
+            continue
+        try:
+            parse_plan(json.dumps(edited({path: "Free text, not an id or a code"})))
+        except InvalidInput:
+            continue  # an id, a code, a language, a time or a choice: the format refuses free text there
+        found.append(path)
+    return tuple(found)
+
+
+def free_text_changes(text: str) -> dict[str, str]:
+    """Every text field of the example plan that takes free text (names, addresses, notes, titles …),
+    set to `text` followed by a tag naming the field (`… ~7~`), as changes for `edited`/`make_operation`."""
+    return {path: f"{text} ~{n}~" for n, path in enumerate(_free_text_paths())}

@@ -19,8 +19,9 @@ from haven.plans.briefing import (
     service_briefing,
 )
 from haven.plans.formats import INVESTIGATIVE_TYPES, Holds, Plan
+from tests.markdown import HOSTILE, assert_inert_markdown, rendered_text
 from tests.pdf import page_count, pdf_pages, pdf_text
-from tests.plans.builders import DELETE, example_plan, plan_with
+from tests.plans.builders import DELETE, example_plan, free_text_changes, plan_with
 from tests.plans.strategies import plan_data
 
 
@@ -241,6 +242,24 @@ def test_markdown_escapes_what_would_break_a_table() -> None:
     markdown = render_markdown(full_briefing(plan))
     assert "Ana \\| \\*Rivera\\*" in markdown
     assert "\\[TAC\\]" in markdown
+
+
+def test_hostile_text_in_every_free_text_field_renders_as_that_text_in_both_briefings() -> None:
+    # given a plan whose every name, address, note and title is text that would be markup or a link
+    changes = free_text_changes(HOSTILE)
+    plan = plan_with(changes)
+    for markdown in (
+        render_markdown(full_briefing(plan, readiness=ReadinessNote(ready=False))),
+        render_markdown(service_briefing(plan, ready=False)),
+    ):
+        # then no raw HTML, no link and no image reaches a viewer ...
+        assert_inert_markdown(markdown)
+        # ... and each field the briefing shows reads exactly as it was written
+        shown = rendered_text(markdown)
+        tags = [value[len(HOSTILE) + 1 :] for value in changes.values()]
+        present = [tag for tag in tags if tag in shown]
+        assert present
+        assert [tag for tag in present if f"{HOSTILE} {tag}" not in shown] == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -396,3 +397,54 @@ def test_languages_left_out_are_not_stated_but_an_empty_list_states_english_only
     assert parse_plan(json.dumps(edited({"anticipated.languages": DELETE}))).anticipated.languages is None  # type: ignore[union-attr]
     assert parse_plan(json.dumps(edited({"anticipated.languages": None}))).anticipated.languages is None  # type: ignore[union-attr]
     assert parse_plan(json.dumps(edited({"anticipated.languages": []}))).anticipated.languages == ()  # type: ignore[union-attr]
+
+
+# --- whole numbers too large to be anything Haven counts ---------------------------------------------------
+
+FIVE_THOUSAND_DIGITS = "9" * 5000
+
+
+def _yaml_with_persons(literal: str) -> str:
+    text = re.sub(r"(\n  persons: )\d+", lambda m: m.group(1) + literal, example_text())
+    assert literal in text
+    return text
+
+
+def _json_with_persons(literal: str) -> str:
+    return json.dumps(edited({"anticipated.persons": 14})).replace('"persons": 14', f'"persons": {literal}')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _yaml_with_persons(FIVE_THOUSAND_DIGITS),
+        _yaml_with_persons("0x" + "F" * 5000),
+        _yaml_with_persons("-" + FIVE_THOUSAND_DIGITS),
+        _yaml_with_persons(str(2**53)),
+        _json_with_persons(FIVE_THOUSAND_DIGITS),
+        _json_with_persons("-" + FIVE_THOUSAND_DIGITS),
+        _json_with_persons(str(2**53)),
+    ],
+    ids=["yaml", "yaml-hex", "yaml-negative", "yaml-2^53", "json", "json-negative", "json-2^53"],
+)
+def test_a_whole_number_too_large_is_refused_at_its_path(text: str) -> None:
+    [problem] = problems_of(text)
+    assert problem.path == "anticipated.persons"
+    assert "too large" in problem.message
+    assert str(2**53 - 1) in problem.message  # what is accepted
+    assert len(problem.message) < 200  # the number itself is never echoed
+
+
+def test_every_too_large_number_of_a_file_is_reported_at_once() -> None:
+    text = _json_with_persons(FIVE_THOUSAND_DIGITS).replace(
+        '"private_rooms": 4', '"private_rooms": ' + FIVE_THOUSAND_DIGITS
+    )
+    paths = [p.path for p in problems_of(text)]
+    assert "anticipated.persons" in paths
+    assert any(path.endswith("private_rooms") for path in paths)
+
+
+def test_the_largest_accepted_whole_number_is_read_as_it_is() -> None:
+    plan = parse_plan(_yaml_with_persons(str(2**53 - 1)))
+    assert plan.anticipated is not None
+    assert plan.anticipated.persons == 2**53 - 1

@@ -76,6 +76,16 @@ def test_an_invalid_policy_is_refused_with_every_problem() -> None:
     ]
 
 
+def test_a_5000_digit_number_is_refused_at_its_path() -> None:
+    big = "9" * 5000
+    for text in (
+        f"format: haven.readiness-policy/v1\nsuppression_threshold: {big}\n",
+        f'{{"format": "haven.readiness-policy/v1", "suppression_threshold": {big}}}',
+    ):
+        [line] = refusal(text)
+        assert line.startswith("suppression_threshold: is too large a whole number (5000 digits)")
+
+
 def test_hours_beyond_a_year_are_refused() -> None:
     assert refusal("format: haven.readiness-policy/v1\nnotice_lead_hours: 1e308\n") == [
         "notice_lead_hours: must be a number of hours from 0 to 8760, not the number 1e+308"

@@ -19,6 +19,7 @@ from haven.scheduling.formats import (
 from haven.scheduling.generate import generate_problem
 from haven.scheduling.greedy import greedy_board
 from tests.scheduling.builders import (
+    BASE,
     interpreter,
     interviewer,
     make_problem,
@@ -246,6 +247,12 @@ def test_fixed_assignments_that_cannot_be_kept_are_refused() -> None:
 def test_text_that_is_not_a_problem_object_is_refused(text: str | bytes, expected: str) -> None:
     (message,) = refusals(text)
     assert message.startswith(expected)
+
+
+def test_a_5000_digit_number_in_a_problem_is_refused_at_its_path() -> None:
+    text = json.dumps(BASE).replace('"horizon": 16', '"horizon": ' + "9" * 5000)
+    (message,) = refusals(text)
+    assert message.startswith("horizon: is too large a whole number (5000 digits)")
 
 
 @settings(max_examples=25, deadline=None)

@@ -277,6 +277,32 @@ def test_a_changed_section_saves_a_new_version_and_refreshes_readiness(client_fo
     )
 
 
+@pytest.mark.parametrize("rows", ["9" * 5000, "²", "-1"])
+def test_a_row_count_that_is_not_a_small_whole_number_shows_no_rows_and_never_fails(client_for, rows):
+    operation = make_operation()
+    client = client_for("coordinator")
+    data = open_section(client, operation, "sites")
+    response = client.post(
+        f"/operations/{operation.code}/plan/sites/",
+        {**data, "sites-rows": rows, "_action": "add:items"},
+        **HX,
+    )
+    assert response.status_code == 200
+    assert 'name="sites-rows" value="1"' in response.content.decode()  # none kept, one added
+    assert versions(operation) == 1
+
+
+@pytest.mark.parametrize("version", ["9" * 5000, "²"])
+def test_a_plan_version_that_is_not_a_small_whole_number_is_refused_not_a_failure(client_for, version):
+    operation = make_operation(approved=False)
+    client = client_for("coordinator")
+    data = open_section(client, operation, "sites")
+    saved = client.post(f"/operations/{operation.code}/plan/sites/", {**data, "base_version": version})
+    approved = client.post(f"/operations/{operation.code}/approve/", {"version": version})
+    assert (saved.status_code, approved.status_code) == (400, 400)
+    assert versions(operation) == 1
+
+
 def test_adding_and_removing_rows_keeps_what_was_typed_and_saves_nothing(client_for):
     operation = make_operation()
     client = client_for("coordinator")

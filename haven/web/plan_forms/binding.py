@@ -257,7 +257,11 @@ def _items(entry: object, listing: RowList) -> list[object]:
 
 
 def _count(text: str | None) -> int:
-    return min(int(text), MAX_ROWS) if text and text.isdigit() else 0
+    """The rows a posted form says it has: ASCII digits only, and a few of them (a 5,000-digit count, or
+    a digit such as "²", would make `int()` raise); anything else is no rows."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ROWS)):
+        return 0
+    return min(int(text), MAX_ROWS)
 
 
 def _row(form: PlanForm, new_agencies: Collection[str]) -> Row:
