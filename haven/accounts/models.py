@@ -6,6 +6,7 @@ import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.crypto import salted_hmac
@@ -199,3 +200,24 @@ class SpokenLanguage(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class Session(AbstractBaseSession):
+    """A signed-in (or signing-in) browser session, stored under a keyed hash of its key, never the key
+    itself (haven/accounts/sessions.py): a copy of this table opens no session."""
+
+    # HMAC-SHA256 in hex: 64 characters, where Django's own table keeps the 32-character key itself.
+    session_key = models.CharField("hash of the session key", max_length=64, primary_key=True)
+
+    class Meta:
+        db_table = "accounts_session"
+        verbose_name = "session"
+
+    def __str__(self) -> str:
+        return f"session {self.session_key[:12]}…"
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        from haven.accounts.sessions import SessionStore  # noqa: PLC0415 - the store imports this model
+
+        return SessionStore

@@ -210,11 +210,11 @@ def test_one_code_signs_in_once_even_when_two_sign_ins_send_it_at_the_same_momen
     import threading
     import time
 
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connections
     from django.test import RequestFactory
 
     from haven.accounts import services
+    from haven.accounts.sessions import SessionStore
 
     user = persona("investigator")
     code = current_code(user)
