@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -15,20 +16,22 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import (
     Agency,
     AgencyType,
+    Authenticator,
     InterviewerQualification,
     InterviewerRole,
     SpokenLanguage,
     User,
 )
 from haven.accounts.policies import require_account_admin
+from haven.accounts.sealing import seal_secret
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
 from haven.core.errors import Forbidden, ValidationFailed
+from haven.core.keyring import Kek
 from haven.core.problems import Problem
 
 SIGNED_IN_AT = "haven_signed_in_at"
@@ -324,7 +327,7 @@ def second_factor_reset(*, actor: User, user: User) -> User:
     """Remove a user's authenticator so they enrol again at next sign-in. Rule: only admins; every
     session of the user ends."""
     require_account_admin(actor)
-    TOTPDevice.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     user.session_epoch = F("session_epoch") + 1
     user.save(update_fields=["session_epoch", "updated_at"])
     user.refresh_from_db()
@@ -333,7 +336,7 @@ def second_factor_reset(*, actor: User, user: User) -> User:
 
 
 def totp_key_from_base32(secret: str) -> str:
-    """An authenticator's base32 secret (160 bits) as the hex key django-otp stores."""
+    """An authenticator's base32 secret (160 bits) as hex (the spelling django-otp's TOTP takes)."""
     try:
         raw = base64.b32decode(secret.strip().upper(), casefold=True)
     except (binascii.Error, ValueError) as error:
@@ -345,18 +348,28 @@ def totp_key_from_base32(secret: str) -> str:
     return raw.hex()
 
 
-def totp_secret_base32(device: TOTPDevice) -> str:
+def totp_secret_base32(device: Authenticator) -> str:
     return base64.b32encode(device.bin_key).decode()
 
 
+def _authenticator(user: User, *, secret: bytes, confirmed: bool) -> Authenticator:
+    """A new authenticator for `user`, its secret sealed (haven/accounts/sealing.py): the row is saved
+    first, so that the seal can name its id."""
+    device = Authenticator(user=user, name="Authenticator", confirmed=confirmed, secret_sealed=b"")
+    device.save()
+    device.seal(secret)
+    device.save(update_fields=["secret_sealed", "kek_id"])
+    return device
+
+
 @transaction.atomic
-def second_factor_provision(*, actor: User | None, user: User, secret_base32: str) -> TOTPDevice:
+def second_factor_provision(*, actor: User | None, user: User, secret_base32: str) -> Authenticator:
     """Give a user a confirmed authenticator with a known secret: exercises and the demo only."""
     if actor is not None:
         require_account_admin(actor)
-    key = totp_key_from_base32(secret_base32)
-    TOTPDevice.objects.filter(user=user).delete()
-    device = TOTPDevice.objects.create(user=user, name="Authenticator", key=key, confirmed=True)
+    key = bytes.fromhex(totp_key_from_base32(secret_base32))
+    Authenticator.objects.filter(user=user).delete()
+    device = _authenticator(user, secret=key, confirmed=True)
     record(
         actor=actor,
         event=AuditEvent.SECOND_FACTOR_ENROLLED,
@@ -366,6 +379,24 @@ def second_factor_provision(*, actor: User | None, user: User, secret_base32: st
         actor_label="haven" if actor is None else "",
     )
     return device
+
+
+@transaction.atomic
+def authenticator_secrets_reseal(*, kek: Kek, agency: Agency | None = None) -> list[str]:
+    """Seal every authenticator secret (of `agency`'s users, if given) not yet under `kek` under it, in the
+    caller's transaction (`haven keys rotate`); the kek ids they were under, one per authenticator."""
+    devices = Authenticator.objects.select_for_update().exclude(kek_id=kek.kek_id).select_related("user")
+    if agency is not None:
+        devices = devices.filter(user__agency=agency)
+    previous: list[str] = []
+    for device in devices.order_by("pk"):
+        secret = device.bin_key
+        previous.append(device.kek_id)
+        device.secret_sealed, device.kek_id = seal_secret(
+            device_id=device.pk, user_id=device.user_id, secret=secret, kek=kek
+        )
+        device.save(update_fields=["secret_sealed", "kek_id"])
+    return previous
 
 
 # --- signing in and out ---------------------------------------------------------------------------
@@ -439,9 +470,10 @@ def sign_in_password(*, request: HttpRequest, username: str, password: str) -> U
     return user
 
 
-def confirmed_device(user: User, *, for_update: bool = False) -> TOTPDevice | None:
-    devices = TOTPDevice.objects.filter(user=user, confirmed=True)
-    return (devices.select_for_update() if for_update else devices).first()
+def confirmed_device(user: User, *, for_update: bool = False) -> Authenticator | None:
+    devices = Authenticator.objects.filter(user=user, confirmed=True)
+    device: Authenticator | None = (devices.select_for_update() if for_update else devices).first()
+    return device
 
 
 @transaction.atomic
@@ -471,10 +503,24 @@ def sign_in_second_factor(*, request: HttpRequest, user: User, token: str) -> bo
     return False
 
 
-def enrolment_device(user: User) -> TOTPDevice:
-    """The unconfirmed authenticator being enrolled (created on first visit, kept until confirmed)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+def enrolment_device(user: User) -> Authenticator | None:
+    """The unconfirmed authenticator being enrolled, if enrolment has started."""
+    device: Authenticator | None = (
+        Authenticator.objects.filter(user=user, confirmed=False).order_by("-created_at").first()
+    )
+    return device
+
+
+@transaction.atomic
+def second_factor_enrolment_start(*, user: User) -> Authenticator:
+    """Start enrolling an authenticator: a new secret, shown once. Rules (issue 12): only while the user has
+    no confirmed authenticator; any unconfirmed authenticator is replaced, so a secret seen by whoever started an earlier enrolment is
+    never the one that gets confirmed. (Not audited: an unconfirmed authenticator opens nothing; its
+    confirmation is.)"""
+    if confirmed_device(user) is not None:
+        raise Forbidden("This account already has an authenticator; an admin can reset it.")
+    Authenticator.objects.filter(user=user, confirmed=False).delete()
+    return _authenticator(user, secret=secrets.token_bytes(20), confirmed=False)
 
 
 @transaction.atomic
@@ -484,7 +530,7 @@ def second_factor_enrol(*, request: HttpRequest, user: User, token: str) -> bool
         raise Forbidden("This account already has an authenticator; an admin can reset it.")
     device = enrolment_device(user)
     token = token.strip().replace(" ", "")
-    if token.isdigit() and device.verify_token(token):
+    if device is not None and token.isdigit() and device.verify_token(token):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         otp_login(request, device)

@@ -126,4 +126,5 @@ DETAIL_KEYS: dict[str, tuple[type, ...]] = {
     "previous_kek_ids": (list,),
     "agencies": (list,),
     "kek_source": (str,),
+    "authenticators": (int,),
 }

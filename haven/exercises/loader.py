@@ -28,10 +28,10 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts import services as accounts
 from haven.accounts.models import Agency, User
+from haven.accounts.selectors import authenticator_has_secret
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
 from haven.core.clock import clock_time
@@ -250,8 +250,7 @@ def _user_differences(exercise: Exercise) -> list[tuple[int, str]]:
 
 
 def _has_device(user: User, secret: str) -> bool:
-    key = accounts.totp_key_from_base32(secret)
-    return bool(TOTPDevice.objects.filter(user=user, confirmed=True, key=key).exists())
+    return authenticator_has_secret(user, bytes.fromhex(accounts.totp_key_from_base32(secret)))
 
 
 def _agency(slug: str, exercise: Exercise) -> Agency:

@@ -84,7 +84,14 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return redirect("web:sign-in")
     if services.confirmed_device(user) is not None:
         return redirect("web:home" if second_factor_passed(user) else "web:sign-in-code")
-    device = services.enrolment_device(user)
+    # Each visit starts afresh with a new secret; a wrong code re-shows the secret being enrolled.
+    device = (
+        services.enrolment_device(user)
+        if request.method == "POST"
+        else services.second_factor_enrolment_start(user=user)
+    )
+    if device is None:
+        return redirect("web:enrol")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.second_factor_enrol(request=request, user=user, token=form.cleaned_data["code"]):

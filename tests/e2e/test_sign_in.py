@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from haven.accounts.models import Authenticator
 from tests.e2e.conftest import assert_accessible
 from tests.personas import PASSWORD, current_code, make_user
 
@@ -35,7 +35,7 @@ def test_sign_in_with_password_and_code_then_sign_out(page: Page):
 
 def test_enrolment_page_is_accessible_and_enrols(page: Page):
     user = make_user("advocate")
-    TOTPDevice.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -51,7 +51,7 @@ def test_enrolment_page_is_accessible_and_enrols(page: Page):
 def current_code_unconfirmed(user) -> str:
     from django_otp.oath import TOTP
 
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = Authenticator.objects.get(user=user, confirmed=False)
     return f"{TOTP(device.bin_key).token():06d}"
 
 
