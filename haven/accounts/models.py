@@ -108,6 +108,9 @@ class User(AbstractBaseUser):  # type: ignore[django-manager-missing]  # (django
     locked_at = models.DateTimeField(null=True, blank=True)
     # Raised to end every session of the user at once (sign-out, disabling).
     session_epoch = models.PositiveIntegerField(default=0)
+    # Set when someone else chose the password (an admin creating the account): the person changes it
+    # before anything else, the second factor included (issue 12).
+    must_change_password = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True, editable=False)
 

@@ -36,6 +36,8 @@ from haven.core.problems import Problem
 
 SIGNED_IN_AT = "haven_signed_in_at"
 LAST_ACTIVITY = "haven_last_activity"
+# The unconfirmed authenticator this session is enrolling (only it can be confirmed here).
+ENROLMENT = "haven_enrolment"
 
 
 def _problems_from(error: ValidationError) -> list[Problem]:
@@ -146,7 +148,8 @@ def user_create(
     languages: Sequence[str] = (),
 ) -> User:
     """Create an account in one agency. Rules: only admins create accounts; the password passes
-    Django's validators and is hashed with Argon2."""
+    Django's validators and is hashed with Argon2; an account an admin creates changes that password at
+    its first sign-in (actor None — the exercise loader, whose passwords are in its file — does not)."""
     if actor is not None:
         require_account_admin(actor)
     roles = set(roles)
@@ -167,6 +170,7 @@ def user_create(
         is_coordinator="coordinator" in roles,
         is_auditor="auditor" in roles,
         is_admin="admin" in roles,
+        must_change_password=actor is not None,
     )
     problems: list[Problem] = []
     try:
@@ -307,18 +311,33 @@ def user_unlock(*, actor: User | None, user: User, via: str = "web") -> User:
 
 
 @transaction.atomic
-def user_set_password(*, actor: User, user: User, password: str) -> User:
-    """Set a new password. Rules: an admin for any account, or the user for their own; Django's
-    validators; every other session of the user ends."""
-    if actor.pk != user.pk:
+def user_set_password(*, actor: User | None, user: User, password: str) -> User:
+    """Set a new password. Rules: the user for their own (a new one, not the current); an admin for any
+    account, which must then change it at its next sign-in, before anything else (an admin never holds a
+    way into an account); actor None is the exercise loader, setting the password its file publishes.
+    Django's validators; every session of the user ends (the session is bound to the password's hash)."""
+    own = actor is not None and actor.pk == user.pk
+    if actor is not None and not own:
         require_account_admin(actor)
+    problems: list[Problem] = []
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ValidationFailed([Problem("password", m) for m in error.messages], what="password") from error
+        problems += [Problem("password", m) for m in error.messages]
+    if own and user.check_password(password):
+        problems.append(Problem("password", "The new password must differ from your current password."))
+    if problems:
+        raise ValidationFailed(problems, what="password")
     user.set_password(password)
-    user.save(update_fields=["password", "updated_at"])
-    record(actor=actor, event=AuditEvent.PASSWORD_CHANGED, target=user, subject_agency_id=user.agency_id)
+    user.must_change_password = actor is not None and not own
+    user.save(update_fields=["password", "must_change_password", "updated_at"])
+    record(
+        actor=actor,
+        event=AuditEvent.PASSWORD_CHANGED,
+        target=user,
+        subject_agency_id=user.agency_id,
+        actor_label="haven" if actor is None else "",
+    )
     return user
 
 
@@ -503,36 +522,47 @@ def sign_in_second_factor(*, request: HttpRequest, user: User, token: str) -> bo
     return False
 
 
-def enrolment_device(user: User) -> Authenticator | None:
-    """The unconfirmed authenticator being enrolled, if enrolment has started."""
-    device: Authenticator | None = (
-        Authenticator.objects.filter(user=user, confirmed=False).order_by("-created_at").first()
-    )
+def enrolment_device(request: HttpRequest, user: User) -> Authenticator | None:
+    """The unconfirmed authenticator this session is enrolling, if it started one and it is still there."""
+    device_id = request.session.get(ENROLMENT)
+    if device_id is None:
+        return None
+    device: Authenticator | None = Authenticator.objects.filter(
+        pk=device_id, user=user, confirmed=False
+    ).first()
     return device
 
 
 @transaction.atomic
-def second_factor_enrolment_start(*, user: User) -> Authenticator:
-    """Start enrolling an authenticator: a new secret, shown once. Rules (issue 12): only while the user has
-    no confirmed authenticator; any unconfirmed authenticator is replaced, so a secret seen by whoever started an earlier enrolment is
-    never the one that gets confirmed. (Not audited: an unconfirmed authenticator opens nothing; its
-    confirmation is.)"""
+def second_factor_enrolment_start(*, request: HttpRequest, user: User) -> Authenticator:
+    """Start enrolling an authenticator in this session: a new secret, shown only here. Rules (issue 12):
+    only while the user has no confirmed authenticator, and only once a password an admin set has been
+    changed; any other unconfirmed authenticator is deleted, and only the one this session started can be
+    confirmed in it — so a secret seen by whoever started an earlier enrolment (someone who knew the first
+    password) is never the one that gets confirmed. (Not audited: an unconfirmed authenticator opens
+    nothing; its confirmation is.)"""
     if confirmed_device(user) is not None:
         raise Forbidden("This account already has an authenticator; an admin can reset it.")
+    if user.must_change_password:
+        raise Forbidden("Change the password an administrator set before setting up your authenticator.")
     Authenticator.objects.filter(user=user, confirmed=False).delete()
-    return _authenticator(user, secret=secrets.token_bytes(20), confirmed=False)
+    device = _authenticator(user, secret=secrets.token_bytes(20), confirmed=False)
+    request.session[ENROLMENT] = device.pk
+    return device
 
 
 @transaction.atomic
 def second_factor_enrol(*, request: HttpRequest, user: User, token: str) -> bool:
-    """Confirm a new authenticator with a code from it. Rule: only while the user has none."""
+    """Confirm the authenticator this session is enrolling with a code from it. Rule: only while the user
+    has none."""
     if confirmed_device(user) is not None:
         raise Forbidden("This account already has an authenticator; an admin can reset it.")
-    device = enrolment_device(user)
+    device = enrolment_device(request, user)
     token = token.strip().replace(" ", "")
     if device is not None and token.isdigit() and device.verify_token(token):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        request.session.pop(ENROLMENT, None)
         otp_login(request, device)
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0)
         record(

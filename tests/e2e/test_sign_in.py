@@ -63,3 +63,44 @@ def test_wrong_password_shows_the_error_accessibly(page: Page):
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("The username or password is not right")
     assert_accessible(page, "sign-in-error")
+
+
+def test_a_new_account_changes_its_first_password_then_enrols(page: Page):
+    import base64
+
+    from django_otp.oath import TOTP
+
+    from haven.accounts import services
+    from tests.personas import agency
+
+    first, new = "first password the admin chose 1", "only the new colleague knows this 2"
+    user = services.user_create(
+        actor=make_user("admin"),
+        username="nia.newcomer",
+        name="Nia Newcomer",
+        agency=agency("harbor-vs"),
+        password=first,
+    )
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(first)
+    page.get_by_role("button", name="Continue").click()
+    # before anything else: the password page, saying why
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    expect(page.get_by_text("An administrator set your first password")).to_be_visible()
+    assert_accessible(page, "password-first-sign-in")
+    page.get_by_label("Current password").fill(first)
+    page.get_by_label("New password", exact=True).fill(new)
+    page.get_by_label("New password again").fill(new)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_text("Sign in with it to set up your authenticator")).to_be_visible()
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(new)
+    page.get_by_role("button", name="Continue").click()
+    # then, and only then, a secret is made and shown
+    expect(page.get_by_role("heading", name="Set up your authenticator")).to_be_visible()
+    secret = base64.b32decode(page.locator("code.secret").inner_text().replace(" ", ""))
+    page.get_by_label("Authentication code").fill(f"{TOTP(secret).token():06d}")
+    page.get_by_role("button", name="Confirm and sign in").click()
+    expect(page.get_by_role("heading", name="Operations")).to_be_visible()
+    expect(page.get_by_text("Nia Newcomer")).to_be_visible()
