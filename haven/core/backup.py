@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
-from django.db.backends.postgresql.client import DatabaseClient
+from psycopg.conninfo import make_conninfo
 
 from haven.core.files import create_private, make_private
 
@@ -58,7 +58,7 @@ def database_backup(target: Path | None = None, *, using: str = "default") -> Ba
             check = _sqlite_backup(connection, target)
             engine = "SQLite"
         else:
-            check = _pg_dump(connection.settings_dict, target)
+            check = _pg_dump(connection, target)
             engine = "PostgreSQL"
     except BaseException:
         for leftover in (target, target.with_name(target.name + "-journal")):
@@ -101,13 +101,35 @@ def _pg_program(name: str) -> str:
     return str(found)
 
 
-def _pg_dump(settings_dict: dict[str, object], target: Path) -> str:
-    args, env = DatabaseClient.settings_to_cmd_args_env(
-        settings_dict, ["--format=custom", "--no-password", "--file", str(target)]
-    )
-    environment = {**os.environ, **(env or {})}
-    dumped = subprocess.run(  # noqa: S603 - the arguments are Haven's own database settings
-        [_pg_program("pg_dump"), *args[1:]], env=environment, capture_output=True, text=True, check=False
+# Connection parameters every pg_dump since PostgreSQL 12 knows (psycopg's own libpq may report newer ones).
+_PG_PARAMETERS = frozenset(
+    {"host", "hostaddr", "port", "dbname", "user", "passfile", "service", "options", "sslmode",
+     "sslrootcert", "sslcert", "sslkey", "sslcrl", "target_session_attrs", "connect_timeout"}
+)  # fmt: skip
+
+
+def _pg_dump(connection: object, target: Path) -> str:
+    # The parameters of the connection Haven is using (host, port, database, user, TLS …), whatever
+    # spelling the settings gave them; the password goes by the environment, never the command line.
+    connection.ensure_connection()  # type: ignore[attr-defined]
+    info = connection.connection.info  # type: ignore[attr-defined]
+    environment = dict(os.environ)
+    if info.password:
+        environment["PGPASSWORD"] = info.password
+    dumped = subprocess.run(  # noqa: S603 - the arguments are Haven's own database connection
+        [
+            _pg_program("pg_dump"),
+            "--format=custom",
+            "--no-password",
+            "--file",
+            str(target),
+            "--dbname",
+            make_conninfo(**{k: v for k, v in info.get_parameters().items() if k in _PG_PARAMETERS}),
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if dumped.returncode != 0:
         raise BackupFailed(f"pg_dump failed: {dumped.stderr.strip() or f'exit status {dumped.returncode}'}")

@@ -67,18 +67,21 @@ print("RESULT " + json.dumps(found))
 """
 
 
-def _environment(data_dir: Path) -> dict[str, str]:
+def _environment(data_dir: Path, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HAVEN_", "DJANGO_", "DATABASE_URL"))}
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings.dev", "HAVEN_DATA_DIR": str(data_dir)})
+    if database_url:
+        env["DATABASE_URL"] = database_url
     return env
 
 
-def haven(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`haven …` on the restored installation in `data_dir` (the embedded default)."""
+def haven(data_dir: Path, *args: str, database_url: str = "") -> subprocess.CompletedProcess[str]:
+    """`haven …` on the restored installation: its data directory (the key files), and its database (the
+    embedded SQLite file in `data_dir`, or `database_url`)."""
     return subprocess.run(
         [HAVEN, *args],
         cwd=ROOT,
-        env=_environment(data_dir),
+        env=_environment(data_dir, database_url),
         capture_output=True,
         text=True,
         timeout=300,
@@ -86,8 +89,8 @@ def haven(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def as_the_attorney(data_dir: Path) -> dict[str, list[object]]:
-    done = haven(data_dir, "shell", "-c", AS_THE_ATTORNEY)
+def as_the_attorney(data_dir: Path, database_url: str = "") -> dict[str, list[object]]:
+    done = haven(data_dir, "shell", "-c", AS_THE_ATTORNEY, database_url=database_url)
     assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
     (line,) = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     found: dict[str, list[object]] = json.loads(line.removeprefix("RESULT "))
@@ -96,7 +99,8 @@ def as_the_attorney(data_dir: Path) -> dict[str, list[object]]:
 
 def restore_sqlite(backup: Path, data_dir: Path, *, with_keys: bool) -> None:
     """What docs/deploying.md says to do: the backup becomes the database of a fresh data directory; the
-    key files come from their own backup (here: every file of this installation's keys/)."""
+    key files come from their own backup (here: every file of this installation's keys/, which holds the
+    key-encryption key, the development secret key and any other key of the installation)."""
     data_dir.mkdir(mode=0o700)
     shutil.copyfile(backup, data_dir / "haven.sqlite3")
     (data_dir / "haven.sqlite3").chmod(0o600)
@@ -128,29 +132,33 @@ def test_a_backup_restored_with_its_keys_is_whole_and_without_them_says_what_is_
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # one self-contained file
 
-    # restored with the keys: the trail is intact, no key is missing, sealed text and second factor open
-    with_keys = tmp_path / "with-keys"
+    with_keys, without_keys = tmp_path / "with-keys", tmp_path / "without-keys"
     restore_sqlite(target, with_keys, with_keys=True)
-    verified = haven(with_keys, "audit", "verify")
+    restore_sqlite(target, without_keys, with_keys=False)
+    drill(with_keys, without_keys)
+
+
+def drill(with_keys: Path, without_keys: Path, database_url: str = "") -> None:
+    """The restored installation, with its keys and without them (see the module)."""
+    # with the keys: the trail is intact, no key is missing, the second factor and sealed text open
+    verified = haven(with_keys, "audit", "verify", database_url=database_url)
     assert verified.returncode == 0, verified.stderr
     assert "Audit trail intact" in verified.stdout
-    status = haven(with_keys, "keys", "status")
+    status = haven(with_keys, "keys", "status", database_url=database_url)
     assert status.returncode == 0, status.stderr
     assert "MISSING" not in status.stdout
-    found = as_the_attorney(with_keys)
+    found = as_the_attorney(with_keys, database_url)
     assert found["code"][:2] == [302, "/"]
     assert found["page"][0] == 200
     assert NOTE in str(found["page"][1])
 
-    # restored without them: nothing sealed opens, and Haven says so in words
-    without_keys = tmp_path / "without-keys"
-    restore_sqlite(target, without_keys, with_keys=False)
-    status = haven(without_keys, "keys", "status")
+    # without them: nothing sealed opens, and Haven says so in words
+    status = haven(without_keys, "keys", "status", database_url=database_url)
     assert status.returncode != 0
     assert "MISSING from the key ring" in status.stdout
     assert "Restore the keys from your key backup" in status.stderr
     assert "Traceback" not in status.stderr
-    found = as_the_attorney(without_keys)
+    found = as_the_attorney(without_keys, database_url)
     for step in ("code", "page"):
         status_code, *_, body = found[step]
         assert status_code == 500, step
@@ -171,7 +179,7 @@ def test_a_postgresql_backup_is_a_pg_dump_archive_that_restores(demo_data, tmp_p
     target = tmp_path / "haven-backup.pgdump"
     said = backup(target)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    assert "HAVEN_KEK" in said
+    assert "keys are not in it" in said
     assert target.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
     # restored, as docs/deploying.md says, into a fresh database, it holds the same audit trail
     info = connection.connection.info
@@ -193,5 +201,11 @@ def test_a_postgresql_backup_is_a_pg_dump_archive_that_restores(demo_data, tmp_p
             cursor.execute("SELECT count(*) FROM audit_auditrecord")
             (events,) = cursor.fetchone()
         assert int(counted.stdout.strip()) == events > 0
+        # and the restored database, with the key files and without them
+        with_keys, without_keys = tmp_path / "with-keys", tmp_path / "without-keys"
+        with_keys.mkdir(mode=0o700)
+        shutil.copytree(Path(settings.DATA_DIR) / "keys", with_keys / "keys")
+        without_keys.mkdir(mode=0o700)
+        drill(with_keys, without_keys, f"postgres://{info.user}@/{fresh}?host={info.host}&port={info.port}")
     finally:
         subprocess.run([pg_tool("dropdb"), *common, fresh], check=False, env=env)
