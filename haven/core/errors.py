@@ -33,8 +33,8 @@ SEAL_BROKEN_MESSAGE = (
 KEYS_UNAVAILABLE_MESSAGE = (
     "Part of this page is sealed, and could not be opened with the keys this server holds: a key is "
     "missing (after a restore without the key backup, for example) or does not match. Nothing is shown in "
-    "its place. Tell your administrator: the server log says which key and which record, and `haven keys "
-    "status` lists the keys needed."
+    "its place. Tell your administrator: the server log says which key and which record, and the command "
+    "“haven keys status” lists the keys needed."
 )
 
 
