@@ -107,11 +107,11 @@ def _queries_per_board(total: int) -> int:
 
 def _verify_session(client: object) -> None:
     """Mark the test client's session as past the second factor, as the sign-in flow would."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from haven.accounts.models import Authenticator
 
     session = client.session  # type: ignore[attr-defined]
     user_id = session["_auth_user_id"]
-    device = TOTPDevice.objects.get(user_id=user_id, confirmed=True)
+    device = Authenticator.objects.get(user_id=user_id, confirmed=True)
     session["otp_device_id"] = device.persistent_id
     session.save()
 

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from django.test import Client
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts import services
-from haven.accounts.models import Agency, User
+from haven.accounts.models import Agency, Authenticator, User
 
 PASSWORD = "correct horse battery staple 7"
 
@@ -109,7 +108,7 @@ def secret_for(username: str) -> str:
 
 
 def current_code(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    device = Authenticator.objects.get(user=user, confirmed=True)
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
 
 
@@ -117,7 +116,7 @@ def sign_in(client: Client, user: User, password: str = PASSWORD) -> None:
     """The real flow: password, then the current TOTP code, through the pages."""
     # django-otp refuses a code already used (replay protection); tests sign the same person in
     # several times within one 30-second step, so forget the last use first.
-    TOTPDevice.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0)
+    Authenticator.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0)
     response = client.post("/sign-in/", {"username": user.username, "password": password})
     assert response.status_code == 302, "password step refused"
     response = client.post("/sign-in/code/", {"code": current_code(user)})

@@ -120,8 +120,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:home"
 
-# Sessions live in the database so that any application process can serve any request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database so that any application process can serve any request, each row under a
+# keyed hash of its key (haven/accounts/sessions.py): a copy of the database holds no usable session.
+SESSION_ENGINE = "haven.accounts.sessions"
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

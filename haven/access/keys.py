@@ -3,14 +3,9 @@
 The hierarchy (docs/encryption.md): a KEK that never enters the database wraps one 32-byte data key per
 agency (`AgencyDataKey`, created at the agency's first seal); the data key seals text (haven/access/crypto.py).
 
-Where the KEKs come from — the *key ring*:
-
-* Embedded default (`settings.HAVEN_KEK` empty): `settings.HAVEN_KEK_FILE`, 32 raw bytes, created at first
-  use with mode 0600 in a 0700 directory. Next to it, read for unwrapping only: `kek.key.new` (a rotation
-  that has not finished) and `kek.key.<timestamp>.old` (earlier keys that a data key or a backup may still
-  need). A key file or directory that group or others may read is refused.
-* Production: `HAVEN_KEK` (base64 of 32 bytes) is the current key. For unwrapping only: `HAVEN_KEK_NEW`
-  (the key a rotation moves to) and `HAVEN_KEK_RETIRED` (comma-separated earlier keys still needed).
+Where the KEKs come from — the *key ring* — is haven/core/keyring.py (a key file in the embedded default,
+HAVEN_KEK in production), shared with the authenticators' sealed secrets (haven/accounts/authenticators.py);
+its names are re-exported here for the callers of this module.
 
 New data keys are always wrapped by the current key; `kek_rotate` re-wraps them under a new one.
 Unwrapped data keys stay in this process's memory, keyed by agency and data key (each entry remembers the
@@ -20,17 +15,14 @@ so an entry cached before another process rotated stays correct.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -46,35 +38,61 @@ from django.utils import timezone
 
 from haven.access.models import AgencyDataKey
 from haven.accounts.models import Agency
+from haven.accounts.selectors import authenticator_kek_ids
+from haven.accounts.services import authenticator_secrets_reseal
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core import keyfiles
+from haven.core import keyfiles, keyring
+from haven.core.keyring import (
+    GENERATE_HINT,
+    KEY_BYTES,
+    EncryptionError,
+    Kek,
+    KekConfigurationError,
+    KekFileInsecure,
+    KekInvalid,
+    KeyRing,
+    UnknownKek,
+    find_kek,
+    kek_from_base64,
+    kek_id_of,
+    key_ring,
+    pending_path,
+    read_key_file,
+    write_new_key_file,
+)
 
-KEY_BYTES = keyfiles.KEY_BYTES
+__all__ = [
+    "KEY_BYTES",
+    "NONCE_BYTES",
+    "DataKey",
+    "DataKeyUnwrapFailed",
+    "EncryptionError",
+    "Kek",
+    "KekConfigurationError",
+    "KekFileInsecure",
+    "KekInvalid",
+    "KeyRing",
+    "RotationRefused",
+    "UnknownAgency",
+    "UnknownKek",
+    "active_data_key",
+    "clear_caches",
+    "data_key",
+    "data_key_owner",
+    "kek_from_base64",
+    "kek_id_of",
+    "kek_rotate",
+    "key_ring",
+    "key_status",
+    "read_key_file",
+    "unwrap",
+    "wrap",
+]
+
 NONCE_BYTES = 12
 WRAP_VERSION = 1
 _WRAP_AAD_PREFIX = b"haven.data-key.v1\x00"
-_GENERATE_HINT = keyfiles.GENERATE_HINT
-
-
-class EncryptionError(Exception):
-    """Base of everything that can go wrong with keys and sealed values; never shown as empty text."""
-
-
-class KekConfigurationError(EncryptionError, keyfiles.KeyConfigurationError):
-    """A key-encryption key that is missing, malformed or unsafely stored; the message says how to fix it."""
-
-
-class KekFileInsecure(KekConfigurationError, keyfiles.KeyFileInsecure):
-    """A key file, or its directory, that someone other than its owner may read or change."""
-
-
-class KekInvalid(KekConfigurationError, keyfiles.KeyInvalid):
-    """A key-encryption key value (environment variable or key file) that is not 32 bytes."""
-
-
-class UnknownKek(EncryptionError):
-    """A data key wrapped by a key-encryption key that is not in this installation's key ring."""
 
 
 class DataKeyUnwrapFailed(EncryptionError):
@@ -91,40 +109,6 @@ class RotationRefused(EncryptionError):
 
 
 @dataclass(frozen=True)
-class Kek:
-    """One key-encryption key and where it came from (a file path or an environment variable's name)."""
-
-    key: bytes = field(repr=False)
-    source: str
-
-    @cached_property
-    def kek_id(self) -> str:
-        return kek_id_of(self.key)
-
-
-@dataclass(frozen=True)
-class KeyRing:
-    """The keys this process may use: `current` wraps new data keys; the others only unwrap."""
-
-    current: Kek
-    pending: Kek | None
-    retired: tuple[Kek, ...]
-    embedded: bool
-
-    @property
-    def keys(self) -> list[Kek]:
-        pending = [self.pending] if self.pending is not None else []
-        return [self.current, *pending, *self.retired]
-
-    def find(self, kek_id: str) -> Kek | None:
-        return next((kek for kek in self.keys if kek.kek_id == kek_id), None)
-
-    @property
-    def kek_ids(self) -> list[str]:
-        return list(dict.fromkeys(kek.kek_id for kek in self.keys))
-
-
-@dataclass(frozen=True)
 class DataKey:
     """An agency's data key, unwrapped, as the seal and unseal functions use it."""
 
@@ -134,15 +118,9 @@ class DataKey:
     key: bytes = field(repr=False)
 
 
-def kek_id_of(key: bytes) -> str:
-    """The name of a key-encryption key: the first 16 hex digits of its SHA-256 (`sha256sum kek.key`)."""
-    return hashlib.sha256(key).hexdigest()[:16]
-
-
-# --- the key ring ----------------------------------------------------------------------------------------
+# --- the data key cache ----------------------------------------------------------------------------------------
 
 _lock = threading.RLock()
-_ring: KeyRing | None = None
 _data_keys: dict[tuple[uuid.UUID, uuid.UUID], DataKey] = {}
 _active: dict[uuid.UUID, uuid.UUID] = {}
 
@@ -162,9 +140,8 @@ _pending: WeakKeyDictionary[BaseDatabaseWrapper, dict[uuid.UUID, _Pending]] = We
 
 def clear_caches() -> None:
     """Forget the key ring and every unwrapped data key (after a rotation, or when settings change)."""
-    global _ring  # noqa: PLW0603 - the process-wide cache is the point
     with _lock:
-        _ring = None
+        keyring.clear_ring()
         _data_keys.clear()
         _active.clear()
         _pending.clear()  # (not _uncommitted: those keys must stay out of the cache until they commit)
@@ -174,78 +151,6 @@ def clear_caches() -> None:
 def _settings_changed(*, setting: str, **_: Any) -> None:
     if setting.startswith("HAVEN_KEK") or setting in ("DATA_DIR", "DATABASES"):
         clear_caches()
-
-
-def key_ring(*, fresh: bool = False) -> KeyRing:
-    """The key ring of this installation, loaded once per process (again when `fresh`)."""
-    global _ring  # noqa: PLW0603 - the process-wide cache is the point
-    with _lock:
-        if _ring is None or fresh:
-            _ring = _load_ring()
-        return _ring
-
-
-def _load_ring() -> KeyRing:
-    if settings.HAVEN_KEK:
-        current = kek_from_base64(settings.HAVEN_KEK, "HAVEN_KEK")
-        new_value = os.environ.get("HAVEN_KEK_NEW", "")
-        pending = kek_from_base64(new_value, "HAVEN_KEK_NEW") if new_value else None
-        retired = tuple(
-            kek_from_base64(value.strip(), f"HAVEN_KEK_RETIRED (item {number})")
-            for number, value in enumerate(os.environ.get("HAVEN_KEK_RETIRED", "").split(","), start=1)
-            if value.strip()
-        )
-        return KeyRing(current=current, pending=pending, retired=retired, embedded=False)
-    path = Path(settings.HAVEN_KEK_FILE)
-    current = read_key_file(path) if path.exists() else _create_key_file(path)
-    pending_path = _pending_path(path)
-    pending = read_key_file(pending_path) if pending_path.exists() else None
-    retired = tuple(read_key_file(old) for old in sorted(path.parent.glob(f"{path.name}.*.old")))
-    return KeyRing(current=current, pending=pending, retired=retired, embedded=True)
-
-
-def kek_from_base64(value: str, name: str) -> Kek:
-    """A key-encryption key from an environment value; a malformed one is refused naming the variable
-    (and never echoing the value)."""
-    with _as_kek_error():
-        return Kek(key=keyfiles.key_from_base64(value, name), source=name)
-
-
-def _pending_path(path: Path) -> Path:
-    return path.with_name(path.name + ".new")
-
-
-@contextmanager
-def _as_kek_error() -> Iterator[None]:
-    """Key-file problems (haven/core/keyfiles.py) as the encryption errors callers of this module catch."""
-    try:
-        yield
-    except keyfiles.KeyFileInsecure as error:
-        raise KekFileInsecure(str(error)) from None
-    except keyfiles.KeyInvalid as error:
-        raise KekInvalid(str(error)) from None
-    except keyfiles.KeyConfigurationError as error:
-        raise KekConfigurationError(str(error)) from error.__cause__
-
-
-_WHAT = "key-encryption key"
-_EXPOSED = "rotate it with `haven keys rotate`"
-
-
-def read_key_file(path: Path) -> Kek:
-    """A key file: exactly 32 bytes, mode 0600 (or stricter), in a 0700 directory; anything else refused."""
-    with _as_kek_error():
-        return Kek(key=keyfiles.read_key_file(path, what=_WHAT, exposed_hint=_EXPOSED), source=str(path))
-
-
-def _write_new_key_file(path: Path, key: bytes) -> bool:
-    with _as_kek_error():
-        return keyfiles.write_new_key_file(path, key, what=_WHAT)
-
-
-def _create_key_file(path: Path) -> Kek:
-    with _as_kek_error():
-        return Kek(key=keyfiles.key_file(path, what=_WHAT, exposed_hint=_EXPOSED), source=str(path))
 
 
 # --- wrapping --------------------------------------------------------------------------------------------
@@ -274,21 +179,13 @@ def unwrap(row: AgencyDataKey, *, ring: KeyRing | None = None) -> DataKey:
     Raises UnknownKek when no key of the ring has that name (after reloading the ring once, in case another
     process rotated), DataKeyUnwrapFailed when the named key does not open it.
     """
-    ring = ring or key_ring()
-    kek = ring.find(row.kek_id)
+    if ring is None or (kek := ring.find(row.kek_id)) is None:
+        kek, ring = find_kek(row.kek_id)
     if kek is None:
-        ring = key_ring(fresh=True)
-        kek = ring.find(row.kek_id)
-    if kek is None:
-        where = (
-            f"the key file {settings.HAVEN_KEK_FILE} and the .new/.old key files beside it"
-            if ring.embedded
-            else "HAVEN_KEK, HAVEN_KEK_NEW and HAVEN_KEK_RETIRED"
-        )
         raise UnknownKek(
             f"The data key of {_agency_label(row.agency_id)} (data key {row.id}) was wrapped by the "
             f"key-encryption key {row.kek_id}, which is not in this installation's key ring "
-            f"({', '.join(ring.kek_ids)}, from {where}). Restore that key from your key backup: the data "
+            f"({', '.join(ring.kek_ids)}, from {ring.where}). Restore that key from your key backup: the data "
             "this agency sealed cannot be read without it."
         )
     blob = bytes(row.wrapped_key)
@@ -447,6 +344,9 @@ class RotationReport:
     # kek_id → how many data keys it still wraps (keys the operator must keep).
     still_needed: dict[str, int]
     retired_file: Path | None = None
+    # authenticator secrets sealed anew under the new key; kek_id → how many are still under another one
+    resealed: int = 0
+    secrets_still_needed: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -480,12 +380,17 @@ def _still_needed(new_kek_id: str) -> dict[str, int]:
     return dict(sorted(Counter(ids).items()))
 
 
+def _secrets_still_needed(new_kek_id: str) -> dict[str, int]:
+    return {kek_id: n for kek_id, n in authenticator_kek_ids().items() if kek_id != new_kek_id}
+
+
 def kek_rotate(*, agency: Agency | None = None, actor_label: str = "haven keys rotate") -> RotationReport:
     """Re-wrap the data keys (all, or one agency's) under a new key-encryption key, in one transaction.
 
-    Rule (access-policy.md, "Encryption at rest"): rotation keeps everything readable. Embedded: a new key
-    file is written as `kek.key.new` first, the data keys are re-wrapped and the rotation audited in one
-    transaction, then the old file is kept as `kek.key.<timestamp>.old` and the new one takes its place — at
+    Rule (access-policy.md, "Encryption at rest"): rotation keeps everything readable. The authenticators'
+    TOTP secrets (of that agency's users) are sealed anew under the new key in the same transaction
+    (haven/accounts/sealing.py). Embedded: a new key file is written as `kek.key.new` first, the data keys
+    are re-wrapped and the rotation audited in one transaction, then the old file is kept as `kek.key.<timestamp>.old` and the new one takes its place — at
     every instant each key a data key needs is on disk, so an interrupted run loses nothing and the next run
     finishes it. Production: the new key comes from HAVEN_KEK_NEW; the operator swaps the environment after.
     """
@@ -494,14 +399,14 @@ def kek_rotate(*, agency: Agency | None = None, actor_label: str = "haven keys r
         path = Path(settings.HAVEN_KEK_FILE)
         new = ring.pending
         if new is None:
-            _write_new_key_file(_pending_path(path), secrets.token_bytes(KEY_BYTES))
-            new = read_key_file(_pending_path(path))
+            write_new_key_file(pending_path(path), secrets.token_bytes(KEY_BYTES))
+            new = read_key_file(pending_path(path))
             ring = key_ring(fresh=True)
     else:
         if ring.pending is None:
             raise RotationRefused(
                 "Set HAVEN_KEK_NEW to the new key-encryption key (32 random bytes in base64; generate one "
-                f"with: {_GENERATE_HINT}), keeping HAVEN_KEK as it is, and run `haven keys rotate` again."
+                f"with: {GENERATE_HINT}), keeping HAVEN_KEK as it is, and run `haven keys rotate` again."
             )
         new = ring.pending
         if new.kek_id == ring.current.kek_id:
@@ -510,6 +415,7 @@ def kek_rotate(*, agency: Agency | None = None, actor_label: str = "haven keys r
             )
     with transaction.atomic():
         count, previous, slugs = _rewrap(new=new, ring=ring, agency=agency)
+        resealed = authenticator_secrets_reseal(kek=new, agency=agency)
         record(
             actor=None,
             actor_label=actor_label,
@@ -519,8 +425,9 @@ def kek_rotate(*, agency: Agency | None = None, actor_label: str = "haven keys r
             subject_agency_id=agency.pk if agency is not None else None,
             details={
                 "kek_id": new.kek_id,
-                "previous_kek_ids": previous,
+                "previous_kek_ids": sorted({*previous, *resealed}),
                 "count": count,
+                "authenticators": len(resealed),
                 "agencies": slugs,
                 "kek_source": "key file" if ring.embedded else "environment",
             },
@@ -536,6 +443,8 @@ def kek_rotate(*, agency: Agency | None = None, actor_label: str = "haven keys r
         embedded=ring.embedded,
         still_needed=still,
         retired_file=retired_file,
+        resealed=len(resealed),
+        secrets_still_needed=_secrets_still_needed(new.kek_id),
     )
     report.notes.extend(_operator_notes(report, ring=ring))
     return report
@@ -544,7 +453,7 @@ def kek_rotate(*, agency: Agency | None = None, actor_label: str = "haven keys r
 def _install_new_key_file(old: Kek, new: Kek) -> Path | None:
     """After the commit: keep the old key file as kek.key.<timestamp>.old, then move kek.key.new in."""
     path = Path(settings.HAVEN_KEK_FILE)
-    pending = _pending_path(path)
+    pending = pending_path(path)
     retired_file: Path | None = None
     if old.kek_id != new.kek_id and path.exists():
         stamp = _timestamp()
@@ -564,7 +473,7 @@ def _install_new_key_file(old: Kek, new: Kek) -> Path | None:
 
 def _operator_notes(report: RotationReport, *, ring: KeyRing) -> list[str]:
     notes: list[str] = []
-    needed = ", ".join(f"{kek_id} ({data_keys(count)})" for kek_id, count in report.still_needed.items())
+    needed = _needed(report)
     if report.embedded:
         if report.retired_file is not None:
             notes.append(
@@ -572,9 +481,9 @@ def _operator_notes(report: RotationReport, *, ring: KeyRing) -> list[str]:
                 "this rotation can only be read with it: store it with those backups, offline, and destroy "
                 "it when the last of them is gone."
             )
-        if report.still_needed:
+        if report.still_needed or report.secrets_still_needed:
             notes.append(
-                f"Data keys still wrapped by earlier keys: {needed}. Keep those .old key files; run "
+                f"{_what_is_still_under(report)} earlier keys: {needed}. Keep those .old key files; run "
                 "`haven keys rotate` without --agency to move every agency to the new key."
             )
         else:
@@ -586,9 +495,9 @@ def _operator_notes(report: RotationReport, *, ring: KeyRing) -> list[str]:
         "Now set HAVEN_KEK to the value of HAVEN_KEK_NEW and remove HAVEN_KEK_NEW on every application "
         "server, then restart them."
     )
-    if report.still_needed:
+    if report.still_needed or report.secrets_still_needed:
         notes.append(
-            f"Data keys still wrapped by other keys: {needed}. Keep the old HAVEN_KEK value in "
+            f"{_what_is_still_under(report)} other keys: {needed}. Keep the old HAVEN_KEK value in "
             "HAVEN_KEK_RETIRED (comma-separated) until `haven keys rotate` without --agency has moved them."
         )
     else:
@@ -599,19 +508,46 @@ def _operator_notes(report: RotationReport, *, ring: KeyRing) -> list[str]:
     return notes
 
 
+def _what_is_still_under(report: RotationReport) -> str:
+    if not report.secrets_still_needed:
+        return "Data keys still wrapped by"
+    if not report.still_needed:
+        return "Authenticator secrets still sealed under"
+    return "Data keys and authenticator secrets still under"
+
+
+def _needed(report: RotationReport) -> str:
+    """Each earlier key still needed, with what it still protects."""
+    kek_ids = sorted({*report.still_needed, *report.secrets_still_needed})
+    parts = []
+    for kek_id in kek_ids:
+        things = [data_keys(report.still_needed[kek_id])] if kek_id in report.still_needed else []
+        if kek_id in report.secrets_still_needed:
+            things.append(authenticator_secrets(report.secrets_still_needed[kek_id]))
+        parts.append(f"{kek_id} ({', '.join(things)})")
+    return ", ".join(parts)
+
+
 def data_keys(count: int) -> str:
     return f"{count} data key{'' if count == 1 else 's'}"
 
 
+def authenticator_secrets(count: int) -> str:
+    return f"{count} authenticator secret{'' if count == 1 else 's'}"
+
+
 def key_status() -> dict[str, Any]:
-    """The key ring's key names and how many data keys each wraps (for `haven keys status`)."""
+    """The key ring's key names, how many data keys each wraps and how many authenticator secrets are
+    sealed under each (for `haven keys status`)."""
     ring = key_ring(fresh=True)
     in_use = Counter(AgencyDataKey.objects.values_list("kek_id", flat=True))
+    secrets_by_kek = authenticator_kek_ids()
     return {
         "source": str(settings.HAVEN_KEK_FILE) if ring.embedded else "HAVEN_KEK",
         "current": ring.current.kek_id,
         "pending": ring.pending.kek_id if ring.pending else None,
         "retired": [kek.kek_id for kek in ring.retired],
         "data_keys_by_kek": dict(sorted(in_use.items())),
-        "missing": sorted(kek_id for kek_id in in_use if ring.find(kek_id) is None),
+        "authenticators_by_kek": secrets_by_kek,
+        "missing": sorted(kek_id for kek_id in {*in_use, *secrets_by_kek} if ring.find(kek_id) is None),
     }

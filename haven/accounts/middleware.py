@@ -15,6 +15,8 @@ from haven.accounts.services import LAST_ACTIVITY, SIGNED_IN_AT, session_expire
 
 # Pages a person must reach before the second factor: signing in, enrolling, signing out.
 _BEFORE_SECOND_FACTOR = ("web:sign-in", "web:sign-in-code", "web:enrol", "web:sign-out")
+# The only pages of someone whose password an admin set, until they change it: not even enrolment.
+_BEFORE_PASSWORD_CHANGE = ("web:password", "web:sign-out")
 _PUBLIC = ("web:sign-in", "web:health")
 
 
@@ -38,6 +40,23 @@ def _to_sign_in(request: HttpRequest, message: str) -> HttpResponse:
     target = reverse("web:sign-in")
     if request.method == "GET" and not request.headers.get("HX-Request"):
         target += "?" + urlencode({"next": request.get_full_path()})
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=401)
+        response["HX-Redirect"] = target
+        return response
+    return HttpResponseRedirect(target)
+
+
+def _to_password_change(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "code": "password_change_required",
+                "message": "Change the password an administrator set first, on the password page.",
+            },
+            status=401,
+        )
+    target = reverse("web:password")
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=401)
         response["HX-Redirect"] = target
@@ -74,17 +93,21 @@ class SessionLifetimeMiddleware:
 
 
 class SecondFactorRequiredMiddleware:
-    """Rule: every page but signing in, enrolment and signing out needs a signed-in user who has
-    passed the second factor (TOTP)."""
+    """Rules: every page but signing in, enrolment and signing out needs a signed-in user who has
+    passed the second factor (TOTP); someone whose password an admin set reaches only the password page
+    (and signing out) until they have changed it — before the second factor, and before enrolment, so
+    the secret they enrol is made after only they know the password (issue 12)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self._before_second_factor: frozenset[str] | None = None
+        self._before_password_change: frozenset[str] | None = None
         self._public: frozenset[str] | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self._before_second_factor is None or self._public is None:
+        if self._before_second_factor is None or self._before_password_change is None or self._public is None:
             self._before_second_factor = _paths(_BEFORE_SECOND_FACTOR)
+            self._before_password_change = _paths(_BEFORE_PASSWORD_CHANGE)
             self._public = _paths(_PUBLIC)
         path = request.path
         if path.startswith(f"/{settings.STATIC_URL.strip('/')}/") or path in self._public:
@@ -92,6 +115,10 @@ class SecondFactorRequiredMiddleware:
         user = request.user
         if not user.is_authenticated:
             return _to_sign_in(request, "Sign in first.")
+        if getattr(user, "must_change_password", False):
+            if path in self._before_password_change:
+                return self.get_response(request)
+            return _to_password_change(request)
         if path in self._before_second_factor or second_factor_passed(user):
             return self.get_response(request)
         if _wants_json(request):

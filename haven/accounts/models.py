@@ -6,10 +6,14 @@ import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from haven.accounts.sealing import open_secret, seal_secret
 from haven.core.models import BaseModel
 
 
@@ -88,7 +92,7 @@ username_validator = RegexValidator(
 )
 
 
-class User(AbstractBaseUser):
+class User(AbstractBaseUser):  # type: ignore[django-manager-missing]  # (django-otp's untyped Device)
     """A person using Haven, in exactly one agency. Every user is a member; other roles add to it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -104,6 +108,9 @@ class User(AbstractBaseUser):
     locked_at = models.DateTimeField(null=True, blank=True)
     # Raised to end every session of the user at once (sign-out, disabling).
     session_epoch = models.PositiveIntegerField(default=0)
+    # Set when someone else chose the password (an admin creating the account): the person changes it
+    # before anything else, the second factor included (issue 12).
+    must_change_password = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True, editable=False)
 
@@ -282,3 +289,76 @@ class SignInThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address or 'unknown'}: {self.attempts} since {self.window_started_at:%H:%M:%S}"
+
+
+class Session(AbstractBaseSession):
+    """A signed-in (or signing-in) browser session, stored under a keyed hash of its key, never the key
+    itself (haven/accounts/sessions.py): a copy of this table opens no session."""
+
+    # HMAC-SHA256 in hex: 64 characters, where Django's own table keeps the 32-character key itself.
+    session_key = models.CharField("hash of the session key", max_length=64, primary_key=True)
+
+    class Meta:
+        db_table = "accounts_session"
+        verbose_name = "session"
+
+    def __str__(self) -> str:
+        return f"session {self.session_key[:12]}…"
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        from haven.accounts.sessions import SessionStore  # noqa: PLC0415 - the store imports this model
+
+        return SessionStore
+
+
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]
+    """A person's TOTP authenticator (the second factor), its secret stored only sealed.
+
+    django-otp's own TOTP device keeps the secret in hex in clear; this one keeps it sealed under a key
+    derived from the key-encryption key (haven/accounts/sealing.py), which is not in the database, and
+    opens it only to check a code or to show it once at enrolment. Everything else is django-otp's: the
+    time steps, the tolerance and drift, the last step used (a code is accepted once), the throttling of
+    wrong codes, and `django_otp.login`/`is_verified` (the primary key stays an integer, as django-otp's
+    persistent device ids require).
+    """
+
+    secret_sealed: models.BinaryField[bytes, bytes] = models.BinaryField()
+    # The key-encryption key the secret is sealed under (haven/core/keyring.py names keys by this id).
+    kek_id: models.CharField[str, str] = models.CharField(max_length=16)
+    step: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(default=30)
+    t0: models.BigIntegerField[int, int] = models.BigIntegerField(default=0)
+    digits: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
+        choices=[(6, 6), (8, 8)], default=6
+    )
+    tolerance: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(default=1)
+    drift: models.SmallIntegerField[int, int] = models.SmallIntegerField(default=0)
+    last_t: models.BigIntegerField[int, int] = models.BigIntegerField(default=-1)
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return f"authenticator {self.pk} of user {self.user_id}"
+
+    @property
+    def bin_key(self) -> bytes:
+        """The secret, unsealed (django-otp's name for it); UnknownKek or AuthenticatorSecretBroken if it
+        does not open here."""
+        return open_secret(
+            device_id=self.pk, user_id=self.user_id, sealed=self.secret_sealed, kek_id=self.kek_id
+        )
+
+    def seal(self, secret: bytes) -> None:
+        """Seal `secret` into this authenticator under the current key-encryption key; the primary key must
+        be set (save first)."""
+        if self.pk is None:
+            raise ValueError("save the authenticator before sealing its secret: the seal names its id")
+        self.secret_sealed, self.kek_id = seal_secret(device_id=self.pk, user_id=self.user_id, secret=secret)
+
+    # django-otp's TOTP check and configuration URL, reading the secret through `bin_key` above; kept
+    # as django-otp wrote them rather than copied, so its replay protection and throttling stay its own.
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -17,7 +18,6 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import (
     AccountChange,
@@ -25,6 +25,7 @@ from haven.accounts.models import (
     AccountChangeStatus,
     Agency,
     AgencyType,
+    Authenticator,
     InterviewerQualification,
     InterviewerRole,
     SignInThrottle,
@@ -38,15 +39,19 @@ from haven.accounts.policies import (
     require_account_admin,
     require_own_agency,
 )
+from haven.accounts.sealing import seal_secret
 from haven.accounts.selectors import agency_has_other_admin
 from haven.audit.context import client_address
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import DetailValue, record
 from haven.core.errors import Forbidden, RuleViolation, ValidationFailed
+from haven.core.keyring import Kek
 from haven.core.problems import Problem
 
 SIGNED_IN_AT = "haven_signed_in_at"
 LAST_ACTIVITY = "haven_last_activity"
+# The unconfirmed authenticator this session is enrolling (only it can be confirmed here).
+ENROLMENT = "haven_enrolment"
 
 
 def _problems_from(error: ValidationError) -> list[Problem]:
@@ -165,7 +170,8 @@ def user_create(
 ) -> User:
     """Create an account in one agency. Rules: only admins create accounts, in their own agency (in
     another agency it takes two admins: `account_change_propose`); the password passes Django's
-    validators and is hashed with Argon2."""
+    validators and is hashed with Argon2; an account an admin creates changes that password at its first
+    sign-in (actor None — the exercise loader, whose passwords are in its file — does not)."""
     if actor is not None:
         require_account_admin(actor)
         if agency.pk != actor.agency_id:
@@ -221,6 +227,7 @@ def _create_account(
         is_coordinator="coordinator" in roles,
         is_auditor="auditor" in roles,
         is_admin="admin" in roles,
+        must_change_password=actor is not None,
     )
     problems: list[Problem] = []
     try:
@@ -371,17 +378,26 @@ def user_unlock(*, actor: User | None, user: User, via: str = "web") -> User:
 
 @transaction.atomic
 def user_set_password(*, actor: User | None, user: User, password: str) -> User:
-    """Set a new password. Rules: an admin for an account of their agency, or the user for their own (actor
-    None: the server's own set-up, such as an exercise reset); Django's validators; every other session of
-    the user ends."""
-    if actor is not None and actor.pk != user.pk:
+    """Set a new password. Rules: the user for their own (a new one, not the current); an admin for an
+    account of their agency, which must then change it at its next sign-in, before anything else (an admin
+    never holds a way into an account); actor None is the server's own set-up (the exercise loader,
+    setting the password its file publishes). Django's validators; every session of the user ends (the
+    session is bound to the password's hash)."""
+    own = actor is not None and actor.pk == user.pk
+    if actor is not None and not own:
         require_own_agency(actor, user)
+    problems: list[Problem] = []
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ValidationFailed([Problem("password", m) for m in error.messages], what="password") from error
+        problems += [Problem("password", m) for m in error.messages]
+    if own and user.check_password(password):
+        problems.append(Problem("password", "The new password must differ from your current password."))
+    if problems:
+        raise ValidationFailed(problems, what="password")
     user.set_password(password)
-    user.save(update_fields=["password", "updated_at"])
+    user.must_change_password = actor is not None and not own
+    user.save(update_fields=["password", "must_change_password", "updated_at"])
     record(
         actor=actor,
         event=AuditEvent.PASSWORD_CHANGED,
@@ -412,7 +428,7 @@ def second_factor_reset(*, actor: User, user: User) -> User:
     """Remove a user's authenticator so they enrol again at next sign-in. Rules: only an admin of the
     user's agency; every session of the user ends."""
     require_own_agency(actor, user)
-    TOTPDevice.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     user.session_epoch = F("session_epoch") + 1
     user.save(update_fields=["session_epoch", "updated_at"])
     user.refresh_from_db()
@@ -421,7 +437,7 @@ def second_factor_reset(*, actor: User, user: User) -> User:
 
 
 def totp_key_from_base32(secret: str) -> str:
-    """An authenticator's base32 secret (160 bits) as the hex key django-otp stores."""
+    """An authenticator's base32 secret (160 bits) as hex (the spelling django-otp's TOTP takes)."""
     try:
         raw = base64.b32decode(secret.strip().upper(), casefold=True)
     except (binascii.Error, ValueError) as error:
@@ -433,18 +449,28 @@ def totp_key_from_base32(secret: str) -> str:
     return raw.hex()
 
 
-def totp_secret_base32(device: TOTPDevice) -> str:
+def totp_secret_base32(device: Authenticator) -> str:
     return base64.b32encode(device.bin_key).decode()
 
 
+def _authenticator(user: User, *, secret: bytes, confirmed: bool) -> Authenticator:
+    """A new authenticator for `user`, its secret sealed (haven/accounts/sealing.py): the row is saved
+    first, so that the seal can name its id."""
+    device = Authenticator(user=user, name="Authenticator", confirmed=confirmed, secret_sealed=b"")
+    device.save()
+    device.seal(secret)
+    device.save(update_fields=["secret_sealed", "kek_id"])
+    return device
+
+
 @transaction.atomic
-def second_factor_provision(*, actor: User | None, user: User, secret_base32: str) -> TOTPDevice:
+def second_factor_provision(*, actor: User | None, user: User, secret_base32: str) -> Authenticator:
     """Give a user a confirmed authenticator with a known secret: exercises and the demo only."""
     if actor is not None:
         require_account_admin(actor)
-    key = totp_key_from_base32(secret_base32)
-    TOTPDevice.objects.filter(user=user).delete()
-    device = TOTPDevice.objects.create(user=user, name="Authenticator", key=key, confirmed=True)
+    key = bytes.fromhex(totp_key_from_base32(secret_base32))
+    Authenticator.objects.filter(user=user).delete()
+    device = _authenticator(user, secret=key, confirmed=True)
     record(
         actor=actor,
         event=AuditEvent.SECOND_FACTOR_ENROLLED,
@@ -454,6 +480,24 @@ def second_factor_provision(*, actor: User | None, user: User, secret_base32: st
         actor_label="haven" if actor is None else "",
     )
     return device
+
+
+@transaction.atomic
+def authenticator_secrets_reseal(*, kek: Kek, agency: Agency | None = None) -> list[str]:
+    """Seal every authenticator secret (of `agency`'s users, if given) not yet under `kek` under it, in the
+    caller's transaction (`haven keys rotate`); the kek ids they were under, one per authenticator."""
+    devices = Authenticator.objects.select_for_update().exclude(kek_id=kek.kek_id).select_related("user")
+    if agency is not None:
+        devices = devices.filter(user__agency=agency)
+    previous: list[str] = []
+    for device in devices.order_by("pk"):
+        secret = device.bin_key
+        previous.append(device.kek_id)
+        device.secret_sealed, device.kek_id = seal_secret(
+            device_id=device.pk, user_id=device.user_id, secret=secret, kek=kek
+        )
+        device.save(update_fields=["secret_sealed", "kek_id"])
+    return previous
 
 
 # --- signing in and out ---------------------------------------------------------------------------
@@ -565,9 +609,10 @@ def sign_in_password(*, request: HttpRequest, username: str, password: str) -> U
     return user
 
 
-def confirmed_device(user: User, *, for_update: bool = False) -> TOTPDevice | None:
-    devices = TOTPDevice.objects.filter(user=user, confirmed=True)
-    return (devices.select_for_update() if for_update else devices).first()
+def confirmed_device(user: User, *, for_update: bool = False) -> Authenticator | None:
+    devices = Authenticator.objects.filter(user=user, confirmed=True)
+    device: Authenticator | None = (devices.select_for_update() if for_update else devices).first()
+    return device
 
 
 @transaction.atomic
@@ -599,22 +644,47 @@ def sign_in_second_factor(*, request: HttpRequest, user: User, token: str) -> bo
     return False
 
 
-def enrolment_device(user: User) -> TOTPDevice:
-    """The unconfirmed authenticator being enrolled (created on first visit, kept until confirmed)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+def enrolment_device(request: HttpRequest, user: User) -> Authenticator | None:
+    """The unconfirmed authenticator this session is enrolling, if it started one and it is still there."""
+    device_id = request.session.get(ENROLMENT)
+    if device_id is None:
+        return None
+    device: Authenticator | None = Authenticator.objects.filter(
+        pk=device_id, user=user, confirmed=False
+    ).first()
+    return device
+
+
+@transaction.atomic
+def second_factor_enrolment_start(*, request: HttpRequest, user: User) -> Authenticator:
+    """Start enrolling an authenticator in this session: a new secret, shown only here. Rules (issue 12):
+    only while the user has no confirmed authenticator, and only once a password an admin set has been
+    changed; any other unconfirmed authenticator is deleted, and only the one this session started can be
+    confirmed in it — so a secret seen by whoever started an earlier enrolment (someone who knew the first
+    password) is never the one that gets confirmed. (Not audited: an unconfirmed authenticator opens
+    nothing; its confirmation is.)"""
+    if confirmed_device(user) is not None:
+        raise Forbidden("This account already has an authenticator; an admin can reset it.")
+    if user.must_change_password:
+        raise Forbidden("Change the password an administrator set before setting up your authenticator.")
+    Authenticator.objects.filter(user=user, confirmed=False).delete()
+    device = _authenticator(user, secret=secrets.token_bytes(20), confirmed=False)
+    request.session[ENROLMENT] = device.pk
+    return device
 
 
 @transaction.atomic
 def second_factor_enrol(*, request: HttpRequest, user: User, token: str) -> bool:
-    """Confirm a new authenticator with a code from it. Rule: only while the user has none."""
+    """Confirm the authenticator this session is enrolling with a code from it. Rule: only while the user
+    has none."""
     if confirmed_device(user) is not None:
         raise Forbidden("This account already has an authenticator; an admin can reset it.")
-    device = enrolment_device(user)
+    device = enrolment_device(request, user)
     token = token.strip().replace(" ", "")
-    if token.isdigit() and device.verify_token(token):
+    if device is not None and token.isdigit() and device.verify_token(token):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        request.session.pop(ENROLMENT, None)
         otp_login(request, device)
         request.session.cycle_key()
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0)

@@ -33,6 +33,7 @@ from haven.access.crypto import SealBroken
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
 from haven.core.errors import (
+    KEYS_UNAVAILABLE_MESSAGE,
     RACED_MESSAGE,
     SEAL_BROKEN_MESSAGE,
     ConfirmationRequired,
@@ -43,6 +44,7 @@ from haven.core.errors import (
     RuleViolation,
     is_unique_violation,
 )
+from haven.core.keyring import EncryptionError
 from haven.core.problems import InvalidInput, Problem, format_path
 from haven.plans.documents import json_whole_number, too_large_problems
 
@@ -213,6 +215,12 @@ def http404(request: HttpRequest, error: Http404) -> HttpResponse:
     return not_found(request)
 
 
+def keys_unavailable(request: HttpRequest, error: EncryptionError) -> HttpResponse:
+    """A key missing or not matching: said in words; which key and which record go to the log."""
+    logging.getLogger("haven").error("%s", error)
+    return _respond(request, 500, {"code": "keys_unavailable", "message": KEYS_UNAVAILABLE_MESSAGE})
+
+
 def seal_broken(request: HttpRequest, error: SealBroken) -> HttpResponse:
     """Says so, never an empty value in its place; the field and row go to the log, not the body."""
     logging.getLogger("haven").error("%s", error)
@@ -273,6 +281,7 @@ def install(api: NinjaAPI) -> None:
     """Register the handlers on the API (the most specific class wins)."""
     api.exception_handler(IntegrityError)(raced)
     api.exception_handler(SealBroken)(seal_broken)
+    api.exception_handler(EncryptionError)(keys_unavailable)
     api.exception_handler(HavenError)(haven_error)
     api.exception_handler(InvalidInput)(invalid_input)
     api.exception_handler(RequestValidationError)(request_invalid)

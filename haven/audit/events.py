@@ -136,4 +136,5 @@ DETAIL_KEYS: dict[str, tuple[type, ...]] = {
     "agencies": (list,),
     "kek_source": (str,),
     "agency_type": (str,),
+    "authenticators": (int,),
 }

@@ -28,6 +28,16 @@ SEAL_BROKEN_MESSAGE = (
 )
 
 
+#: A key this installation does not hold (or that does not match): a data key of an agency, an
+#: authenticator's secret (haven/core/keyring.py). Said in words, never a blank or a traceback.
+KEYS_UNAVAILABLE_MESSAGE = (
+    "Part of this page is sealed, and could not be opened with the keys this server holds: a key is "
+    "missing (after a restore without the key backup, for example) or does not match. Nothing is shown in "
+    "its place. Tell your administrator: the server log says which key and which record, and the command "
+    "“haven keys status” lists the keys needed."
+)
+
+
 def is_unique_violation(error: BaseException) -> bool:
     """A database error that is a unique constraint refusing a second copy (PostgreSQL's SQLSTATE 23505,
     SQLite's "UNIQUE constraint failed"): two requests that created the same thing at the same moment.

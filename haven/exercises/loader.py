@@ -28,10 +28,10 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts import services as accounts
 from haven.accounts.models import Agency, User
+from haven.accounts.selectors import authenticator_has_secret
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
 from haven.core.clock import clock_time
@@ -251,8 +251,7 @@ def _user_differences(exercise: Exercise) -> list[tuple[int, str]]:
 
 
 def _has_device(user: User, secret: str) -> bool:
-    key = accounts.totp_key_from_base32(secret)
-    return bool(TOTPDevice.objects.filter(user=user, confirmed=True, key=key).exists())
+    return authenticator_has_secret(user, bytes.fromhex(accounts.totp_key_from_base32(secret)))
 
 
 def _agency(slug: str, exercise: Exercise) -> Agency:
@@ -308,6 +307,8 @@ def _users(exercise: Exercise, *, update: Sequence[int]) -> tuple[int, int]:
                     languages=list(wanted.languages),
                 )
                 if not check_password(wanted.password, user.password):
+                    # as the server's set-up (actor None): the file publishes the password, and one set by
+                    # an admin would have to be changed at the next sign-in
                     accounts.user_set_password(actor=None, user=user, password=wanted.password)
                 if wanted.totp_secret and not _has_device(user, wanted.totp_secret):
                     accounts.second_factor_provision(actor=None, user=user, secret_base32=wanted.totp_secret)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Final, Literal, TextIO
 
+from haven.core.files import write_private
 from haven.core.problems import InvalidInput
 from haven.plans.briefing import Audience, full_briefing, render_markdown, service_briefing
 from haven.plans.briefing_pdf import render_pdf
@@ -107,7 +108,7 @@ def run_briefing(
     )
     content = render_pdf(briefing) if fmt == "pdf" else render_markdown(briefing).encode("utf-8")
     if out_path is not None:
-        Path(out_path).write_bytes(content)
+        write_private(out_path, content)
     else:
         stream = stdout if stdout is not None else sys.stdout.buffer
         stream.write(content)

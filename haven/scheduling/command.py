@@ -8,11 +8,10 @@ used (unreadable, not valid JSON, or breaking its format), with one line per pro
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from haven.core.files import write_private
 from haven.core.problems import InvalidInput
 from haven.scheduling.formats import InterviewProblem, Schedule, dump_schedule, parse_problem, parse_schedule
 from haven.scheduling.solver import solve
@@ -57,19 +56,6 @@ def _load_schedule(path: str, err: TextIO) -> Schedule | None:
         return None
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Write the whole file or nothing: a half-written schedule must never be read as a plan."""
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(temporary).replace(target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def run_schedule(
     problem_path: str, *, time_limit: float, output: str | None, out: TextIO, err: TextIO
 ) -> int:
@@ -90,7 +76,7 @@ def run_schedule(
         out.write(text)
         return OK
     try:
-        _write_atomically(output, text)
+        write_private(output, text)
     except OSError as exc:
         err.write(f"{output}: cannot write: {exc.strerror or exc}\n")
         return UNUSABLE

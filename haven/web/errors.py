@@ -13,6 +13,7 @@ from haven.access.crypto import SealBroken
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
 from haven.core.errors import (
+    KEYS_UNAVAILABLE_MESSAGE,
     RACED_MESSAGE,
     SEAL_BROKEN_MESSAGE,
     Conflict,
@@ -22,6 +23,7 @@ from haven.core.errors import (
     RuleViolation,
     is_unique_violation,
 )
+from haven.core.keyring import EncryptionError
 
 logger = logging.getLogger("haven")
 
@@ -38,6 +40,11 @@ class DomainErrorMiddleware:
             # says so, never an empty value in its place (access-policy.md); the details go to the log
             logger.error("%s", exception)
             context = {"title": "A protected record could not be opened", "message": SEAL_BROKEN_MESSAGE}
+            return render(request, "web/error.html", context, status=500)
+        if isinstance(exception, EncryptionError) and not request.path.startswith("/api/"):
+            # a key missing or not matching (a restore without the key backup): said in words
+            logger.error("%s", exception)
+            context = {"title": "A protected record could not be opened", "message": KEYS_UNAVAILABLE_MESSAGE}
             return render(request, "web/error.html", context, status=500)
         if (
             isinstance(exception, IntegrityError)

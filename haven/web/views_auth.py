@@ -48,7 +48,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         )
         if user is not None:
             request.session[NEXT_KEY] = _safe_next(request, request.GET.get("next"))
+            if user.must_change_password:
+                return redirect("web:password")
             if services.confirmed_device(user) is None:
+                services.second_factor_enrolment_start(request=request, user=user)
                 return redirect("web:enrol")
             return redirect("web:sign-in-code")
         form.add_error(None, SIGN_IN_REFUSED)
@@ -91,7 +94,13 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return redirect("web:sign-in")
     if services.confirmed_device(user) is not None:
         return redirect("web:home" if second_factor_passed(user) else "web:sign-in-code")
-    device = services.enrolment_device(user)
+    # The secret this session is enrolling, shown again on a reload (browsers also fetch the page for
+    # its icon); a new one when this session has none, or another sign-in has since started enrolment.
+    device = services.enrolment_device(request, user)
+    if device is None:
+        if request.method == "POST":
+            return redirect("web:enrol")
+        device = services.second_factor_enrolment_start(request=request, user=user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.second_factor_enrol(request=request, user=user, token=form.cleaned_data["code"]):
@@ -130,6 +139,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
+    first = user.must_change_password
+    then_enrol = first and services.confirmed_device(user) is None
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,7 +155,10 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             if changed:
                 messages.success(
-                    request, "Your password is changed. Every session of your account has ended."
+                    request,
+                    "Your password is changed. Sign in with it to set up your authenticator."
+                    if then_enrol
+                    else "Your password is changed. Every session of your account has ended.",
                 )
                 return redirect("web:sign-in")
             user.refresh_from_db()
@@ -156,4 +170,4 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 "current_password",
                 "This is not your current password. Five wrong attempts in a row lock the account.",
             )
-    return render(request, "web/password.html", {"form": form})
+    return render(request, "web/password.html", {"form": form, "first": first, "then_enrol": then_enrol})

@@ -353,7 +353,7 @@ def test_rotation_is_audited(owners: list[Agency]) -> None:
     new = kek_ids_by_agency()["harbor-vs"]
     assert (event.actor_id, event.actor_label, event.target_id) == (None, "haven keys rotate", new)
     assert event.details == (
-        '{"agencies":["harbor-vs","legal-aid","metro-pd"],"count":3,"kek_id":"'
+        '{"agencies":["harbor-vs","legal-aid","metro-pd"],"authenticators":0,"count":3,"kek_id":"'
         + new
         + '","kek_source":"key file","previous_kek_ids":["'
         + old

@@ -12,9 +12,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import User
+from haven.accounts.models import Authenticator, User
 from haven.audit.models import AuditRecord
 from tests.personas import PASSWORD, current_code, sign_in
 
@@ -150,14 +149,14 @@ def test_every_sign_in_step_is_audited(persona):
 
 def test_enrolment_shows_a_qr_code_and_the_secret_and_confirms_with_a_code(persona):
     user = persona("investigator")
-    TOTPDevice.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     client = Client()
     response = client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
     assert response["Location"] == "/sign-in/enrol/"
     page = client.get("/sign-in/enrol/").content.decode()
     assert "<svg" in page
     assert "Authentication code" in page
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = Authenticator.objects.get(user=user, confirmed=False)
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)
     assert secret is not None
     assert base64.b32decode(secret.group(1).replace(" ", "")) == device.bin_key
@@ -174,7 +173,7 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_confirms_with_a_code(perso
     assert AuditRecord.objects.filter(event_type="second_factor.enrolled", target_id=str(user.pk)).exists()
 
 
-def current_code_of(device: TOTPDevice) -> str:
+def current_code_of(device: Authenticator) -> str:
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
 
 
@@ -183,7 +182,7 @@ def test_an_account_with_an_authenticator_cannot_enrol_another(persona):
     client = Client()
     client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
     assert client.get("/sign-in/enrol/")["Location"] == "/sign-in/code/"
-    assert TOTPDevice.objects.filter(user=user).count() == 1
+    assert Authenticator.objects.filter(user=user).count() == 1
 
 
 def test_the_code_check_uses_the_current_code(persona):
@@ -210,21 +209,21 @@ def test_one_code_signs_in_once_even_when_two_sign_ins_send_it_at_the_same_momen
     import threading
     import time
 
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connections
     from django.test import RequestFactory
 
     from haven.accounts import services
+    from haven.accounts.sessions import SessionStore
 
     user = persona("investigator")
     code = current_code(user)
-    verify = TOTPDevice.verify_token
+    verify = Authenticator.verify_token
 
     def slow_verify(self, token):
         time.sleep(0.3)
         return verify(self, token)
 
-    monkeypatch.setattr(TOTPDevice, "verify_token", slow_verify)
+    monkeypatch.setattr(Authenticator, "verify_token", slow_verify)
     results: list[bool] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)

@@ -14,9 +14,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
+from haven.accounts.models import Authenticator
 from haven.encounters import services
 from haven.operations.models import Operation
 from haven.web.timezones import zone, zone_label
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def sign_in(page: Page, key: str) -> None:
     user = make_user(key)
-    TOTPDevice.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0)
+    Authenticator.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0)
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
-from haven.accounts.models import User
+from haven.accounts.models import Authenticator, User
 from haven.operations.models import Operation, OperationStatus
 from tests.e2e.conftest import assert_accessible
 from tests.operations.fixtures import make_operation
@@ -24,7 +23,7 @@ MARKER = "window.__havenSamePage"
 
 
 def sign_in(page: Page, user: User) -> None:
-    TOTPDevice.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0)
+    Authenticator.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0)
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)

@@ -10,18 +10,15 @@ carries a control marker, so the search is shown to find what is there.
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from ruamel.yaml import YAML
 
 from haven.exercises.demo import DEMO_EXERCISE
 from haven.exercises.loader import exercise_load
+from tests.database_copy import database_copy_bytes
 
 SEALED_FIELDS = {
     "needs": ("medical", "shelter", "food", "safety", "language_notes"),
@@ -57,45 +54,12 @@ def _marked_exercise(tmp_path: Path) -> tuple[Path, list[str]]:
     return path, markers
 
 
-def _stored_bytes() -> bytes:
-    if connection.vendor == "sqlite":
-        database = Path(connection.settings_dict["NAME"])
-        with sqlite3.connect(database) as reader:
-            reader.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return database.read_bytes()
-    dump = shutil.which("pg_dump") or next(
-        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))), None
-    )
-    assert dump is not None, "pg_dump is needed: apt-get install -y postgresql-client"
-    connection.ensure_connection()
-    info = connection.connection.info
-    done = subprocess.run(
-        [
-            str(dump),
-            "--no-owner",
-            "--dbname",
-            info.dbname,
-            "--host",
-            info.host,
-            "--port",
-            str(info.port),
-            "--username",
-            info.user,
-        ],
-        check=False,
-        capture_output=True,
-        env={"PATH": "/usr/bin:/bin", "PGPASSWORD": info.password or ""},
-    )
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_dump_holds_none_of_the_compartment_text(tmp_path):
     path, markers = _marked_exercise(tmp_path)
     assert len(markers) >= 30
     exercise_load(path)
-    stored = _stored_bytes()
+    stored = database_copy_bytes()
     assert CONTROL.encode() in stored, "the search must find text that is stored in the clear"
     found = [m for m in markers if m.encode() in stored or m.encode("utf-16-le") in stored]
     assert found == []

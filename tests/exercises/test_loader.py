@@ -3,13 +3,14 @@ differing file is refused naming the differences unless reset, which keeps the a
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 import pytest
 from django.db.models import Max
 
-from haven.accounts.models import Agency, User
+from haven.accounts.models import Agency, Authenticator, User
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.models import AuditRecord
 from haven.audit.verify import verify_chain
@@ -121,7 +122,8 @@ def test_every_demo_account_signs_in_with_its_password_and_authenticator():
     for entry in demo_data()["users"]:
         user = User.objects.get(username=entry["username"])
         assert user.check_password(entry["password"])
-        assert user.totpdevice_set.filter(confirmed=True).count() == 1
+        (device,) = Authenticator.objects.filter(user=user, confirmed=True)
+        assert device.bin_key == base64.b32decode(entry["totp_secret"])
         assert user.agency.slug == entry["agency"]
 
 

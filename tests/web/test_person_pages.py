@@ -365,6 +365,29 @@ def test_a_sealed_text_that_does_not_open_is_said_so_on_the_page_and_in_the_api(
     assert "encounters_attorneynote" not in api.content.decode()  # the place is for the log
 
 
+def test_a_sealed_text_whose_key_this_server_lacks_is_said_so_on_the_page_and_in_the_api(
+    s, client_for, settings, tmp_path
+):
+    """The database restored without its key files (issue 12): the key-encryption key that wrapped the
+    agency's data key is not here, so the note cannot open; the reader is told so in words."""
+    from haven.access import keys
+    from tests.access.matrix_encounters import ATTORNEY_TEXT
+    from tests.api.helpers import send
+
+    client = client_for("attorney")
+    assert ATTORNEY_TEXT in client.get(url(s, "P-001")).content.decode()
+    settings.HAVEN_KEK_FILE = tmp_path / "another-installation" / "keys" / "kek.key"
+    keys.clear_caches()
+    page = client.get(url(s, "P-001"))
+    assert page.status_code == 500
+    assert "could not be opened with the keys this server holds" in page.content.decode()
+    assert ATTORNEY_TEXT not in page.content.decode()
+    api = send(client, "GET", f"/operations/{s.operation.code}/persons/P-001")
+    assert api.status_code == 500
+    assert api.json()["code"] == "keys_unavailable"
+    assert "Nothing is shown in its place" in api.json()["message"]
+
+
 def test_a_consent_not_given_in_writing_is_refused(s, client_for):
     response = client_for("advocate").post(
         url(s, "P-001", "consents/"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from haven.access.keys import EncryptionError, data_keys, kek_rotate, key_status
+from haven.access.keys import EncryptionError, authenticator_secrets, data_keys, kek_rotate, key_status
 from haven.accounts.models import Agency
 
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             f"Rotated ({scope}): {data_keys(report.rewrapped)} re-wrapped under key-encryption key "
             f"{report.new_kek_id}"
             + (f" (previously {', '.join(report.previous_kek_ids)})" if report.previous_kek_ids else "")
-            + "."
+            + f"; {authenticator_secrets(report.resealed)} sealed anew under it."
         )
         for note in report.notes:
             self.stdout.write(f"Note: {note}")
@@ -64,9 +64,14 @@ class Command(BaseCommand):
         for kek_id, count in status["data_keys_by_kek"].items():
             state = "MISSING from the key ring" if kek_id in status["missing"] else "in the key ring"
             self.stdout.write(f"Wrapped by {kek_id}: {data_keys(count)} ({state})")
+        for kek_id, count in status["authenticators_by_kek"].items():
+            state = "MISSING from the key ring" if kek_id in status["missing"] else "in the key ring"
+            self.stdout.write(f"Sealed under {kek_id}: {authenticator_secrets(count)} ({state})")
         if status["missing"]:
             raise CommandError(
-                "Some data keys are wrapped by key-encryption keys this installation does not have: "
+                "Some data keys or authenticator secrets are under key-encryption keys this installation "
+                "does not have: "
                 + ", ".join(status["missing"])
-                + ". Restore them from your key backup."
+                + ". Nothing they protect can be read — no sealed text of those agencies, no second factor "
+                "of those accounts. Restore the keys from your key backup."
             )

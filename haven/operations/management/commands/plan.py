@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import sys
 from argparse import ArgumentParser
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -14,6 +13,7 @@ from haven.access.policies import Access, Compartment, require
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import ConfirmationRequired, HavenError
+from haven.core.files import write_private
 from haven.core.problems import InvalidInput
 from haven.operations import cli
 from haven.operations.selectors import current_plan, standing
@@ -122,7 +122,7 @@ class Command(BaseCommand):
             details={"format": options["format"], "via": "cli"},
         )
         if options["output"]:
-            Path(options["output"]).write_text(text, encoding="utf-8")
+            write_private(options["output"], text)
         else:
             self.stdout.write(text, ending="")
 

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
 from haven.core.errors import Forbidden, HavenError, NotFound
+from haven.core.files import write_private
 from haven.core.problems import InvalidInput
 from haven.operations import cli
 from haven.reports.audiences import Audience
@@ -78,10 +79,7 @@ class Command(BaseCommand):
             body = to_json(report)
         if options["output"]:
             target = Path(options["output"])
-            if isinstance(body, bytes):
-                target.write_bytes(body)
-            else:
-                target.write_text(body, encoding="utf-8")
+            write_private(target, body)
             self.stderr.write(f"Wrote the {audience.value} report of {report.code} to {target}.")
         elif isinstance(body, bytes):
             if sys.stdout.isatty():

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_account_change"),
+        ("accounts", "0007_account_change"),
     ]
 
     operations = [
