@@ -35,7 +35,7 @@ def _created_by_admin(persona) -> User:
         actor=admin,
         username="nia.newcomer",
         name="Nia Newcomer",
-        agency=agency("harbor-vs"),
+        agency=admin.agency,  # an admin creates accounts in their own agency
         password=FIRST_PASSWORD,
     )
 
