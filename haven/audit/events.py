@@ -31,6 +31,8 @@ class AuditEvent(models.TextChoices):
     # the audit trail itself
     AUDIT_VIEWED = "audit.viewed", "Audit trail viewed"
     AUDIT_VERIFIED = "audit.verified", "Audit trail verified"
+    AUDIT_EXPORTED = "audit.exported", "Audit events exported"
+    AUDIT_KEY_ROTATED = "audit.key_rotated", "Audit key rotated"
     # access decisions that refused a request
     ACCESS_DENIED = "access.denied", "Access denied"
     # operations and plans
@@ -126,4 +128,8 @@ DETAIL_KEYS: dict[str, tuple[type, ...]] = {
     "previous_kek_ids": (list,),
     "agencies": (list,),
     "kek_source": (str,),
+    "key_id": (str,),
+    "previous_key_id": (str,),
+    "proof": (str,),
+    "problem": (str,),
 }
