@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from django.db import migrations
 
+# (PostgreSQL's statements go through the schema editor with parameters: a % in them is written %%.)
+
 POSTGRESQL = """
 CREATE OR REPLACE FUNCTION haven_audit_lock_head() RETURNS TABLE(sequence bigint, hash varchar, key_id varchar)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
@@ -46,11 +48,11 @@ DECLARE
 BEGIN
     SELECT h.sequence, h.hash INTO head_sequence, head_hash FROM audit_auditchainhead h WHERE h.id = 1 FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'the audit chain head row is missing: event #% cannot be appended', NEW.sequence
+        RAISE EXCEPTION 'the audit chain head row is missing: event #%% cannot be appended', NEW.sequence
             USING ERRCODE = 'data_exception';
     END IF;
     IF NEW.sequence <> head_sequence + 1 OR NEW.prev_hash <> head_hash THEN
-        RAISE EXCEPTION 'audit event #% does not follow the chain head #%: refused', NEW.sequence, head_sequence
+        RAISE EXCEPTION 'audit event #%% does not follow the chain head #%%: refused', NEW.sequence, head_sequence
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     UPDATE audit_auditchainhead SET sequence = NEW.sequence, hash = NEW.hash, key_id = NEW.key_id WHERE id = 1;
@@ -63,7 +65,7 @@ BEGIN
     IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
-    RAISE EXCEPTION 'the audit chain head moves only with an appended event: % on %.% is refused',
+    RAISE EXCEPTION 'the audit chain head moves only with an appended event: %% on %%.%% is refused',
         TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
 END;
 $$;
