@@ -58,11 +58,22 @@ def _append(count: int) -> None:
         record(actor=None, event=AuditEvent.AGENCY_CHANGED, actor_label="haven", details={"count": i})
 
 
-def _refused(sql: str, params: list[object] | None = None, *, role: str) -> str:
-    with pytest.raises(DatabaseError) as caught, transaction.atomic(), connection.cursor() as cursor:
+def _run_as(role: str, sql: str, params: list[object]) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL ROLE {role}")
-        cursor.execute(sql, params or [])
+        cursor.execute(sql, params)
+
+
+def _refused(sql: str, params: list[object] | None = None, *, role: str) -> str:
+    with pytest.raises(DatabaseError) as caught:
+        _run_as(role, sql, params or [])
     return str(caught.value)
+
+
+def _append_as(role: str) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        _append(1)
 
 
 @pytest.mark.parametrize("grants", [AUDIT_GRANTS, CARELESS_GRANTS], ids=["guide", "careless"])
@@ -121,10 +132,7 @@ def test_the_lock_function_will_not_recreate_a_missing_head_over_events():
         cursor.execute("SET session_replication_role = replica")
         cursor.execute("DELETE FROM audit_auditchainhead")
         cursor.execute("SET session_replication_role = DEFAULT")
-    with _as_application(AUDIT_GRANTS) as role:
-        with pytest.raises(AuditChainBroken, match="head row is missing"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL ROLE {role}")
-            _append(1)
+    with _as_application(AUDIT_GRANTS) as role, pytest.raises(AuditChainBroken, match="head row is missing"):
+        _append_as(role)
     assert AuditRecord.objects.count() == 2
     assert verify_chain().kind == "head_missing"
