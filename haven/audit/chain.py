@@ -9,7 +9,9 @@ it verified, by migration 0004.)
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 FIELD_SEPARATOR = "\x1f"
@@ -74,3 +76,22 @@ def rotation_proof(old_key: bytes, *, sequence: int, prev_hash: str, new_key_id:
     authenticated under both."""
     message = FIELD_SEPARATOR.join((ROTATION_PROOF_VERSION, str(sequence), prev_hash, new_key_id))
     return hmac.digest(old_key, message.encode(), "sha256").hex()
+
+
+def link_function(key: bytes) -> Callable[[bytes], str]:
+    """HMAC-SHA256 under `key` as a function of the message, hex: the same value as `hmac.digest`, with
+    the key's inner and outer SHA-256 states computed once (RFC 2104), which makes each link about
+    twice as fast to check as `hmac.digest` (whose every call sets the key up again). The verifier
+    checks a million links with it; the benchmark's HMAC baseline uses it too."""
+    padded = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in padded))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in padded))
+
+    def link(message: bytes) -> str:
+        step = inner.copy()
+        step.update(message)
+        final = outer.copy()
+        final.update(step.digest())
+        return final.hexdigest()
+
+    return link

@@ -132,4 +132,5 @@ DETAIL_KEYS: dict[str, tuple[type, ...]] = {
     "previous_key_id": (str,),
     "proof": (str,),
     "problem": (str,),
+    "operation": (str,),
 }

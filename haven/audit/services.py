@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -15,6 +15,9 @@ from haven.audit.context import client_address
 from haven.audit.events import DETAIL_KEYS, AuditEvent, Outcome
 from haven.audit.keys import AuditKey, audit_key_ring
 from haven.audit.models import GENESIS_HASH, AuditChainHead, AuditRecord
+
+if TYPE_CHECKING:
+    from haven.audit.verify import Verification
 
 DetailValue = str | int | bool | None | list[str]
 
@@ -244,3 +247,36 @@ def audit_key_rotate(*, actor: Actor | None, new_key: AuditKey, actor_label: str
         return _append(
             actor=actor, event=AuditEvent.AUDIT_KEY_ROTATED, actor_label=actor_label, rotate_to=new_key
         )
+
+
+def audit_chain_verify(*, actor: Actor) -> Verification:
+    """Verify the whole chain now (in this process) and record the result as `audit.verified`: success
+    when intact, failure naming what was found. The caller has checked the actor is an auditor."""
+    from haven.audit.verify import verify_chain  # noqa: PLC0415 - the verifier reads what this module writes
+
+    result = verify_chain(workers=1)
+    details: dict[str, DetailValue] = {
+        "status": "intact" if result.intact else "broken",
+        "events_verified": result.events,
+    }
+    if not result.intact:
+        details.update({"kind": result.kind, "problem": result.problem[:200]})
+    record(
+        actor=actor,
+        event=AuditEvent.AUDIT_VERIFIED,
+        outcome=Outcome.SUCCESS if result.intact else Outcome.FAILURE,
+        subject_agency_id=actor.agency_id,
+        details=details,
+    )
+    return result
+
+
+def audit_events_exported(*, actor: Actor, filters: list[str], count: int) -> AuditRecord:
+    """Record that the actor exported `count` audit events with these filters (the export is an access
+    to the trail like any other)."""
+    return record(
+        actor=actor,
+        event=AuditEvent.AUDIT_EXPORTED,
+        subject_agency_id=actor.agency_id,
+        details={"filters": sorted(filters), "count": count, "format": "csv"},
+    )

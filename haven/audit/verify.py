@@ -26,7 +26,7 @@ import apsw
 from django.db import connection, connections
 from django.db.backends.sqlite3.creation import DatabaseCreation as SQLiteCreation
 
-from haven.audit.chain import CANONICAL_VERSION, FIELD_SEPARATOR, rotation_proof
+from haven.audit.chain import CANONICAL_VERSION, FIELD_SEPARATOR, link_function, rotation_proof
 from haven.audit.events import AuditEvent
 from haven.audit.keys import AuditKeyRing, audit_key_ring
 from haven.audit.models import GENESIS_HASH, AuditChainHead, AuditRecord
@@ -329,8 +329,7 @@ def _scan(low: int, high: int, batch_size: int, epochs: list[Epoch]) -> _Segment
     own under its epoch's key. A batch that fails it is gone through again event by event (`_walk`),
     which names the first problem; the quick check only ever saves that work."""
     table = AuditRecord._meta.db_table
-    sha256 = "sha256"
-    digest = hmac.digest
+    links = {epoch.key: link_function(epoch.key) for epoch in epochs}
     count = 0
     first_sequence: int | None = None
     first_prev = last = ""
@@ -349,8 +348,9 @@ def _scan(low: int, high: int, batch_size: int, epochs: list[Epoch]) -> _Segment
                 link = rows[0][0][:64] if first_sequence is None else last.encode()
                 first_link = link
                 for start, end, key in _pieces(epochs, batch_low, batch_high):
+                    keyed = links[key]
                     for linked, stored_hash in rows[start:end]:
-                        if not linked.startswith(link) or digest(key, linked, sha256).hex() != stored_hash:
+                        if not linked.startswith(link) or keyed(linked) != stored_hash:
                             intact = False
                             break
                         link = stored_hash.encode()

@@ -396,3 +396,16 @@ def test_a_target_behind_a_lazy_proxy_is_named_by_its_model(persona):
     event = record(actor=None, event=AuditEvent.AGENCY_CHANGED, target=SimpleLazyObject(lambda: user))
     assert (event.target_type, event.target_id) == ("user", str(user.pk))
     assert verify_chain().intact
+
+
+@pytest.mark.parametrize("key_length", [0, 16, 32, 64, 100])
+def test_the_verifiers_precomputed_hmac_is_hmac_sha256(key_length):
+    import hmac
+    import os
+
+    from haven.audit.chain import link_function
+
+    key = os.urandom(key_length)
+    link = link_function(key)
+    for message in (b"", b"haven", os.urandom(300), b"\x00" * 70):
+        assert link(message) == hmac.digest(key, message, "sha256").hex()
