@@ -86,10 +86,9 @@ def _lock_head() -> tuple[int, str, str]:
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            try:
-                with transaction.atomic():
-                    cursor.execute("SELECT sequence, hash, key_id FROM haven_audit_lock_head()")
-                    row = cursor.fetchone()
+            try:  # (inside the append's transaction, which the error then rolls back whole)
+                cursor.execute("SELECT sequence, hash, key_id FROM haven_audit_lock_head()")
+                row = cursor.fetchone()
             except DatabaseError as error:
                 if "chain head" in str(error):
                     raise AuditChainBroken(str(error).splitlines()[0]) from None
