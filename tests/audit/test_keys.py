@@ -126,6 +126,30 @@ def test_rotating_the_key_moves_the_chain_to_it_and_keeps_the_old_key_to_verify_
     assert (result.intact, result.kind, result.sequence) == (False, "key", 1)
 
 
+def test_a_rotation_interrupted_before_its_key_files_moved_is_finished_by_running_it_again(
+    key_dir, monkeypatch
+):
+    _append(2)
+    old = (key_dir / "audit.key").read_bytes()
+
+    def crash(stamp: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(keys, "retire_current_key_file", crash)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("audit", "rotate-key")
+    assert (key_dir / "audit.key.new").exists()
+    _append(1)  # servers go on, under the new key (read from audit.key.new)
+    assert verify_chain().intact
+    monkeypatch.undo()
+    call_command("audit", "rotate-key")
+    assert AuditRecord.objects.filter(event_type=AuditEvent.AUDIT_KEY_ROTATED).count() == 1
+    assert [p.read_bytes() for p in key_dir.glob("audit.key.*.old")] == [old]
+    keys.clear_cache()
+    _append(1)
+    assert verify_chain().intact
+
+
 def test_after_a_rotation_the_retired_key_can_no_longer_extend_the_chain(key_dir):
     """An old key that leaked (the reason to rotate) cannot append: events after the rotation must be
     linked under the new key."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from haven.audit import keys
 from haven.audit.anchors import NoHead, anchor_line
+from haven.audit.models import AuditChainHead
 from haven.audit.services import audit_key_rotate
 from haven.audit.verify import verify_chain
 
@@ -98,10 +99,15 @@ class Command(BaseCommand):
             )
         else:
             new_key = ring.pending
-        event = audit_key_rotate(actor=None, new_key=new_key, actor_label="haven audit rotate-key")
-        self.stdout.write(
-            f"The audit chain is linked under key {new_key.key_id} from event #{event.sequence} on."
-        )
+        head_key_id = AuditChainHead.objects.filter(pk=1).values_list("key_id", flat=True).first() or ""
+        if head_key_id == new_key.key_id:
+            # a rotation whose event committed but whose key files were not moved yet: finish it
+            self.stdout.write(f"The audit chain is already linked under key {new_key.key_id}.")
+        else:
+            event = audit_key_rotate(actor=None, new_key=new_key, actor_label="haven audit rotate-key")
+            self.stdout.write(
+                f"The audit chain is linked under key {new_key.key_id} from event #{event.sequence} on."
+            )
         if ring.embedded:
             old = keys.retire_current_key_file(timezone.now().strftime("%Y%m%dT%H%M%SZ"))
             self.stdout.write(f"The retired key is kept as {old} to verify the events before it: keep it.")
