@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -204,6 +204,8 @@ def audit_events_export(request: HttpRequest) -> StreamingHttpResponse:
     actor = _actor(request)
     require_auditor(actor)
     _form, filters, events = _audit_filters(request, actor)
+    # the events as they stand now: the export's own event (and any later) are not part of it
+    events = events.filter(sequence__lte=AuditRecord.objects.aggregate(last=Max("sequence"))["last"] or 0)
     audit_services.audit_events_exported(
         actor=actor, filters=[k for k, v in filters.items() if v], count=events.count()
     )

@@ -156,7 +156,15 @@ def test_the_filtered_events_export_as_formula_safe_csv_and_the_export_is_audite
     assert '\'=HYPERLINK("http://x")' in {row["user"] for row in rows}
     exported = AuditRecord.objects.filter(event_type="audit.exported").last()
     assert exported is not None
-    assert '"count":' in exported.details
+    assert f'"count":{len(rows)}' in exported.details
+    everything = client.get("/audit/export.csv")
+    body = b"".join(everything.streaming_content).decode()
+    listed = list(csv.DictReader(io.StringIO(body)))
+    last = AuditRecord.objects.filter(event_type="audit.exported").order_by("-sequence").first()
+    assert last is not None
+    assert last.pk != exported.pk
+    assert f'"count":{len(listed)}' in last.details  # the export's own event is not in it
+    assert str(last.sequence) not in {row["sequence"] for row in listed}
     assert '"filters":["event_type"]' in exported.details
 
 
