@@ -178,6 +178,12 @@ CONTENT_SECURITY_POLICY = {
 HAVEN_KEK = os.environ.get("HAVEN_KEK", "")
 HAVEN_KEK_FILE = DATA_DIR / "keys" / "kek.key"
 
+# The audit key that links the audit chain (HMAC-SHA256): kept outside the database like the KEK, so whoever
+# holds the database alone cannot rewrite or extend the chain. Embedded default: a 0600 file created at first
+# use; production: the environment (haven/audit/keys.py, docs/security.md).
+HAVEN_AUDIT_KEY = os.environ.get("HAVEN_AUDIT_KEY", "")
+HAVEN_AUDIT_KEY_FILE = DATA_DIR / "keys" / "audit.key"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

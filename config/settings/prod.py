@@ -1,6 +1,7 @@
 """Production: PostgreSQL, TLS at the reverse proxy, every secret from the environment.
 
-Refuses to start without a secret key, allowed hosts and a key-encryption key, naming what is missing.
+Refuses to start without a secret key, allowed hosts, a key-encryption key and an audit key, naming what is
+missing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ _REQUIRED = {
     "HAVEN_SECRET_KEY": "the secret key (50+ random characters)",
     "HAVEN_ALLOWED_HOSTS": "the allowed host names, comma-separated",
     "HAVEN_KEK": "the key-encryption key (32 random bytes, base64)",
+    "HAVEN_AUDIT_KEY": "the audit key that links the audit chain (32 random bytes, base64)",
 }
 _REQUIRED["DATABASE_URL"] = "the database, postgres://… (the embedded SQLite is not for production)"
 _missing = [f"{name} ({what})" for name, what in _REQUIRED.items() if not os.environ.get(name, "").strip()]
@@ -25,9 +27,9 @@ if _missing:
     raise ImproperlyConfigured("Haven's production settings need: " + "; ".join(_missing))
 
 
-def _kek_problem(value: str) -> str:
-    """Why HAVEN_KEK cannot be a key (never echoing it), or nothing: found at start, not at the first
-    record sealed in production."""
+def _key_problem(value: str) -> str:
+    """Why a key variable cannot be a key (never echoing it), or nothing: found at start, not at the first
+    record sealed or the first event audited in production."""
     try:
         key = base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -35,15 +37,19 @@ def _kek_problem(value: str) -> str:
     return "" if len(key) == 32 else f"decodes to {len(key)} bytes"
 
 
-if _problem := _kek_problem(os.environ["HAVEN_KEK"]):
-    raise ImproperlyConfigured(
-        f"HAVEN_KEK {_problem}: it must hold exactly 32 random bytes in base64 (44 characters); "
-        'generate one with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"'
-    )
+for _name in ("HAVEN_KEK", "HAVEN_AUDIT_KEY"):
+    if _problem := _key_problem(os.environ[_name]):
+        raise ImproperlyConfigured(
+            f"{_name} {_problem}: it must hold exactly 32 random bytes in base64 (44 characters); "
+            'generate one with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"'
+        )
+if os.environ["HAVEN_KEK"].strip() == os.environ["HAVEN_AUDIT_KEY"].strip():
+    raise ImproperlyConfigured("HAVEN_AUDIT_KEY must be a key of its own, not the value of HAVEN_KEK.")
 
 SECRET_KEY = os.environ["HAVEN_SECRET_KEY"]
 ALLOWED_HOSTS = [h.strip() for h in os.environ["HAVEN_ALLOWED_HOSTS"].split(",") if h.strip()]
 HAVEN_KEK = os.environ["HAVEN_KEK"]
+HAVEN_AUDIT_KEY = os.environ["HAVEN_AUDIT_KEY"]
 CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS]
 
 DEBUG = False

@@ -13,6 +13,7 @@ SECRET_KEY = "test-only-secret-key-not-for-use-anywhere-else"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DATA_DIR = Path(os.environ.get("HAVEN_TEST_DATA_DIR") or tempfile.mkdtemp(prefix="haven-test-"))
 HAVEN_KEK_FILE = DATA_DIR / "keys" / "kek.key"
+HAVEN_AUDIT_KEY_FILE = DATA_DIR / "keys" / "audit.key"
 DATABASES = {"default": database_from_env(DATA_DIR / "test.sqlite3")}
 DATABASES["default"]["TEST"] = (
     {"NAME": str(DATA_DIR / "test-db.sqlite3")} if not os.environ.get("DATABASE_URL") else {}

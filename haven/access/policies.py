@@ -203,10 +203,13 @@ def require(
     the record exists (`hide=False` → `Forbidden`)."""
     if allows(standing, compartment, access, owner):
         return
+    action = f"{access.value} {compartment.value.replace('_', ' ')}"
     if hide:
-        raise NotFound(owner=owner)
+        raise NotFound(owner=owner, action=action)
     raise Forbidden(
-        f"Your agency cannot {access.value} this ({compartment.value.replace('_', ' ')}).", owner=owner
+        f"Your agency cannot {access.value} this ({compartment.value.replace('_', ' ')}).",
+        owner=owner,
+        action=action,
     )
 
 

@@ -30,8 +30,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from haven.access.crypto import SealBroken
-from haven.audit.events import AuditEvent, Outcome
-from haven.audit.services import record
+from haven.audit.denials import record_denial
 from haven.core.errors import (
     KEYS_UNAVAILABLE_MESSAGE,
     RACED_MESSAGE,
@@ -133,14 +132,7 @@ def _respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpRes
 
 
 def _denied(request: HttpRequest, error: HavenError) -> None:
-    user = request.user if request.user.is_authenticated else None
-    record(
-        actor=user,
-        event=AuditEvent.ACCESS_DENIED,
-        outcome=Outcome.DENIED,
-        subject_agency_id=error.owner,
-        details={"path": request.path[:200], "method": request.method or "", "code": error.code},
-    )
+    record_denial(request, error, api_code=error.code)
 
 
 def not_found(request: HttpRequest, error: NotFound | None = None) -> HttpResponse:

@@ -40,6 +40,8 @@ class AuditEvent(models.TextChoices):
     # the audit trail itself
     AUDIT_VIEWED = "audit.viewed", "Audit trail viewed"
     AUDIT_VERIFIED = "audit.verified", "Audit trail verified"
+    AUDIT_EXPORTED = "audit.exported", "Audit events exported"
+    AUDIT_KEY_ROTATED = "audit.key_rotated", "Audit key rotated"
     # access decisions that refused a request
     ACCESS_DENIED = "access.denied", "Access denied"
     # operations and plans
@@ -137,4 +139,9 @@ DETAIL_KEYS: dict[str, tuple[type, ...]] = {
     "kek_source": (str,),
     "agency_type": (str,),
     "authenticators": (int,),
+    "key_id": (str,),
+    "previous_key_id": (str,),
+    "proof": (str,),
+    "problem": (str,),
+    "operation": (str,),
 }

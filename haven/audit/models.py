@@ -12,7 +12,9 @@ class AuditRecord(models.Model):
     """One audit event. Rows are appended by `haven.audit.services.record` and never changed.
 
     `sequence` numbers the chain without gaps; `prev_hash` is the previous event's `hash`; `hash` is
-    SHA-256 over `prev_hash` and the event's canonical form (see `haven.audit.chain`).
+    HMAC-SHA256 under the audit key named by `key_id` over `prev_hash` and the event's canonical form
+    (see `haven.audit.chain`). On PostgreSQL the application's role may only insert rows, and a trigger
+    moves the chain head with each insert (migration 0005).
     """
 
     sequence = models.BigIntegerField(unique=True, editable=False)
@@ -37,6 +39,7 @@ class AuditRecord(models.Model):
     details = models.TextField(default="{}", editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_id = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ("-sequence",)
@@ -48,11 +51,14 @@ class AuditRecord(models.Model):
 
 class AuditChainHead(models.Model):
     """The last event of the chain. Locked by every append so that concurrent writers cannot fork it,
-    and compared by the verifier so that events appended behind its back are found."""
+    moved only by the insert trigger (migration 0005), and compared by the verifier so that events
+    appended, removed or edited behind its back are found. `key_id` names the audit key the next event
+    is linked under (empty before the first event)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_singleton")]

@@ -13,11 +13,13 @@ class HavenError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, *, owner: UUID | None = None) -> None:
+    def __init__(self, message: str, *, owner: UUID | None = None, action: str = "") -> None:
         self.message = message
         # the agency whose record was refused, where known: the refusal is audited as an event on
         # its data, for its auditors (never shown to the one refused)
         self.owner = owner
+        # what was refused, in the policy's words ("write attorney notes"), where known: audited too
+        self.action = action
         super().__init__(message)
 
 
@@ -58,8 +60,8 @@ class NotFound(HavenError):
 
     code = "not_found"
 
-    def __init__(self, message: str = "Not found.", *, owner: UUID | None = None) -> None:
-        super().__init__(message, owner=owner)
+    def __init__(self, message: str = "Not found.", *, owner: UUID | None = None, action: str = "") -> None:
+        super().__init__(message, owner=owner, action=action)
 
 
 class Forbidden(HavenError):

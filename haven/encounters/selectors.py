@@ -756,3 +756,22 @@ def _next_step(
     if not m.services:
         return ("Refer to services", owners["providers"], None)
     return ("Follow up services", owners["providers"], None)
+
+
+# --- persons as the audit trail names them -----------------------------------------------------------------
+
+
+def person_labels_for_audit(person_ids: Sequence[str]) -> dict[str, str]:
+    """Persons named in audit events, by pseudonymous code and operation ("P-002 · NL-2026-12"), which
+    an auditor can follow up: the code is what every page shows, never a name."""
+    return {
+        str(pk): f"{code} · {operation}"
+        for pk, code, operation in Person.objects.filter(pk__in=list(person_ids)).values_list(
+            "pk", "code", "operation__code"
+        )
+    }
+
+
+def person_ids_with_code(code: str) -> list[str]:
+    """The persons (across operations) with this pseudonymous code, for the auditor's filter by person."""
+    return [str(pk) for pk in Person.objects.filter(code=code.strip().upper()).values_list("pk", flat=True)]

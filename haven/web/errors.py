@@ -10,8 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from haven.access.crypto import SealBroken
-from haven.audit.events import AuditEvent, Outcome
-from haven.audit.services import record
+from haven.audit.denials import record_denial
 from haven.core.errors import (
     KEYS_UNAVAILABLE_MESSAGE,
     RACED_MESSAGE,
@@ -66,14 +65,7 @@ class DomainErrorMiddleware:
         elif isinstance(exception, RuleViolation):
             status = 422
         if status in (403, 404):
-            user = request.user if request.user.is_authenticated else None
-            record(
-                actor=user,
-                event=AuditEvent.ACCESS_DENIED,
-                outcome=Outcome.DENIED,
-                subject_agency_id=exception.owner,
-                details={"path": request.path[:200], "method": request.method or ""},
-            )
+            record_denial(request, exception)
         title = {404: "Not found", 403: "Not allowed", 409: "Changed by someone else"}.get(status, "Refused")
         return render(
             request, "web/error.html", {"title": title, "message": exception.message}, status=status

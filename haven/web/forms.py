@@ -8,6 +8,8 @@ from typing import Any, ClassVar, cast
 from django import forms
 
 from haven.accounts.models import AccountChangeKind, Agency, AgencyType, Gender, InterviewerRole, Role
+from haven.audit.events import Outcome
+from haven.encounters.models import person_code_validator
 
 
 class SignInForm(forms.Form):
@@ -205,8 +207,16 @@ class DecisionForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    user = forms.CharField(label="User", required=False, max_length=150)
+    user = forms.CharField(label="User", required=False, max_length=150, help_text="Username, exactly")
+    person = forms.CharField(
+        label="Person",
+        required=False,
+        max_length=8,
+        help_text="Pseudonymous code, e.g. P-002",
+    )
+    record = forms.CharField(label="Record id", required=False, max_length=64, help_text="As events name it")
     event_type = forms.ChoiceField(label="Event type", required=False)
+    outcome = forms.ChoiceField(label="Outcome", required=False)
     since = forms.DateTimeField(
         label="From (UTC)", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -217,6 +227,16 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, event_types: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["event_type"]).choices = [("", "All events"), *event_types]
+        cast(forms.ChoiceField, self.fields["outcome"]).choices = [("", "Any outcome"), *Outcome.choices]
+
+    def clean_person(self) -> str:
+        code = str(self.cleaned_data.get("person") or "").strip().upper()
+        if code:
+            person_code_validator(code)
+        return code
+
+    def clean_record(self) -> str:
+        return str(self.cleaned_data.get("record") or "").strip()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

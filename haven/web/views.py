@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Exists, F, Max, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.access.policies import Access, Compartment, allows, may_create_operation
@@ -17,10 +21,13 @@ from haven.accounts.models import AccountChangeKind, Agency, User
 from haven.accounts.policies import require_account_admin, require_auditor
 from haven.accounts.selectors import account_changes_for, agencies_for_admin, users_for_admin
 from haven.audit import selectors as audit_selectors
+from haven.audit import services as audit_services
 from haven.audit.events import AuditEvent
+from haven.audit.models import AuditRecord
 from haven.audit.services import record
 from haven.core.errors import NotFound, RuleViolation, ValidationFailed
-from haven.encounters.models import Person
+from haven.core.spreadsheets import safe_cell
+from haven.encounters.selectors import person_ids_with_code, person_labels_for_audit
 from haven.operations.models import OperationAgency, RecordHolder
 from haven.operations.selectors import operations_visible_to, standing_from
 from haven.web.forms import AgencyForm, AuditFilterForm, DecisionForm, ProposalForm, UserForm
@@ -84,41 +91,161 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"operations": items, "may_create": may_create_operation(actor)})
 
 
-def audit_events(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    require_auditor(actor)
+def _audit_filters(
+    request: HttpRequest, actor: User
+) -> tuple[AuditFilterForm, dict[str, Any], QuerySet[AuditRecord]]:
+    """The auditor's filters, as the page and the export both read them, and the events they select."""
     form = AuditFilterForm(request.GET or None, event_types=list(AuditEvent.choices))
     filters = form.cleaned_data if form.is_valid() else {}
+    person = filters.get("person") or ""
     events = audit_selectors.events_filtered(
         actor,
         username=filters.get("user") or "",
         event_type=filters.get("event_type") or "",
+        outcome=filters.get("outcome") or "",
+        record=filters.get("record") or "",
+        person_code=person,
+        person_ids=person_ids_with_code(person) if person else (),
         since=filters.get("since"),
         until=filters.get("until"),
-    ).select_related(None)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    )
+    return form, filters, events
+
+
+def _described(events: list[AuditRecord]) -> list[dict[str, str]]:
+    """Each event as the auditor reads it: the person it names by code and operation, and for a refusal
+    what was refused (the action, the method and path) and on which record."""
     labels = dict(AuditEvent.choices)
-    # a person opened is named by its pseudonymous code and operation, which an auditor can follow up
-    person_ids = [e.target_id for e in page.object_list if e.target_type == "person" and e.target_id]
-    targets = {
-        str(pk): f"{code} · {operation}"
-        for pk, code, operation in Person.objects.filter(pk__in=person_ids).values_list(
-            "pk", "code", "operation__code"
+    persons = person_labels_for_audit(
+        [e.target_id for e in events if e.target_type == "person" and e.target_id]
+    )
+    rows = []
+    for event in events:
+        try:
+            details = json.loads(event.details)
+        except ValueError:
+            details = {}
+        person = persons.get(event.target_id, "") if event.target_type == "person" else ""
+        if not person and details.get("person"):
+            person = " · ".join(str(details[k]) for k in ("person", "operation") if details.get(k))
+        refused = ""
+        if event.event_type == AuditEvent.ACCESS_DENIED:
+            request_line = " ".join(str(details[k]) for k in ("method", "path") if details.get(k))
+            refused = " — ".join(part for part in (str(details.get("action") or ""), request_line) if part)
+        rows.append(
+            {
+                "sequence": str(event.sequence),
+                "time": event.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+                "iso_time": event.occurred_at.isoformat(),
+                "user": event.actor_label,
+                "event": event.event_type,
+                "label": labels.get(event.event_type, event.event_type),
+                "outcome": event.outcome,
+                "record_type": event.target_type,
+                "record_id": event.target_id,
+                "person": person,
+                "refused": refused,
+                "operation": str(details.get("operation") or ""),
+                "client_address": event.client_address,
+                "details": event.details,
+            }
         )
-    }
+    return rows
+
+
+def audit_events(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require_auditor(actor)
+    form, filters, events = _audit_filters(request, actor)
+    page = Paginator(events.select_related(None), 50).get_page(request.GET.get("page"))
+    rows = _described(list(page.object_list))
+    last_run, last_passed = audit_selectors.last_verifications()
     record(
         actor=actor,
         event=AuditEvent.AUDIT_VIEWED,
         subject_agency_id=actor.agency_id,
-        details={"filters": sorted(k for k, v in filters.items() if v), "count": len(page.object_list)},
+        details={"filters": sorted(k for k, v in filters.items() if v), "count": len(rows)},
     )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "web/audit.html",
-        {"form": form, "page": page, "labels": labels, "targets": targets, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "last_run": last_run,
+            "last_run_details": json.loads(last_run.details) if last_run is not None else {},
+            "last_passed": last_passed,
+            "last_passed_details": json.loads(last_passed.details) if last_passed is not None else {},
+        },
     )
+
+
+EXPORT_COLUMNS = (
+    "sequence",
+    "time_utc",
+    "user",
+    "event",
+    "outcome",
+    "record_type",
+    "record_id",
+    "person",
+    "refused",
+    "client_address",
+    "details",
+)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def audit_events_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered events as CSV, every cell formula-safe; the export itself is an audited event."""
+    actor = _actor(request)
+    require_auditor(actor)
+    _form, filters, events = _audit_filters(request, actor)
+    # the events as they stand now: the export's own event (and any later) are not part of it
+    events = events.filter(sequence__lte=AuditRecord.objects.aggregate(last=Max("sequence"))["last"] or 0)
+    audit_services.audit_events_exported(
+        actor=actor, filters=[k for k, v in filters.items() if v], count=events.count()
+    )
+    writer = csv.writer(_Echo(), lineterminator="\n")
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(EXPORT_COLUMNS)
+        batch: list[AuditRecord] = []
+        for event in events.select_related(None).iterator(chunk_size=2000):
+            batch.append(event)
+            if len(batch) == 2000:
+                yield from _csv_rows(writer, batch)
+                batch = []
+        yield from _csv_rows(writer, batch)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = f'attachment; filename="haven-audit-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _csv_rows(writer: Any, events: list[AuditRecord]) -> Iterator[str]:
+    for row in _described(events):
+        cells = {**row, "time_utc": row["iso_time"]}
+        yield writer.writerow([safe_cell(cells[column]) for column in EXPORT_COLUMNS])
+
+
+@require_POST
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    """Run the chain's verification now; the result is an audited event the page then shows."""
+    actor = _actor(request)
+    require_auditor(actor)
+    audit_services.audit_chain_verify(actor=actor)
+    return redirect("web:audit")
 
 
 # --- account administration ----------------------------------------------------------------------

@@ -18,6 +18,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "sign-out/": ("GET", {A: 302, "*": 405}),
     "account/password/": ("GET", {A: 302, U: 302, "*": 200}),
     "audit/": ("GET", {A: 302, U: 302, "auditor": 200, "*": 403}),
+    "audit/export.csv": ("GET", {A: 302, U: 302, "auditor": 200, "*": 403}),
+    "audit/verify/": ("POST", {A: 302, U: 302, "auditor": 302, "*": 403}),
     "manage/users/": ("GET", {A: 302, U: 302, "admin": 200, "*": 403}),
     "manage/users/new/": ("GET", {A: 302, U: 302, "admin": 200, "*": 403}),
     "manage/users/<uuid:user_id>/": ("GET", {A: 302, U: 302, "admin": 200, "*": 403}),

@@ -21,7 +21,7 @@ from django_otp.oath import TOTP
 from haven.accounts import services
 from haven.accounts.models import Authenticator, User
 from haven.audit.models import AuditRecord
-from tests.personas import PASSWORD, agency
+from tests.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

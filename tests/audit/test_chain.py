@@ -13,6 +13,7 @@ from haven.audit.events import AuditEvent, Outcome
 from haven.audit.models import GENESIS_HASH, AuditChainHead, AuditRecord
 from haven.audit.services import record
 from haven.audit.verify import verify_chain
+from tests.audit.tampering import tamper, triggers_off
 
 
 def _append(count: int) -> list[AuditRecord]:
@@ -23,14 +24,8 @@ def _append(count: int) -> list[AuditRecord]:
 
 
 def _tamper(sql: str, params: list[object]) -> None:
-    """Change the table behind the application's back, as someone with direct database access would
-    (on PostgreSQL a superuser, who can switch triggers off for their session)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = DEFAULT")
+    """Change the table behind the application's back, as someone with direct database access would."""
+    tamper((sql, params))
 
 
 def _verify_exit(capsys) -> tuple[int, str]:
@@ -108,48 +103,12 @@ def test_verify_names_an_event_inserted_out_of_chain(capsys):
         prev_hash=events[1].hash,
         hash="f" * 64,
     )
-    forged.save()
+    with triggers_off():
+        forged.save()
     code, output = _verify_exit(capsys)
     assert code == 1
     assert "event #6" in output
-    assert "inserted out of chain" in output
-
-
-@pytest.mark.django_db
-def test_verify_finds_an_event_appended_with_a_correct_hash_behind_the_heads_back(capsys):
-    from haven.audit.chain import canonical_form, canonical_time, event_hash
-
-    events = _append(3)
-    last = events[-1]
-    canonical = canonical_form(
-        sequence=4,
-        occurred_at=canonical_time(last.occurred_at),
-        actor_id="",
-        actor_label="mallory",
-        actor_agency_id="",
-        subject_agency_id="",
-        event_type="sign_in.succeeded",
-        target_type="",
-        target_id="",
-        operation_id="",
-        outcome="success",
-        client_address="",
-        details="{}",
-    )
-    AuditRecord.objects.create(
-        sequence=4,
-        occurred_at=last.occurred_at,
-        actor_label="mallory",
-        event_type="sign_in.succeeded",
-        outcome="success",
-        details="{}",
-        prev_hash=last.hash,
-        hash=event_hash(last.hash, canonical),
-    )
-    code, output = _verify_exit(capsys)
-    assert code == 1
-    assert "event #4" in output
-    assert "inserted out of chain" in output
+    assert "was inserted" in output
 
 
 @pytest.mark.django_db
@@ -229,7 +188,7 @@ def test_an_event_written_on_a_whole_second_verifies():
         ("UPDATE audit_auditrecord SET outcome = 'denied' WHERE sequence = 17", 17, "was changed"),
         ("DELETE FROM audit_auditrecord WHERE sequence = 16", 16, "was removed"),
         ("DELETE FROM audit_auditrecord WHERE sequence = 15", 15, "was removed"),
-        ("UPDATE audit_auditrecord SET prev_hash = hash WHERE sequence = 16", 16, "inserted out of chain"),
+        ("UPDATE audit_auditrecord SET prev_hash = hash WHERE sequence = 16", 16, "was inserted"),
     ],
 )
 def test_parallel_verification_finds_the_same_first_problem(monkeypatch, tamper, sequence, words):
@@ -285,7 +244,7 @@ def reader(request, monkeypatch):
         ("UPDATE audit_auditrecord SET details = '{\"count\":99}' WHERE sequence = 9", 9, "was changed"),
         ("DELETE FROM audit_auditrecord WHERE sequence = 5", 5, "was removed"),
         ("DELETE FROM audit_auditrecord WHERE sequence IN (6, 7)", 6, "events #6–#7 were removed"),
-        ("UPDATE audit_auditrecord SET prev_hash = hash WHERE sequence = 6", 6, "inserted out of chain"),
+        ("UPDATE audit_auditrecord SET prev_hash = hash WHERE sequence = 6", 6, "was inserted"),
         ("UPDATE audit_auditrecord SET hash = upper(hash) WHERE sequence = 4", 4, "was changed"),
     ],
 )
@@ -372,7 +331,7 @@ def test_a_link_lengthened_and_rehashed_is_named_where_it_was_changed(reader, ba
     result = verify_chain(batch_size=batch_size, workers=1)
     assert (result.intact, result.sequence, result.events) == (False, 6, 5)
     assert "event #6" in result.problem
-    assert "inserted out of chain" in result.problem
+    assert "was inserted" in result.problem
 
 
 @pytest.mark.django_db
@@ -437,3 +396,16 @@ def test_a_target_behind_a_lazy_proxy_is_named_by_its_model(persona):
     event = record(actor=None, event=AuditEvent.AGENCY_CHANGED, target=SimpleLazyObject(lambda: user))
     assert (event.target_type, event.target_id) == ("user", str(user.pk))
     assert verify_chain().intact
+
+
+@pytest.mark.parametrize("key_length", [0, 16, 32, 64, 100])
+def test_the_verifiers_precomputed_hmac_is_hmac_sha256(key_length):
+    import hmac
+    import os
+
+    from haven.audit.chain import link_function
+
+    key = os.urandom(key_length)
+    link = link_function(key)
+    for message in (b"", b"haven", os.urandom(300), b"\x00" * 70):
+        assert link(message) == hmac.digest(key, message, "sha256").hex()

@@ -18,6 +18,7 @@ PROD_ENV = {
     "HAVEN_SECRET_KEY": secrets.token_urlsafe(60),
     "HAVEN_ALLOWED_HOSTS": "haven.taskforce.example",
     "HAVEN_KEK": "q4cGmD1c1xv2Z0r8c8o0iX6oZ8bC1vW2m5x7k9s1d3E=",
+    "HAVEN_AUDIT_KEY": "Vb3xq1Z9w0Lr4Nn7s2Yt8Kc5Pj6Hd1Fg3Ae9Mu0Qo4I=",
 }
 
 
@@ -46,6 +47,22 @@ def test_production_refuses_to_start_with_a_malformed_key_encryption_key(kek, wh
     assert result.returncode != 0
     assert f"HAVEN_KEK {why}: it must hold exactly 32 random bytes in base64" in result.stderr
     assert kek not in result.stderr.replace(f"HAVEN_KEK {why}", "")  # the value itself is never echoed
+
+
+@pytest.mark.parametrize(
+    ("key", "why"), [("not-a-key", "is not valid base64"), ("c2hvcnQ=", "decodes to 5 bytes")]
+)
+def test_production_refuses_to_start_with_a_malformed_audit_key(key, why):
+    result = _run([HAVEN, "check"], {**PROD_ENV, "HAVEN_AUDIT_KEY": key})
+    assert result.returncode != 0
+    assert f"HAVEN_AUDIT_KEY {why}: it must hold exactly 32 random bytes in base64" in result.stderr
+    assert key not in result.stderr.replace(f"HAVEN_AUDIT_KEY {why}", "")
+
+
+def test_production_refuses_the_key_encryption_key_as_the_audit_key():
+    result = _run([HAVEN, "check"], {**PROD_ENV, "HAVEN_AUDIT_KEY": PROD_ENV["HAVEN_KEK"]})
+    assert result.returncode != 0
+    assert "HAVEN_AUDIT_KEY must be a key of its own" in result.stderr
 
 
 def test_production_refuses_to_start_on_the_embedded_database_by_default():

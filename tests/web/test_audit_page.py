@@ -87,3 +87,126 @@ def test_a_person_opened_is_named_by_code_and_operation_on_the_audit_page(person
     html = client_for("auditor").get("/audit/", {"event_type": "person.opened"}).content.decode()
     assert f"person <strong>P-002 · {s.operation.code}</strong>" in html
     assert str(s.suspect.pk)[:8] not in html
+
+
+# --- following an insider (issue 12) ------------------------------------------------------------------
+
+
+def _rows(html: str) -> str:
+    return html.split("<tbody>")[1].split("</tbody>", maxsplit=1)[0]
+
+
+def test_filters_by_person_code_record_and_outcome(persona, client_for):
+    from tests.access.matrix_encounters import scenario
+
+    s = scenario()
+    investigator = client_for("investigator")
+    investigator.get(f"/operations/{s.operation.code}/persons/P-002/")
+    investigator.get(f"/operations/{s.operation.code}/persons/P-001/")
+    client = client_for("auditor")
+    by_person = _rows(client.get("/audit/", {"person": "P-002"}).content.decode())
+    assert f"P-002 · {s.operation.code}" in by_person
+    assert "P-001" not in by_person
+    by_record = _rows(client.get("/audit/", {"record": str(s.suspect.pk)}).content.decode())
+    assert f"P-002 · {s.operation.code}" in by_record
+    assert "P-001" not in by_record
+    assert "No events match" in client.get("/audit/", {"person": "P-999"}).content.decode()
+
+
+def test_a_denial_names_the_action_and_the_record_it_was_refused_on(persona, client_for):
+    from tests.access.matrix_encounters import scenario
+
+    s = scenario()
+    # an investigator tries to write an attorney note
+    client_for("investigator").post(f"/operations/{s.operation.code}/persons/P-002/attorney-note/")
+    denied = AuditRecord.objects.filter(event_type="access.denied").last()
+    assert denied is not None
+    assert '"action":' in denied.details
+    html = _rows(client_for("auditor").get("/audit/", {"outcome": "denied"}).content.decode())
+    assert "Access denied" in html
+    assert "person-attorney-note" in html or "attorney note" in html
+    assert f"P-002 · {s.operation.code}" in html
+
+
+def test_the_filtered_events_export_as_formula_safe_csv_and_the_export_is_audited(persona, client_for):
+    import csv
+    import io
+
+    from haven.audit.events import AuditEvent
+    from haven.audit.services import record
+
+    auditor = persona("auditor")
+    record(
+        actor=None,
+        event=AuditEvent.SIGN_IN_FAILED,
+        outcome="failure",
+        actor_label='=HYPERLINK("http://x")',
+        subject_agency_id=auditor.agency_id,
+    )
+    client = client_for("auditor")
+    response = client.get("/audit/export.csv", {"event_type": "sign_in.failed"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "no-store" in response["Cache-Control"]
+    assert "attachment" in response["Content-Disposition"]
+    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert rows
+    assert {row["event"] for row in rows} == {"sign_in.failed"}
+    assert '\'=HYPERLINK("http://x")' in {row["user"] for row in rows}
+    exported = AuditRecord.objects.filter(event_type="audit.exported").last()
+    assert exported is not None
+    assert f'"count":{len(rows)}' in exported.details
+    everything = client.get("/audit/export.csv")
+    body = b"".join(everything.streaming_content).decode()
+    listed = list(csv.DictReader(io.StringIO(body)))
+    last = AuditRecord.objects.filter(event_type="audit.exported").order_by("-sequence").first()
+    assert last is not None
+    assert last.pk != exported.pk
+    assert f'"count":{len(listed)}' in last.details  # the export's own event is not in it
+    assert str(last.sequence) not in {row["sequence"] for row in listed}
+    assert '"filters":["event_type"]' in exported.details
+
+
+def test_the_export_follows_the_agency_filter(persona, client_for):
+    client_for("advocate")  # harbor-vs events
+    advocate = persona("advocate")
+    response = client_for("auditor").get("/audit/export.csv")
+    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    assert advocate.username not in body
+
+
+def test_the_auditor_runs_the_verification_and_the_page_says_when_it_last_passed(client_for):
+    client = client_for("auditor")
+    assert "not been verified" in client.get("/audit/").content.decode()
+    response = client.post("/audit/verify/")
+    assert response.status_code == 302
+    verified = AuditRecord.objects.filter(event_type="audit.verified").last()
+    assert verified is not None
+    assert verified.outcome == "success"
+    assert '"status":"intact"' in verified.details
+    html = client.get("/audit/").content.decode()
+    assert "Chain last verified intact" in html
+    assert verified.occurred_at.strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_a_failed_verification_is_shown_and_audited_as_a_failure(client_for):
+    from tests.audit.tampering import tamper
+
+    client = client_for("auditor")
+    tamper(("UPDATE audit_auditrecord SET outcome = 'denied' WHERE sequence = 2", []))
+    client.post("/audit/verify/")
+    verified = AuditRecord.objects.filter(event_type="audit.verified").last()
+    assert verified is not None
+    assert verified.outcome == "failure"
+    assert '"status":"broken"' in verified.details
+    html = client.get("/audit/").content.decode()
+    assert "BROKEN" in html
+    assert "event #2" in html
+
+
+def test_only_auditors_export_or_verify(client_for):
+    client = client_for("investigator")
+    assert client.get("/audit/export.csv").status_code == 403
+    assert client.post("/audit/verify/").status_code == 403
+    assert not AuditRecord.objects.filter(event_type__in=["audit.exported", "audit.verified"]).exists()
