@@ -319,8 +319,9 @@ def _users(exercise: Exercise, *, update: Sequence[int]) -> tuple[int, int]:
 
 
 @contextmanager
-def _refusals(path: str, compartment: str) -> Iterator[None]:
-    """Turn a service's refusal into one that names the record of the file and the rule it broke."""
+def _refusals(path: str, compartment: str, *, author: str = "") -> Iterator[None]:
+    """Turn a service's refusal into one that names the record of the file, its author and the rule it
+    broke (`author`: who wrote the record in the file, and of which person)."""
     try:
         yield
     except ExerciseRefused:
@@ -328,7 +329,14 @@ def _refusals(path: str, compartment: str) -> Iterator[None]:
     except RuleViolation as error:
         raise ExerciseRefused(path, error.rule or error.code, error.message) from error
     except (Forbidden, NotFound) as error:
-        raise ExerciseRefused(path, f"access.{compartment}", error.message) from error
+        what = compartment.replace("_", " ")
+        message = (
+            f"{author} may not write this record ({what}): the access policy does not give their agency "
+            f"that ({error.message})"
+            if author
+            else error.message
+        )
+        raise ExerciseRefused(path, f"access.{compartment}", message) from error
     except InvalidInput as error:
         what = error.what.replace(" ", "_")
         rules = dict.fromkeys(f"{what}.{p.path}" if p.path else what for p in error.problems)
@@ -376,7 +384,7 @@ class _Load:
         operation = Operation.objects.get(pk=result.operation.pk)
         self.operation = operation
         for step in sorted(self._steps()):
-            with _refusals(step.path, step.compartment):
+            with _refusals(step.path, step.compartment, author=self._author_of(step.path)):
                 step.run()
         self._refuse_suspects_left_with_victims(operation)
         record(
@@ -424,6 +432,29 @@ class _Load:
             f"{first.suspect.code} is designated a suspect and is left in {first.area.name} with "
             f"{', '.join(kept_from)}: add a placement that moves {first.suspect.code} to an area for suspects",
         )
+
+    def _author_of(self, path: str) -> str:
+        """`arivera (Metro City Police Department), for P-001`: who wrote the record at `path` of the file."""
+        section, _, rest = path.removeprefix("encounter.").partition("[")
+        entries = getattr(self.exercise.encounter, section, None)
+        if not rest or entries is None:
+            return ""
+        entry: Any = entries[int(rest.split("]", 1)[0])]
+        if path.endswith(".response"):
+            entry = entry.response
+        username = next(
+            (
+                getattr(entry, name)
+                for name in ("by", "recorded_by", "scheduled_by")
+                if getattr(entry, name, None)
+            ),
+            None,
+        )
+        user = self.users.get(username) if username else None
+        if user is None:
+            return ""
+        person = getattr(entry, "person", None)
+        return f"{user.username} ({user.agency.name})" + (f", for {person}," if person else "")
 
     def _steps(self) -> Iterator[_Step]:
         encounter = self.exercise.encounter

@@ -392,3 +392,15 @@ def test_a_file_that_leaves_a_suspect_with_potential_victims_is_refused(tmp_path
     assert "P-003" in refused.value.message
     assert "P-004" in refused.value.message
     assert not Operation.objects.filter(code="NL-2026-12").exists()  # nothing half-loaded
+
+
+def test_a_refusal_by_the_policy_names_the_record_its_author_and_the_rule(tmp_path):
+    """Issue 13: the loader said 'Your agency cannot write this (needs full)', naming neither who nor which."""
+    with pytest.raises(ExerciseRefused) as caught:
+        load(tmp_path, small_data({"encounter.needs[1].by": "lnguyen"}))
+    message = caught.value.message
+    assert message.startswith("encounter.needs[1]: lnguyen (")
+    needs = small_data()["encounter"]["needs"][1]
+    assert f"for {needs['person']}" in message
+    assert "may not write this record (needs full)" in message
+    assert message.endswith("[rule: access.needs_full]")
