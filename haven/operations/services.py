@@ -79,6 +79,21 @@ def _haven_agencies(*, actor: User, plan: Plan) -> dict[str, Agency]:
         for i, entry in enumerate(plan.agencies)
         if entry.id in known and known[entry.id].type != entry.type.value
     ]
+    # an agency Haven lacks but knows by the same name is a typo of its id (harbour-vs for harbor-vs): a
+    # second "Harbor Victim Services" that no user belongs to would keep the real provider off the operation
+    new = [(i, entry) for i, entry in enumerate(plan.agencies) if entry.id not in known]
+    if new:
+        by_name = {_name_key(a.name): a for a in Agency.objects.all()}
+        for i, entry in new:
+            twin = by_name.get(_name_key(entry.name))
+            if twin is not None:
+                problems.append(
+                    Problem(
+                        f"agencies[{i}].id",
+                        f"'{entry.id}' is not in Haven, but {twin.name} is, as '{twin.slug}': use that id "
+                        "(a new agency with the same name would have none of its users)",
+                    )
+                )
     if problems:
         raise ValidationFailed(problems, what="plan")
     for entry in plan.agencies:
@@ -87,6 +102,11 @@ def _haven_agencies(*, actor: User, plan: Plan) -> dict[str, Agency]:
                 actor=actor, slug=entry.id, name=entry.name, type=entry.type.value
             )
     return known
+
+
+def _name_key(name: str) -> str:
+    """An agency's name as compared for twins: case, spacing and punctuation aside."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in name.casefold()).split())
 
 
 def _check_actor_keeps_access(actor: User, plan: Plan) -> None:

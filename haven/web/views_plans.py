@@ -148,6 +148,14 @@ def _new_to_haven(operation: Operation, document: Mapping[str, Any]) -> set[str]
     )
 
 
+def _agency_directory() -> list[tuple[str, str]]:
+    """The agencies Haven knows, offered where a plan names an agency: a typo of an id is not a new agency."""
+    return [
+        (agency.slug, f"{agency.name} ({agency.get_type_display()})")
+        for agency in Agency.objects.filter(is_active=True).order_by("name")
+    ]
+
+
 def _section_form(
     spec: SectionSpec,
     operation: Operation,
@@ -162,6 +170,7 @@ def _section_form(
         "agencies": _agency_choices(document),
         "vocabularies": vocabularies if vocabularies is not None else _vocabularies(),
         "new_agencies": _new_to_haven(operation, document) if spec.key == "agencies" else (),
+        "directory": _agency_directory() if spec.key == "agencies" else (),
     }
     if data is None:
         return SectionForm.from_plan(spec, document, **options)

@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 
+from haven.accounts.models import Agency
 from haven.audit.models import AuditRecord
 from haven.core.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
 from haven.operations.models import Area, OperationAgency, OperationStatus, VersionKind
 from haven.operations.selectors import current_plan, operation_for, operations_visible_to
 from haven.operations.services import operation_approve, operation_create, plan_import, plan_save
 from haven.plans import parse_plan
-from tests.operations.fixtures import make_operation, task_force_data, task_force_plan
+from tests.operations.fixtures import make_operation, task_force_data, task_force_plan, without_agency
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +250,23 @@ def test_importing_the_same_plan_twice_changes_nothing(persona):
     assert not second.changed
     assert second.operation.versions.count() == 1
     assert AuditRecord.objects.count() == events
+
+
+def test_a_new_agency_whose_name_matches_an_existing_one_is_refused_naming_it(persona):
+    """Issue 13: `harbour-vs` (a typo) created a second "Harbor Victim Services" that no user belonged to — the
+    real provider never saw the operation. A plan agency Haven lacks, named like one it has, is refused."""
+    persona("advocate")  # Harbor Victim Services, harbor-vs
+    data = task_force_data()
+    typo = without_agency(data, "harbor-vs", instead="harbour-vs", keep_entry=True)
+    for entry in typo["agencies"]:
+        if entry["id"] == "harbor-vs":
+            entry["id"] = "harbour-vs"
+            entry["name"] = "Harbor  Victim Services."
+    with pytest.raises(ValidationFailed) as refused:
+        operation_create(actor=persona("coordinator"), plan=parse_plan(json.dumps(typo)))
+    [problem] = refused.value.problems
+    assert problem.path.startswith("agencies[")
+    assert problem.path.endswith("].id")
+    assert "harbor-vs" in problem.message
+    assert "Harbor Victim Services" in problem.message
+    assert not Agency.objects.filter(slug="harbour-vs").exists()

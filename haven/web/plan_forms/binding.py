@@ -71,6 +71,8 @@ class SectionForm:
     rows: list[Rows]
     options: dict[str, Any] = field(default_factory=dict)
     notes: list[ProblemNote] = field(default_factory=list)
+    # the agencies Haven knows (plan id, name), offered where an agency's id is typed (never a new twin)
+    directory: Choices = ()
     conflict: str = ""
     # a save that needs the author's confirmation first: what it says, and what to confirm (agency ids)
     confirmation: str = ""
@@ -90,6 +92,7 @@ class SectionForm:
         agencies: Choices = (),
         vocabularies: Mapping[str, Choices] | None = None,
         new_agencies: Collection[str] = (),
+        directory: Choices = (),
     ) -> SectionForm:
         """The form pre-filled from the section's part of the plan document."""
         entry = document.get(spec.key)
@@ -106,7 +109,7 @@ class SectionForm:
                 for i, item in enumerate(items)
             ]
             rows.append(Rows(listing, prefix, [_row(form, new_agencies) for form in forms]))
-        return cls(spec, base_version, entry is not None, main, rows, options)
+        return cls(spec, base_version, entry is not None, main, rows, options, directory=directory)
 
     @classmethod
     def from_post(
@@ -119,6 +122,7 @@ class SectionForm:
         agencies: Choices = (),
         vocabularies: Mapping[str, Choices] | None = None,
         new_agencies: Collection[str] = (),
+        directory: Choices = (),
     ) -> SectionForm:
         """The form bound to what was posted (the plan document gives what disabled fields hold)."""
         entry = document.get(spec.key)
@@ -132,7 +136,7 @@ class SectionForm:
             count = _count(data.get(f"{prefix}-rows"))
             forms = [listing.form(data, prefix=f"{prefix}-{i}", **options) for i in range(count)]
             rows.append(Rows(listing, prefix, [_row(form, new_agencies) for form in forms]))
-        return cls(spec, base_version, data.get("present") == "yes", main, rows, options)
+        return cls(spec, base_version, data.get("present") == "yes", main, rows, options, directory=directory)
 
     def _forms(self) -> list[PlanForm]:
         forms = [self.main] if self.main is not None else []

@@ -160,6 +160,12 @@ class AgencyForm(PlanForm):
     contact_phone = Text("Phone")
     contact_email = Text("Email")
     contact_radio = Text("Radio call sign")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the directory of agencies Haven knows (a datalist in the agencies section)
+        self.fields["id"].widget.attrs["list"] = "agency-directory"
+
     paths = {
         "contact_name": ("contact", "name"),
         "contact_phone": ("contact", "phone"),
