@@ -5,6 +5,7 @@ and the policy."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from haven.accounts.models import Agency, AgencyType, InterviewerRole, User
-from haven.core.clock import FIRST_YEAR, LAST_YEAR, plausible_year, utc_today
+from haven.core.clock import FIRST_YEAR, LAST_YEAR, plausible_year
 from haven.core.problems import Problem
 from haven.encounters.models import (
     Consent,
@@ -359,12 +360,15 @@ class ConsentForm(ActionForm):
         label="Or: the legal basis for the minor's own consent", required=False, max_length=300
     )
 
-    def __init__(self, data: Any = None, *, recipients: QuerySet[Agency], minor: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, data: Any = None, *, recipients: QuerySet[Agency], minor: bool, today: date, **kwargs: Any
+    ) -> None:
         super().__init__(data, auto_id="consent_%s", **kwargs)
         field = self.fields["recipient"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = recipients
-        self.fields["given_on"].initial = utc_today()
+        # today on the operation's clock (after 19:00 at UTC−05:00, UTC's day is already tomorrow)
+        self.fields["given_on"].initial = today
         if not minor:
             del self.fields["guardian"]
             del self.fields["minor_may_consent"]

@@ -27,7 +27,7 @@ from haven.access.policies import Access, Compartment, Standing, allows, require
 from haven.accounts.models import Agency, InterviewerRole, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.clock import utc_today
+from haven.core.clock import clock_day, utc_today
 from haven.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
 from haven.encounters import services
 from haven.encounters.models import (
@@ -434,7 +434,9 @@ def _offer(
         "interview": lambda: _interview_form(None, operation),
         "attorney": AttorneyNoteForm,
         "consent": lambda: ConsentForm(
-            recipients=_recipients(operation, own), minor=treated_as_minor(view.tags)
+            recipients=_recipients(operation, own),
+            minor=treated_as_minor(view.tags),
+            today=clock_day(operation.utc_offset_minutes),
         ),
         "relief": lambda: ReliefForm(kinds=relief_kinds),
         **{
@@ -750,7 +752,12 @@ def person_consent(request: HttpRequest, operation_code: str, person_code: str) 
     actor, person, standing = _acting(request, operation_code, person_code)
     require(standing, Compartment.CONSENT, Access.WRITE, actor.agency_id, hide=False)
     minor = treated_as_minor(person.tags.values_list("tag", flat=True))
-    form = ConsentForm(request.POST, recipients=_recipients(person.operation, actor.agency_id), minor=minor)
+    form = ConsentForm(
+        request.POST,
+        recipients=_recipients(person.operation, actor.agency_id),
+        minor=minor,
+        today=clock_day(person.operation.utc_offset_minutes),
+    )
 
     def perform() -> object:
         data = form.cleaned_data

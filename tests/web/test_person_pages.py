@@ -531,3 +531,16 @@ def test_exercise_operations_show_the_exercise_banner(persona, client_for):
     page = html_of(client_for("advocate"), url(exercise, "P-001"))
     assert "banner--exercise" in page
     assert "is a rehearsal on fictional data" in page
+
+
+def test_a_consents_given_on_defaults_to_the_operations_day(s, client_for):
+    """Issue 13: at 20:00 on the operation's clock (UTC−05:00) UTC's day is already tomorrow; the form
+    pre-filled tomorrow, which the service refuses as a later day."""
+    import time_machine
+
+    evening = s.operation.starts_at.astimezone(timezone.get_fixed_timezone(-300)).replace(hour=20, minute=0)
+    with time_machine.travel(evening):
+        page = client_for("advocate").get(url(s, "P-001")).content.decode()
+    field = re.search(r'<input[^>]*name="given_on"[^>]*>', page)
+    assert field is not None
+    assert f'value="{evening.date().isoformat()}"' in field[0]
