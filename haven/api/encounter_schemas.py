@@ -232,6 +232,11 @@ class DangerIn(EncounterIn):
     """Flagging imminent danger takes no fields."""
 
 
+class ChildWelfareIn(EncounterIn):
+    agency: PlanId = Field(description="the child welfare agency notified (its id in the plan)")
+    at: Moment | None = Field(default=None, description="when it was notified; default: now")
+
+
 class DangerResponseIn(EncounterIn):
     response: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
         description="what was done"
@@ -264,6 +269,7 @@ ENCOUNTER_REQUEST_SCHEMAS: Final[tuple[type[EncounterIn], ...]] = (
     ReliefIn,
     DangerIn,
     DangerResponseIn,
+    ChildWelfareIn,
     ReleaseIn,
     PreferenceWithdrawalIn,
 )
@@ -357,6 +363,17 @@ class ShownTowardsOut(Out):
     from_person: str
     signs: list[SignName]
     at: datetime
+
+
+class ChildWelfareOut(Out):
+    agency: str = Field(description="the child welfare agency notified (its name)")
+    at: datetime
+    by: str
+
+
+class LegalNoteOut(Out):
+    reviewed_by: str
+    notes: str
 
 
 class DangerFlagOut(Out):
@@ -497,6 +514,15 @@ class PersonOut(Out):
     interviewer_gender_withdrawn_at: datetime | None
     outcome: OutcomeOut | None
     danger: list[DangerFlagOut]
+    minor: bool = Field(
+        description="tagged minor, or no age recorded: treated as a minor wherever that protects"
+    )
+    child_welfare: ChildWelfareOut | None = Field(
+        description="for a minor: child welfare notified (null: not yet)"
+    )
+    legal_notes: list[LegalNoteOut] | None = Field(
+        description="for a minor, the plan's legal-authority notes for minors (readers of the full plan only)"
+    )
     needs_summary: NeedsSummaryOut
     information: list[InformationOut]
     interviews: list[InterviewOut]
@@ -538,6 +564,9 @@ class BoardRowOut(Out):
     waiting_minutes: int | None = Field(description="minutes since encountered, until a provider's contact")
     waited_too_long: bool
     encountered_at: datetime
+    child_welfare: str = Field(
+        description="for a minor: child welfare notified or not yet, in words; '' otherwise"
+    )
 
 
 class DangerAlertOut(Out):

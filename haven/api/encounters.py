@@ -37,6 +37,7 @@ from haven.api.encounter_schemas import (
     MAX_LIMIT,
     AttorneyNoteIn,
     BoardOut,
+    ChildWelfareIn,
     ConsentIn,
     ConsentRevocationIn,
     DangerIn,
@@ -74,6 +75,7 @@ from haven.encounters.models import (
     NeedsAssessment,
     Person,
 )
+from haven.encounters.rules import treated_as_minor
 from haven.encounters.selectors import (
     PersonView,
     area_readable,
@@ -346,6 +348,17 @@ def _person_out(view: PersonView, standing: Standing) -> PersonOut:
                 }
                 for f in view.danger
             ],
+            "minor": treated_as_minor(view.tags),
+            "child_welfare": (
+                {
+                    "agency": view.child_welfare.agency.name,
+                    "at": view.child_welfare.at,
+                    "by": view.child_welfare.by.name,
+                }
+                if view.child_welfare is not None
+                else None
+            ),
+            "legal_notes": view.legal_notes,
             "needs_summary": view.needs_summary,
             "information": [
                 {
@@ -862,6 +875,29 @@ def person_danger(
     already = person.danger_flags.filter(responded_at__isnull=True).exists()
     flag = services.danger_flag(actor=actor, person=person)
     return Status(200 if already else 201, _recorded(person, standing, "danger_flag", flag.pk))
+
+
+@router.post(
+    PERSON + "/child-welfare",
+    response={201: RecordedOut, 409: ConflictOut, **_WRITE},
+    openapi_extra=_body_doc(ChildWelfareIn, "The child welfare agency notified, and when."),
+    summary="Record that child welfare was notified of a minor (investigative agencies)",
+)
+def person_child_welfare(
+    request: HttpRequest, code: OperationCode, person_code: PersonCodePath
+) -> Status[RecordedOut]:
+    """For a person tagged minor, or whose age is not recorded; recorded once (409 after)."""
+    actor, person, standing = _person(request, code, person_code)
+    require(standing, Compartment.ROSTER, Access.WRITE, hide=False)
+    body = _body(request, ChildWelfareIn)
+    agency = Agency.objects.filter(slug=body.agency).first()
+    if agency is None:
+        raise ValidationFailed(
+            [Problem("agency", "is a child welfare agency on this operation's plan")],
+            what="child welfare notice",
+        )
+    notice = services.child_welfare_notify(actor=actor, person=person, agency=agency, at=body.at)
+    return Status(201, _recorded(person, standing, "child_welfare", notice.pk))
 
 
 @router.post(

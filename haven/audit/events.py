@@ -80,6 +80,7 @@ class AuditEvent(models.TextChoices):
     RELIEF_RECORDED = "relief.recorded", "Immigration relief step recorded"
     DANGER_FLAGGED = "danger.flagged", "Imminent danger flagged"
     DANGER_RESPONDED = "danger.responded", "Imminent danger response recorded"
+    CHILD_WELFARE_NOTIFIED = "child_welfare.notified", "Child welfare notified of a minor"
     SEPARATION_ALERT_RAISED = "separation.alert_raised", "Separation alert raised"
     SEPARATION_ALERT_CLEARED = "separation.alert_cleared", "Separation alert cleared"
     CONSENT_RECORDED = "consent.recorded", "Consent recorded"

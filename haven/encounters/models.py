@@ -400,6 +400,22 @@ class DangerFlag(BaseModel):
         ordering = ("flagged_at",)
 
 
+class ChildWelfareNotice(BaseModel):
+    """Child welfare notified of a minor (or a person whose age is not recorded): which agency, when, by whom —
+    a step of its own on the board, the person's page and the report (E-Guide 5.2: minors)."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="child_welfare_notice")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("at",)
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.agency_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class SeparationReason(models.TextChoices):
     SUSPECT_WITH_VICTIM = "suspect_with_victim", "A suspect with a potential victim"
     SUSPECT_IN_VICTIMS_AREA = "suspect_in_victims_area", "A suspect in an area that holds potential victims"

@@ -18,10 +18,11 @@ from haven.access.policies import Access, Compartment, Standing, allows
 from haven.accounts.models import AgencyType, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.clock import utc_today
+from haven.core.clock import clock_time, utc_today
 from haven.core.errors import NotFound
 from haven.encounters.models import (
     AttorneyNote,
+    ChildWelfareNotice,
     Consent,
     DangerFlag,
     Designation,
@@ -188,6 +189,10 @@ class PersonView:
     consents_recorded: list[dict[str, Any]] | None = None
     consents_received: list[dict[str, Any]] = field(default_factory=list)
     released_items: list[str] = field(default_factory=list)
+    # a person treated as a minor: the child welfare notice (None: not yet) — and, for readers of the full
+    # plan, the plan's legal-authority notes for minors (None: not a minor, or not the reader's to read)
+    child_welfare: ChildWelfareNotice | None = None
+    legal_notes: list[dict[str, str]] | None = None
 
 
 def _milestones(person: Person, standing: Standing) -> Milestones:
@@ -235,6 +240,21 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
         ]
     if allows(standing, Compartment.IMMINENT_DANGER, Access.READ):
         view.danger = list(person.danger_flags.select_related("flagged_by", "responded_by"))
+    if treated_as_minor(view.tags) and allows(standing, Compartment.ROSTER, Access.READ):
+        view.child_welfare = (
+            ChildWelfareNotice.objects.filter(person=person).select_related("agency", "by").first()
+        )
+        if allows(standing, Compartment.FULL_PLAN, Access.READ):
+            plan = current_plan(person.operation)
+            names = {a.id: a.name for a in plan.agencies}
+            view.legal_notes = [
+                {
+                    "reviewed_by": names.get(entry.reviewed_by or "", entry.reviewed_by or ""),
+                    "notes": entry.notes or "",
+                }
+                for entry in plan.legal_authorities
+                if entry.population.value == "minor"
+            ]
     if allows(standing, Compartment.CONTINUED_PRESENCE, Access.READ):
         view.relief = list(person.relief_steps.select_related("by", "agency"))
     assessments = list(person.needs_assessments.select_related("by", "agency"))
@@ -429,6 +449,8 @@ class RosterFacts:
     designation: str
     pending_relief: list[tuple[str, datetime]]
     next_interview_agency: str
+    # for a person treated as a minor: when child welfare was notified, and which agency (None: not yet)
+    child_welfare: tuple[datetime, str] | None = None
 
 
 def roster_facts(
@@ -467,6 +489,7 @@ def roster_facts(
     danger = grouped(DangerFlag.objects.filter(responded_at__isnull=True), "flagged_at")
     designations = grouped(Designation.objects.all(), "at", "created_at", "status")
     relief = grouped(ReliefStep.objects.all(), "at", "created_at", "kind", "status")
+    notices = grouped(ChildWelfareNotice.objects.all(), "at", "agency__name")
     facts: dict[Any, RosterFacts] = {}
     for p in persons:
         key = p["id"]
@@ -512,6 +535,7 @@ def roster_facts(
                 key=lambda item: item[1],
             ),
             next_interview_agency=scheduled[0][1] if scheduled else "",
+            child_welfare=notices[key][0] if key in notices else None,
         )
     return facts
 
@@ -537,6 +561,10 @@ class BoardRow:
     waiting_minutes: int | None
     waited_too_long: bool
     encountered_at: datetime
+    # for a person treated as a minor: "Child welfare notified 06:40 UTC−05:00 (County CWS)" or "… not yet
+    # notified"; "" for an adult
+    child_welfare: str = ""
+    child_welfare_pending: bool = False
 
 
 @dataclass
@@ -647,6 +675,8 @@ def board_for(
                 waiting_minutes=waited if waiting else None,
                 waited_too_long=waiting and waited > limit_minutes,
                 encountered_at=p["encountered_at"],
+                child_welfare=_child_welfare_label(facts, operation) if live else "",
+                child_welfare_pending=live and treated_as_minor(facts.tags) and facts.child_welfare is None,
             )
         )
     all_areas = sorted(
@@ -708,6 +738,16 @@ def board_for(
         investigative=investigative,
         now=now,
     )
+
+
+def _child_welfare_label(facts: RosterFacts, operation: Operation) -> str:
+    """The child welfare step of a person treated as a minor, in words; "" for an adult."""
+    if not treated_as_minor(facts.tags):
+        return ""
+    if facts.child_welfare is None:
+        return "Child welfare not yet notified"
+    at, agency = facts.child_welfare
+    return f"Child welfare notified {clock_time(at, operation.utc_offset_minutes)} ({agency})"
 
 
 def _suspect_step(p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, str]) -> tuple[str, str, Any]:

@@ -20,6 +20,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from haven.encounters.rules import treated_as_minor
+
 Path = tuple[str, ...]
 
 
@@ -53,6 +55,7 @@ class PersonFacts:
     outcome: str = ""
     outcome_reason: str = ""
     interviewer_gender: str = ""  # the preference still stated ("" when none or withdrawn)
+    child_welfare_at: datetime | None = None  # when child welfare was notified of this minor
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,6 +446,16 @@ def _interviews(figures: Figures, facts: ReportInput) -> None:
         "interviews.of_minors_by_other_role", sum(1 for i in of_minors if i.role != "forensic_interviewer")
     )
     figures.table(minors, [forensic, other_role])
+    # child welfare notified of every minor, and of every person whose age is not recorded (rules.treated_as_minor)
+    treated = [p for p in facts.persons if treated_as_minor(p.tags)]
+    of_concern = figures.count("minors.treated_as_minor", len(treated))
+    notified = figures.count(
+        "minors.child_welfare_notified", sum(1 for p in treated if p.child_welfare_at is not None)
+    )
+    not_notified = figures.count(
+        "minors.child_welfare_not_notified", sum(1 for p in treated if p.child_welfare_at is None)
+    )
+    figures.table(of_concern, [notified, not_notified])
 
 
 def _durations(figures: Figures, name: str, minutes: Sequence[int], count: Path) -> None:

@@ -183,6 +183,7 @@ def _persons(operation: Operation) -> list[PersonFacts]:
             "outcome_reason",
             "interviewer_gender",
             "interviewer_gender_withdrawn_at",
+            "child_welfare_notice__at",
         )
     )
     return [
@@ -194,6 +195,7 @@ def _persons(operation: Operation) -> list[PersonFacts]:
             outcome=row["outcome"],
             outcome_reason=row["outcome_reason"],
             interviewer_gender="" if row["interviewer_gender_withdrawn_at"] else row["interviewer_gender"],
+            child_welfare_at=row["child_welfare_notice__at"],
         )
         for row in rows
     ]

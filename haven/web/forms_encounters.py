@@ -462,6 +462,21 @@ class DangerRespondForm(ActionForm):
         super().__init__(data, auto_id=f"respond_{flag_id}_%s", **kwargs)
 
 
+class ChildWelfareForm(ActionForm):
+    agency = forms.ModelChoiceField(
+        label="Child welfare agency notified", queryset=Agency.objects.none(), empty_label="Choose the agency"
+    )
+    at = forms.DateTimeField(
+        label="Notified at", required=False, help_text="Leave empty for now.", widget=DateTimeLocalInput()
+    )
+
+    def __init__(self, data: Any = None, *, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        super().__init__(data, auto_id="child_welfare_%s", **kwargs)
+        field = self.fields["agency"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = agencies
+
+
 class ReliefForm(ActionForm):
     kind = forms.ChoiceField(label="Relief")
     status = forms.ChoiceField(label="Step", choices=ReliefStatus.choices)

@@ -81,6 +81,7 @@ urlpatterns += [
         name="person-preference-withdraw",
     ),
     path(_person + "danger/", views_encounters.person_danger, name="person-danger"),
+    path(_person + "child-welfare/", views_encounters.person_child_welfare, name="person-child-welfare"),
     path(
         _person + "danger/<uuid:flag_id>/respond/",
         views_encounters.person_danger_respond,

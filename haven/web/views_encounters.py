@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from haven.access.policies import Access, Compartment, Standing, allows, require
-from haven.accounts.models import Agency, InterviewerRole, User
+from haven.accounts.models import Agency, AgencyType, InterviewerRole, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.clock import clock_day, utc_today
@@ -64,6 +64,7 @@ from haven.web.forms_encounters import (
     ActionForm,
     AttorneyNoteForm,
     BoardFilterForm,
+    ChildWelfareForm,
     ConsentForm,
     ConsentRevokeForm,
     DangerRespondForm,
@@ -237,6 +238,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "release": ("person-summary", "Outcome recorded."),
     "danger": ("sec-danger", "Imminent danger flagged: everyone on the operation sees it now."),
     "respond": ("sec-danger", "Response recorded."),
+    "child_welfare": ("sec-child-welfare", "Child welfare notification recorded."),
     "designation": ("sec-designation", "Designation recorded."),
     "observation": ("sec-observations", "Observation recorded."),
     "relief": ("sec-relief", "Relief step recorded."),
@@ -413,6 +415,9 @@ def _offer(
         "interview": allows(standing, Compartment.INTERVIEW_SCHEDULE, Access.WRITE),
         "attorney": allows(standing, Compartment.ATTORNEY_NOTES, Access.WRITE, own),
         "consent": allows(standing, Compartment.CONSENT, Access.WRITE, own),
+        "child_welfare": treated_as_minor(view.tags)
+        and view.child_welfare is None
+        and allows(standing, Compartment.ROSTER, Access.WRITE),
     }
     services_allowed = allows(standing, Compartment.VICTIM_SERVICE_RECORD, Access.WRITE, own)
     for kind in VictimServiceKind.values:
@@ -439,6 +444,7 @@ def _offer(
             today=clock_day(operation.utc_offset_minutes),
         ),
         "relief": lambda: ReliefForm(kinds=relief_kinds),
+        "child_welfare": lambda: ChildWelfareForm(agencies=_child_welfare_agencies(operation)),
         **{
             kind: (lambda kind=kind: VictimServiceForm(kind=kind))  # type: ignore[misc]
             for kind in VictimServiceKind.values
@@ -510,6 +516,9 @@ def _offer(
         "interviews": interviews,
         "consents_recorded": consents,
         "open_danger": any(f.responded_at is None for f in view.danger),
+        "minor": treated_as_minor(view.tags) and allows(standing, Compartment.ROSTER, Access.READ),
+        "child_welfare": view.child_welfare,
+        "legal_notes": view.legal_notes,
         "unshown": _unshown(failed) if failed is not None and not page.failed_shown else None,
     }
 
@@ -876,6 +885,30 @@ def person_danger(request: HttpRequest, operation_code: str, person_code: str) -
         key="danger",
         form=forms.Form(request.POST),
         perform=lambda: services.danger_flag(actor=actor, person=person),
+    )
+
+
+def _child_welfare_agencies(operation: Operation) -> Any:
+    return Agency.objects.filter(
+        participations__operation=operation, type=AgencyType.CHILD_WELFARE, is_active=True
+    ).order_by("name")
+
+
+@require_POST
+def person_child_welfare(request: HttpRequest, operation_code: str, person_code: str) -> HttpResponse:
+    actor, person, standing = _acting(request, operation_code, person_code)
+    require(standing, Compartment.ROSTER, Access.WRITE, hide=False)
+    form = ChildWelfareForm(request.POST, agencies=_child_welfare_agencies(person.operation))
+    return _act(
+        request,
+        actor,
+        standing,
+        person,
+        key="child_welfare",
+        form=form,
+        perform=lambda: services.child_welfare_notify(
+            actor=actor, person=person, agency=form.cleaned_data["agency"], at=form.cleaned_data["at"]
+        ),
     )
 
 

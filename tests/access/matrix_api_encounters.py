@@ -68,6 +68,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     PERSON + "danger": ("POST", {**OFF, "*": 400}),
     PERSON + "danger/<flag_id>/response": ("POST", {**OFF, "*": 400}),  # everyone on the operation
     PERSON + "release": ("POST", _only(INVESTIGATIVE, 400)),
+    PERSON + "child-welfare": ("POST", _only(INVESTIGATIVE, 400)),
     PERSON + "preference-withdrawal": ("POST", {**OFF, "*": 400}),
 }
 

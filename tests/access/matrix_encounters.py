@@ -67,6 +67,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     PERSON + "danger/<uuid:flag_id>/respond/": ("POST", {**OFF, "*": 400}),
     PERSON + "relief/": ("POST", _only((*INVESTIGATIVE_ALL, "attorney"), 400)),
     PERSON + "release/": ("POST", _only(INVESTIGATIVE_ALL, 400)),
+    # child welfare notified of a minor: a step investigative agencies record (an empty form: 400)
+    PERSON + "child-welfare/": ("POST", _only(INVESTIGATIVE_ALL, 400)),
 }
 
 

@@ -274,7 +274,7 @@ def test_schemathesis_on_the_encounter_routes_finds_no_server_error_and_no_respo
     }
     started = time.monotonic()
     exercised, seen = _fuzz(who, select=_is_encounter_route, real=real, max_examples=ENCOUNTER_EXAMPLES)
-    assert exercised == 20
+    assert exercised == 21
     reads = [
         f"GET {API}/operations/{{code}}{tail}" for tail in ("/persons", "/persons/{person_code}", "/board")
     ]

@@ -30,10 +30,11 @@ from haven.encounters.services.persons import (
     person_release,
 )
 from haven.encounters.services.relief import relief_record
-from haven.encounters.services.steps import danger_flag, danger_respond
+from haven.encounters.services.steps import child_welfare_notify, danger_flag, danger_respond
 
 __all__ = [
     "attorney_note_record",
+    "child_welfare_notify",
     "consent_record",
     "consent_revoke",
     "current_designation",

@@ -1,4 +1,5 @@
-"""Steps anyone on the operation takes for a person: imminent danger flagged and answered."""
+"""Steps taken for a person: imminent danger flagged and answered (anyone on the operation), child welfare
+notified of a minor."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from datetime import datetime
 from django.db import transaction
 
 from haven.access.policies import Access, Compartment, require
-from haven.accounts.models import User
+from haven.accounts.models import Agency, AgencyType, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.errors import Conflict, ValidationFailed
+from haven.core.errors import Conflict, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
+from haven.encounters import rules
 from haven.encounters.models import (
+    ChildWelfareNotice,
     DangerFlag,
     Person,
 )
@@ -56,3 +59,38 @@ def danger_respond(*, actor: User, flag: DangerFlag, response: str, at: datetime
     flag.save()
     record(actor=actor, event=AuditEvent.DANGER_RESPONDED, target=flag, operation_id=person.operation_id)
     return flag
+
+
+@transaction.atomic
+def child_welfare_notify(
+    *, actor: User, person: Person, agency: Agency, at: datetime | None = None
+) -> ChildWelfareNotice:
+    """Record that child welfare was notified of a minor. Rules: investigative agencies write the roster's
+    steps; a person treated as a minor (rules.treated_as_minor: tagged minor, or no age recorded); the
+    agency notified is a child welfare agency on the operation's plan; recorded once."""
+    operation = person.operation
+    require(_standing(actor, operation), Compartment.ROSTER, Access.WRITE, hide=False)
+    if not rules.treated_as_minor(person.tags.values_list("tag", flat=True)):
+        raise RuleViolation(
+            f"{person.code} is recorded as an adult: child welfare is notified of minors.",
+            rule="child-welfare.minor",
+        )
+    if agency.type != AgencyType.CHILD_WELFARE or not operation.participants.filter(agency=agency).exists():
+        raise ValidationFailed(
+            [Problem("agency", "is a child welfare agency on this operation's plan")],
+            what="child welfare notice",
+        )
+    person = _locked(person)
+    if ChildWelfareNotice.objects.filter(person=person).exists():
+        raise Conflict(f"Child welfare was already notified of {person.code}; the notice is recorded once.")
+    notice = ChildWelfareNotice(person=person, agency=agency, by=actor, at=_when(at))
+    _clean(notice)
+    notice.save()
+    record(
+        actor=actor,
+        event=AuditEvent.CHILD_WELFARE_NOTIFIED,
+        target=person,
+        operation_id=operation.pk,
+        details={"agencies": [agency.slug]},
+    )
+    return notice
