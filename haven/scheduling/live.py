@@ -7,6 +7,8 @@ what it needs to turn a schedule back into interview records:
   recorded as conducted, or one that was held and now only awaits its record). A person is *ready* at the
   first slot after both a needs assessment and information given exist (the encounter guardrails' order:
   care comes first); who lacks either is left out and listed as waiting for care, with what is missing.
+  Who has an imminent-danger flag without a response is left out too (`held`, with the reason), until
+  someone responds: safety comes before any interview.
 - `minor` from the tags: tagged `minor`, or not tagged `adult` — a person whose age is not recorded is
   planned as a minor, with a forensic interviewer (the safe default; never an adult by omission).
 - keep-apart, the safe default: every current suspect with every current potential victim, and both people
@@ -32,10 +34,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q
 
 from haven.accounts.models import InterviewerRole, User
 from haven.encounters.models import (
+    DangerFlag,
     Designation,
     DesignationStatus,
     Interview,
@@ -43,7 +46,7 @@ from haven.encounters.models import (
     Observation,
     Person,
 )
-from haven.encounters.rules import treated_as_minor
+from haven.encounters.rules import open_danger_reason, treated_as_minor
 from haven.operations.models import InterviewLocation, Operation
 from haven.scheduling.formats import (
     PROBLEM_FORMAT,
@@ -120,6 +123,15 @@ class Waiting:
     missing: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Held:
+    """A person left out of the problem for their safety: an imminent-danger flag on them has no response."""
+
+    person: str
+    reason: str
+    priority: str
+
+
 @dataclass
 class LiveProblem:
     """The problem, and how its ids map back to records."""
@@ -137,6 +149,7 @@ class LiveProblem:
     interpreters: dict[str, User]
     rooms: dict[str, InterviewLocation]  # room id → its location
     roles: dict[str, str] = field(default_factory=dict)  # interviewer id → the role they interview as
+    held: list[Held] = field(default_factory=list)  # left out until their danger flag has a response
 
 
 @dataclass
@@ -249,7 +262,11 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
     # --- who: persons not released, transferred or interviewed ---------------------------------------------
     candidates = list(
         Person.objects.filter(operation=operation, outcome="")
-        .annotate(first_needs=Min("needs_assessments__at"), first_information=Min("information__at"))
+        .annotate(
+            first_needs=Min("needs_assessments__at"),
+            first_information=Min("information__at"),
+            open_danger=Exists(DangerFlag.objects.filter(person=OuterRef("pk"), responded_at__isnull=True)),
+        )
         .prefetch_related("tags", "languages")
         .order_by("code")
     )
@@ -263,6 +280,8 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         interviews_by_person[interview.person_id].append(interview)
 
     waiting: list[Waiting] = []
+    kept_safe: list[Held] = []
+    held_back: list[Interview] = []  # interviews not started of held persons: they make way on acceptance
     persons: dict[Any, Person] = {}
     cared_at: dict[str, tuple[datetime | None, datetime | None]] = {}
     started: dict[str, Interview] = {}
@@ -275,6 +294,11 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         if any(_ends(i) <= now for i in scheduled):
             continue  # held, and only its record is missing
         under_way = [i for i in scheduled if i.starts_at <= now]
+        if person.open_danger and not under_way:
+            # safety first: no interview until someone responds to the flag (an interview under way stays)
+            kept_safe.append(Held(person.code, open_danger_reason(person.code), person.priority or "normal"))
+            held_back += scheduled
+            continue
         missing = tuple(
             what
             for what, at in (
@@ -451,7 +475,11 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
                 pool[username]["available"] = _cut_at(pool[username]["available"], until)
 
     # --- resources busy with interviews the problem does not hold (other operations, people left out) ------
-    represented = {i.pk for i in started.values()} | {i.pk for group in movable.values() for i in group}
+    represented = (
+        {i.pk for i in started.values()}
+        | {i.pk for group in movable.values() for i in group}
+        | {i.pk for i in held_back}
+    )
     window_start, window_end = clock.at(0), clock.at(horizon)
     users = [*interviewer_users.values(), *interpreter_users.values()]
     busy = (
@@ -560,6 +588,7 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         interpreters=interpreter_users,
         rooms=room_locations,
         roles=roles,
+        held=kept_safe,
     )
 
 

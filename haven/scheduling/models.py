@@ -159,6 +159,10 @@ class InterviewPlan(BaseModel):
     schedule = models.JSONField()  # a haven.interview-schedule/v1 document
     # Persons left out because care has not come first yet: [{"person": "P-004", "missing": [...]}]
     waiting = models.JSONField(default=list, blank=True)
+    # Persons left out for their safety, an imminent-danger flag on them without a response:
+    # [{"person": "P-007", "reason": "P-007 has an open imminent-danger flag: respond to it first",
+    #   "priority": "urgent"}]
+    held = models.JSONField(default=list, blank=True)
     # What the builder could not honour (a pin released, an interview under way kept out of the problem).
     notes = models.JSONField(default=list, blank=True)
     # The persons whose assignment was fixed in the problem: interviews under way, and pins kept.

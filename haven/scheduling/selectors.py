@@ -177,6 +177,7 @@ class Unplanned:
     person: str
     reason: str
     priority: str
+    held: bool = False  # left out for their safety: the reason says what to do first
 
 
 @dataclass
@@ -365,7 +366,9 @@ def plan_view(standing_: Standing, plan: InterviewPlan, *, newest: bool = True) 
         items=items,
         by_room=by_room,
         by_interviewer=by_interviewer,
-        unscheduled=[
+        # who is held for their safety (an imminent-danger flag without a response) first: act on it first
+        unscheduled=[Unplanned(h["person"], h["reason"], h["priority"], held=True) for h in plan.held]
+        + [
             Unplanned(u.person, redact_reason(u.reason, standing_), persons[u.person].priority or "normal")
             for u in schedule.unscheduled
         ],
@@ -385,7 +388,7 @@ def plan_view(standing_: Standing, plan: InterviewPlan, *, newest: bool = True) 
         is_newest_draft=newest and plan.status == PlanStatus.DRAFT,
         counts={
             "scheduled": len(items),
-            "unscheduled": len(schedule.unscheduled),
+            "unscheduled": len(schedule.unscheduled) + len(plan.held),
             "waiting": len(plan.waiting),
         },
     )

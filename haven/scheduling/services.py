@@ -498,6 +498,7 @@ def _store_plan(
         problem=json.loads(live.problem.model_dump_json()),
         schedule=json.loads(schedule.model_dump_json()),
         waiting=[{"person": w.person, "missing": list(w.missing)} for w in live.waiting],
+        held=[{"person": h.person, "reason": h.reason, "priority": h.priority} for h in live.held],
         notes=list(live.notes),
         started=sorted(live.started),
         pinned=sorted(live.pinned),
@@ -618,6 +619,11 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
                 f"{code}'s interview was planned for {when}, which has passed: re-plan.",
                 rule="schedule.stale",
             )
+        try:
+            # safety first, for an interview that stays as it is as much as for a new one
+            encounters.interview_danger_check(person=person)
+        except RuleViolation as refusal:
+            raise _not_accepted(code, when, refusal) from refusal
         interviewer = users.get(assignment.interviewer)
         location = by_label.get(locations[assignment.room])
         if interviewer is None or location is None:
@@ -652,7 +658,9 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
     # as planned stays.
     # A person the plan books is moved to the plan's interview; a person it leaves unscheduled keeps an
     # interview booked for another day (only one inside the day the plan covers makes way for it).
-    planned_codes = {b.code for b in bookings} | {u.person for u in schedule.unscheduled}
+    # Held persons (an imminent-danger flag without a response) are not scheduled either: theirs make way.
+    held = {h["person"] for h in plan.held}
+    planned_codes = {b.code for b in bookings} | {u.person for u in schedule.unscheduled} | held
     window_end = problem.start + problem.horizon * SLOT
     waiting = Interview.objects.filter(
         person__operation=operation,
@@ -688,11 +696,8 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
                 room=booking.room,
             )
         except RuleViolation as refusal:
-            raise RuleViolation(
-                f"The plan was not accepted: {booking.code}'s interview at "
-                f"{clock_time(booking.starts_at, operation.utc_offset_minutes)} was "
-                f"refused ({refusal.rule}): {refusal.message}",
-                rule=refusal.rule,
+            raise _not_accepted(
+                booking.code, clock_time(booking.starts_at, operation.utc_offset_minutes), refusal
             ) from refusal
         except ValidationFailed as problems:
             raise RuleViolation(
@@ -715,6 +720,15 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
         details={"count": created, "status": PlanStatus.ACCEPTED.value},
     )
     return plan
+
+
+def _not_accepted(code: str, when: str, refusal: RuleViolation) -> RuleViolation:
+    """A guardrail's refusal of one booking, as the refusal of the whole plan (naming the person and rule)."""
+    return RuleViolation(
+        f"The plan was not accepted: {code}'s interview at {when} was refused ({refusal.rule}): "
+        f"{refusal.message}",
+        rule=refusal.rule,
+    )
 
 
 def _same(interview: Interview, booking: _Booking) -> bool:

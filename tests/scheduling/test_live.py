@@ -933,3 +933,77 @@ def test_saving_availability_over_another_coordinator_s_change_is_refused_and_ke
         f"/operations/{operation.code}/interviews/plan/availability/", {**form, "version": fresh.group(1)}
     )
     assert saved.status_code == 303
+
+
+# --- imminent danger comes first (issue 13) --------------------------------------------------------------
+
+DANGER = "P-007 has an open imminent-danger flag: respond to it first"
+
+
+def test_a_person_with_an_open_danger_flag_is_not_planned_until_someone_responds(
+    operation, register, care, persona, coordinator, mark, client_for, now
+):
+    """Issue 13: the planner scheduled a child whose imminent-danger flag had no response."""
+    ready_person(register, care, "P-001")
+    child = ready_person(
+        register, care, "P-007", tags=("female", "minor"), languages=("en",), priority="urgent"
+    )
+    flag = encounters.danger_flag(actor=persona("advocate"), person=child)
+    mark(interviewers=("federal_agent", "forensic"))
+    # when
+    made = plan(coordinator, operation, now)
+    # then the child is left out of the problem, with the reason, and the coordinator reads it on the page
+    problem = documents(made)[0]
+    assert [p.id for p in problem.persons] == ["P-001"]
+    assert made.held == [{"person": "P-007", "reason": DANGER, "priority": "urgent"}]
+    html = client_for("coordinator").get(f"/operations/{operation.code}/interviews/plan/").content.decode()
+    assert DANGER in html
+    assert "Not scheduled (1)" in html
+    # once someone responds to the flag, the next plan schedules the child
+    encounters.danger_respond(actor=persona("investigator"), flag=flag, response="Officer posted at the door")
+    again = plan(coordinator, operation, now)
+    assert again.held == []
+    assert set(by_person(again)) == {"P-001", "P-007"}
+
+
+def test_accepting_refuses_a_person_flagged_since_the_plan_was_made_and_stores_nothing(
+    operation, register, care, persona, coordinator, mark, now
+):
+    ready_person(register, care, "P-001")
+    flagged = ready_person(register, care, "P-007")
+    mark()
+    made = plan(coordinator, operation, now)
+    assert set(by_person(made)) == {"P-001", "P-007"}
+    encounters.danger_flag(actor=persona("advocate"), person=flagged)
+    with pytest.raises(RuleViolation, match=DANGER) as refused:
+        services.schedule_accept(actor=coordinator, plan=made, now=now)
+    assert refused.value.rule == "interview.danger-open"
+    assert not Interview.objects.filter(person__operation=operation).exists()
+    made.refresh_from_db()
+    assert made.status == PlanStatus.DRAFT
+
+
+def test_an_interview_booked_before_the_flag_is_neither_kept_nor_planned_while_it_is_open(
+    operation, register, care, persona, coordinator, mark, now
+):
+    """An interview that would stay exactly as planned passes the same check, and a held person's interview
+    that has not started makes way, as an unscheduled person's does."""
+    ready_person(register, care, "P-001")
+    flagged = ready_person(register, care, "P-007")
+    mark()
+    first = plan(coordinator, operation, now)
+    services.schedule_accept(actor=coordinator, plan=first, now=now)
+    booked = Interview.objects.get(person=flagged, status=InterviewStatus.SCHEDULED)
+    again = plan(coordinator, operation, now)  # the booked interviews stay where they are
+    flag = encounters.danger_flag(actor=persona("advocate"), person=flagged)
+    with pytest.raises(RuleViolation) as refused:
+        services.schedule_accept(actor=coordinator, plan=again, now=now)
+    assert refused.value.rule == "interview.danger-open"
+    # re-planned while the flag is open: held, and accepting cancels the interview booked before the flag
+    held = plan(coordinator, operation, now)
+    assert [h["person"] for h in held.held] == ["P-007"]
+    services.schedule_accept(actor=coordinator, plan=held, now=now)
+    booked.refresh_from_db()
+    assert booked.status == InterviewStatus.CANCELLED
+    encounters.danger_respond(actor=persona("advocate"), flag=flag, response="Moved to a safe room")
+    assert "P-007" in by_person(plan(coordinator, operation, now))

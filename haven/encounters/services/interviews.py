@@ -33,6 +33,17 @@ from haven.encounters.services._base import (
 from haven.operations.models import InterviewLocation
 
 
+def interview_danger_check(*, person: Person) -> None:
+    """Refuse any interview of a person while an imminent-danger flag on them has no response (issue 13):
+    someone on the operation responds first. The planner leaves such a person out with the same words."""
+    if person.danger_flags.filter(responded_at__isnull=True).exists():
+        raise RuleViolation(
+            f"{rules.open_danger_reason(person.code)} — no interview is scheduled until someone on the "
+            "operation records the response to the flag.",
+            rule=rules.DANGER_OPEN,
+        )
+
+
 def interview_guardrails(
     *,
     person: Person,
@@ -51,6 +62,7 @@ def interview_guardrails(
     Raises the first broken."""
     code = person.code
     when = clock_time(starts_at, person.operation.utc_offset_minutes)
+    interview_danger_check(person=person)
     if not person.needs_assessments.filter(at__lt=starts_at).exists():
         raise RuleViolation(
             f"{code}'s needs were not assessed before {when}: a provider assesses needs before any "
