@@ -131,8 +131,15 @@ def intrinsic_reason(base: Board, person: Person) -> str | None:
     words = _interviewer_words(person)
     # the interviewers the problem names for this person, when it does: "eligible for P-006"
     named = f"{words} eligible for {person.id}" if person.eligible_interviewers is not None else words
-    pool = [i for i in problem.interviewers if interviewer_fits(person, i)]
-    if not pool and person.eligible_interviewers is not None:
+    # what the rules allow first (a forensic interviewer for a minor, the stated gender), then whom the
+    # problem names for the person
+    by_rules = [
+        i
+        for i in problem.interviewers
+        if interviewer_fits(person.model_copy(update={"eligible_interviewers": None}), i)
+    ]
+    pool = [i for i in by_rules if interviewer_fits(person, i)]
+    if by_rules and not pool:
         if not person.eligible_interviewers:
             return f"no interviewer is eligible for {person.id}"
         return f"no {named} is available"

@@ -46,8 +46,16 @@ from haven.encounters.models import (
     Observation,
     Person,
 )
-from haven.encounters.rules import open_danger_reason, treated_as_minor
+from haven.encounters.rules import (
+    Conductor,
+    InterviewEntry,
+    conducts,
+    interview_conductors,
+    open_danger_reason,
+    treated_as_minor,
+)
 from haven.operations.models import InterviewLocation, Operation
+from haven.operations.selectors import current_plan
 from haven.scheduling.formats import (
     PROBLEM_FORMAT,
     Fixed,
@@ -189,6 +197,69 @@ def _cut_at(windows: Iterable[Window], until: int) -> list[Window]:
 
 def _when(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Who may interview whom, and where, beyond the rules every interview keeps: the plan's `interviews`
+    section (the role and agency for adults and for minors — `encounters.rules.interview_conductors`) and
+    the day's locations for minors (minors only there, adults only elsewhere; none: anyone anywhere).
+    The planner turns it into each person's `eligible_interviewers` and `eligible_rooms`; accepting a plan
+    checks every booking against it again, as it is then."""
+
+    entries: tuple[InterviewEntry, ...]
+    agencies: Mapping[Any, str]  # agency pk → the agency's id in the plan
+    minors_at: frozenset[Any]  # interview location pks where minors are interviewed today
+
+    def conductors(self, *, minor: bool) -> tuple[Conductor, ...] | None:
+        return interview_conductors(self.entries, minor=minor)
+
+    def interviewer_allowed(self, *, minor: bool, role: str, agency_id: Any) -> bool:
+        return conducts(self.conductors(minor=minor), role=role, agency=self.agencies.get(agency_id, ""))
+
+    def room_allowed(self, *, minor: bool, location_id: Any) -> bool:
+        return not self.minors_at or (location_id in self.minors_at) == minor
+
+
+_ROLE_PLURAL = {
+    "investigator": "investigators",
+    "prosecutor": "prosecutors",
+    "forensic_interviewer": "forensic interviewers",
+}
+
+
+def eligibility_summary(operation: Operation, allowed: Eligibility) -> list[str]:
+    """What the plan and the day say about who interviews whom and where, in words for the plan page:
+    "Adults: investigators of Homeland Security Investigations, Metro office (the plan's interviews
+    section)"; nothing when neither says anything."""
+    names = dict(operation.participants.values_list("plan_id", "agency__name"))
+    lines = []
+    for minor, population in ((False, "Adults"), (True, "Minors, and anyone whose age is not recorded")):
+        conductors = allowed.conductors(minor=minor)
+        if conductors is not None:
+            who = " or ".join(
+                _ROLE_PLURAL.get(role, role) + (f" of {names.get(agency, agency)}" if agency else "")
+                for role, agency in conductors
+            )
+            lines.append(f"{population}: interviewed by {who} (the plan's interviews section).")
+    if allowed.minors_at:
+        places = ", ".join(
+            InterviewLocation.objects.filter(pk__in=allowed.minors_at)
+            .order_by("plan_id")
+            .values_list("name", flat=True)
+        )
+        lines.append(f"Minors are interviewed at {places} today, and adults elsewhere.")
+    return lines
+
+
+def eligibility(operation: Operation, day: PlanningDay) -> Eligibility:
+    """The operation's eligibility as its plan and the planning day say now."""
+    plan = current_plan(operation)
+    return Eligibility(
+        entries=tuple((i.population.value, i.conducted_by.value, i.agency) for i in plan.interviews),
+        agencies=dict(operation.participants.values_list("agency_id", "plan_id")),
+        minors_at=frozenset(day.minor_locations.values_list("pk", flat=True)),
+    )
 
 
 def current_day(operation: Operation, now: datetime) -> PlanningDay | None:
@@ -349,6 +420,8 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
             "keep_apart": sorted(other for other in apart.get(waiter.code, ()) if other in by_code),
             "interviewer_gender": gender,
             "fixed": None,
+            "eligible_interviewers": None,
+            "eligible_rooms": None,
         }
 
     # --- who interviews and interprets, where --------------------------------------------------------------
@@ -505,6 +578,28 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
             if key and key in pool:
                 pool[key]["available"] = _subtract(pool[key]["available"], first, end)
 
+    # --- who may interview whom, and where: the plan's interviews section, the day's rooms for minors --------
+    # (an interview under way keeps what it has; a pin that breaks this is released below)
+    allowed = eligibility(operation, day)
+    for code, entry in draft.persons.items():
+        if code in started:
+            continue
+        minor = entry["minor"]
+        if allowed.conductors(minor=minor) is not None:
+            entry["eligible_interviewers"] = [
+                ident
+                for ident in draft.interviewers
+                if allowed.interviewer_allowed(
+                    minor=minor, role=roles[ident], agency_id=interviewer_users[ident].agency_id
+                )
+            ]
+        if allowed.minors_at:
+            entry["eligible_rooms"] = [
+                ident
+                for ident, location in room_locations.items()
+                if ident in draft.rooms and allowed.room_allowed(minor=minor, location_id=location.pk)
+            ]
+
     # --- the coordinator's pins ------------------------------------------------------------------------------
     pinned: dict[str, Pin] = {}
     pins = Pin.objects.filter(day=day).select_related("person", "interviewer", "interpreter", "location")
@@ -636,6 +731,8 @@ def _assemble(operation: Operation, clock: Clock, horizon: int, draft: _Draft) -
                 keep_apart=entry["keep_apart"],
                 interviewer_gender=entry["interviewer_gender"],
                 fixed=Fixed(**fixed) if fixed is not None else None,
+                eligible_interviewers=entry["eligible_interviewers"],
+                eligible_rooms=entry["eligible_rooms"],
             )
         )
     return InterviewProblem(

@@ -27,6 +27,10 @@ class PlanningDay(BaseModel):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     interview_minutes = models.PositiveSmallIntegerField(default=60)
+    # Where minors are interviewed today (a child advocacy center's suites, say): minors only in the rooms
+    # of these locations, adults only elsewhere; none means anyone in any room. The plan file cannot say
+    # it (operation-plan.md has no such field), so the coordinator does, with the day's availability.
+    minor_locations = models.ManyToManyField(InterviewLocation, blank=True, related_name="+")
     set_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
