@@ -15,6 +15,9 @@ what it needs to turn a schedule back into interview records:
   of every group observation made towards someone (whatever the designations say yet).
 - interviewers: users marked available for the day, in the role marked for them; interpreters likewise;
   rooms: the private rooms of the nondetention locations the coordinator left checked, and rooms they added.
+- who may interview whom, and where (`Eligibility`): the plan's `interviews` entry for the person's
+  population gives their `eligible_interviewers`; when the day names where minors are interviewed, minors
+  get the rooms of those locations and adults the others, as `eligible_rooms`.
 - `fixed`: interviews under way (scheduled, started, not yet over) and the coordinator's pins. A pin that
   can no longer be kept (its time has passed, its interviewer left or is no longer available, a room was
   taken away) is released and said so in `notes`; so is an interview under way that cannot be expressed as

@@ -6,7 +6,7 @@ How it works, in order, all inside the time limit (`docs/formats/interview-sched
    the fallback and the warm start.
 2. Identical resources are merged: rooms of one location with the same free time, interpreters with the same
    languages and free time, interviewers with the same role, gender, languages and free time form one class
-   of capacity k. A class is a cumulative resource in the model and its members are handed out afterwards by
+   of capacity k (rooms and interviewers only when the same persons' eligibility lists name them). A class is a cumulative resource in the model and its members are handed out afterwards by
    interval-graph colouring, which always succeeds when at most k interviews of the class overlap. This
    removes the k! symmetric copies of every schedule instead of merely ordering them.
 3. The model (`Model`): for each person, one optional interval per eligible interviewer class, room class and
