@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from haven.scheduling.formats import InterviewProblem, Person
 from haven.scheduling.greedy import Board
-from haven.scheduling.rules import bits, interviewer_fits, start_range, starts_within
+from haven.scheduling.rules import bits, interviewer_fits, interviewer_qualifies, start_range, starts_within
 
 # ISO 639-1 (and a few ISO 639-3 for languages met in the field) to English names.
 LANGUAGE_NAMES: dict[str, str] = {
@@ -133,11 +133,7 @@ def intrinsic_reason(base: Board, person: Person) -> str | None:
     named = f"{words} eligible for {person.id}" if person.eligible_interviewers is not None else words
     # what the rules allow first (a forensic interviewer for a minor, the stated gender), then whom the
     # problem names for the person
-    by_rules = [
-        i
-        for i in problem.interviewers
-        if interviewer_fits(person.model_copy(update={"eligible_interviewers": None}), i)
-    ]
+    by_rules = [i for i in problem.interviewers if interviewer_qualifies(person, i)]
     pool = [i for i in by_rules if interviewer_fits(person, i)]
     if by_rules and not pool:
         if not person.eligible_interviewers:

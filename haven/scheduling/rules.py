@@ -173,14 +173,18 @@ def interviewer_eligible(person: Person, interviewer: Interviewer) -> bool:
     return person.eligible_interviewers is None or interviewer.id in person.eligible_interviewers
 
 
-def interviewer_fits(person: Person, interviewer: Interviewer) -> bool:
-    """Rule 3's fixed part: a forensic interviewer for a minor; the stated gender when there is one; one of
-    the interviewers eligible for the person when the problem names them."""
+def interviewer_qualifies(person: Person, interviewer: Interviewer) -> bool:
+    """Rule 3's fixed part every person has: a forensic interviewer for a minor; the stated gender when
+    there is one."""
     if person.minor and interviewer.role != "forensic_interviewer":
         return False
-    if not interviewer_eligible(person, interviewer):
-        return False
     return person.interviewer_gender is None or interviewer.gender == person.interviewer_gender
+
+
+def interviewer_fits(person: Person, interviewer: Interviewer) -> bool:
+    """Rule 3's fixed part: `interviewer_qualifies`, and one of the interviewers eligible for the person
+    when the problem names them."""
+    return interviewer_qualifies(person, interviewer) and interviewer_eligible(person, interviewer)
 
 
 def shared_languages(person: Person, interviewer: Interviewer) -> list[str]:
