@@ -65,6 +65,42 @@ def next_person_code(codes: Iterable[str]) -> str:
     return f"P-{max(numbers, default=0) + 1:03d}"
 
 
+#: One entry of the plan's `interviews` section: (population, conducted_by, agency id or None).
+InterviewEntry = tuple[str, str, str | None]
+#: Who may conduct an interview under the plan: (role, agency id or None for any agency).
+Conductor = tuple[str, str | None]
+
+
+def interview_conductors(entries: Iterable[InterviewEntry], *, minor: bool) -> tuple[Conductor, ...] | None:
+    """Who conducts the investigative interview of a person under the plan's `interviews` section: the
+    entries for their age population — `minor` for a person treated as a minor (`treated_as_minor`),
+    else `adult` — as (role, agency) pairs; an entry without an agency allows any agency, several
+    entries allow any of them. None when the plan has no entry for that population: then the rules alone
+    decide (a forensic interviewer for a minor), and the readiness rule `interviews.interviewer` reports
+    the gap. Entries for other populations (female, foreign_national, …) do not bind the interviewer."""
+    population = MINOR if minor else ADULT
+    found = tuple(dict.fromkeys((role, agency or None) for pop, role, agency in entries if pop == population))
+    return found or None
+
+
+def conducts(conductors: tuple[Conductor, ...] | None, *, role: str, agency: str) -> bool:
+    """Whether an interviewer in `role`, of the agency with plan id `agency`, may conduct the interview
+    (see `interview_conductors`; None allows everyone the rules allow)."""
+    if conductors is None:
+        return True
+    return any(role == wanted and (of is None or of == agency) for wanted, of in conductors)
+
+
+#: The rule that holds every interview back while a person's imminent-danger flag has no response.
+DANGER_OPEN: Final = "interview.danger-open"
+
+
+def open_danger_reason(code: str) -> str:
+    """Why a person is not interviewed yet while an imminent-danger flag on them has no response: safety
+    comes before any interview. The planner shows it; the booking guardrail refuses with it."""
+    return f"{code} has an open imminent-danger flag: respond to it first"
+
+
 def interview_minutes_problem(minutes: int) -> str:
     """What is wrong with an interview's length, or "" when it is within `INTERVIEW_MINUTES`."""
     low, high = INTERVIEW_MINUTES

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from haven.scheduling.formats import InterviewProblem, Person
 from haven.scheduling.greedy import Board
-from haven.scheduling.rules import bits, start_range, starts_within
+from haven.scheduling.rules import bits, interviewer_fits, interviewer_qualifies, start_range, starts_within
 
 # ISO 639-1 (and a few ISO 639-3 for languages met in the field) to English names.
 LANGUAGE_NAMES: dict[str, str] = {
@@ -90,6 +90,14 @@ def _interviewer_words(person: Person) -> str:
     return words
 
 
+def _room_words(person: Person) -> str:
+    return (
+        f"room eligible for {person.id}"
+        if person.eligible_rooms is not None
+        else "private, nondetention room"
+    )
+
+
 def intrinsic_reason(base: Board, person: Person) -> str | None:
     """Why `person` cannot be placed even on a day holding only the fixed interviews; None when they can."""
     index = base.index
@@ -110,21 +118,27 @@ def intrinsic_reason(base: Board, person: Person) -> str | None:
         if not problem.rooms:
             return "no room is listed; add a private room in a nondetention setting"
         return "no room is both private and in a nondetention setting; add one"
+    if not index.rooms_for(person):
+        return f"no room is eligible for {person.id}"
     rooms = 0
     if duration > 0:
         for _, starts in base.room_starts(person, ignore_keep_apart=True):
             rooms |= starts
         rooms &= allowed
         if not rooms:
-            return f"no private, nondetention room is free for {consecutive} {between}"
+            return f"no {_room_words(person)} is free for {consecutive} {between}"
 
     words = _interviewer_words(person)
-    pool = [
-        i
-        for i in problem.interviewers
-        if (not person.minor or i.role == "forensic_interviewer")
-        and (person.interviewer_gender is None or i.gender == person.interviewer_gender)
-    ]
+    # the interviewers the problem names for this person, when it does: "eligible for P-006"
+    named = f"{words} eligible for {person.id}" if person.eligible_interviewers is not None else words
+    # what the rules allow first (a forensic interviewer for a minor, the stated gender), then whom the
+    # problem names for the person
+    by_rules = [i for i in problem.interviewers if interviewer_qualifies(person, i)]
+    pool = [i for i in by_rules if interviewer_fits(person, i)]
+    if by_rules and not pool:
+        if not person.eligible_interviewers:
+            return f"no interviewer is eligible for {person.id}"
+        return f"no {named} is available"
     if not pool:
         if person.minor and person.interviewer_gender is None:
             return "no forensic interviewer is available; a minor must be interviewed by one"
@@ -140,7 +154,7 @@ def intrinsic_reason(base: Board, person: Person) -> str | None:
             free = index.interviewer_available[interviewer.id] & ~base.busy_interviewer[interviewer.id]
             pool_time |= starts_within(free, duration)
         if not pool_time & allowed:
-            return f"no {words} is available before the horizon: none is free for {consecutive} {between}"
+            return f"no {named} is available before the horizon: none is free for {consecutive} {between}"
 
     options = base.options(person)
     if not options:
@@ -170,7 +184,7 @@ def intrinsic_reason(base: Board, person: Person) -> str | None:
     if not usable & rooms:
         needs = " and an interpreter" if all(o.interpreters is not None for o in options) else ""
         return (
-            f"no time {between} when an eligible {words}{needs} and a private, nondetention room are all free "
+            f"no time {between} when an eligible {words}{needs} and a {_room_words(person)} are all free "
             f"for {consecutive}"
         )
     if not base.feasible_starts(person):

@@ -80,6 +80,11 @@ class Person(BaseModel):
     keep_apart: list[Id] = Field(default_factory=list)
     interviewer_gender: Annotated[str, Field(min_length=1)] | None = None
     fixed: Fixed | None = None
+    # Who may interview the person and where, beyond the rules (in Haven: the operation plan's `interviews`
+    # entry for their population, and the rooms for minors); absent means every interviewer and room the
+    # rules allow, an empty list none.
+    eligible_interviewers: list[Id] | None = None
+    eligible_rooms: list[Id] | None = None
 
     @property
     def weight(self) -> int:
@@ -339,6 +344,19 @@ def reference_problems(data: Any) -> list[InputProblem]:
                     problems.append(InputProblem(path, f"{_shown(other)} names no person"))
                 elif other == person.get("id"):
                     problems.append(InputProblem(path, "a person cannot be kept apart from themselves"))
+        for field, (known, noun) in (
+            ("eligible_interviewers", names["interviewers"]),
+            ("eligible_rooms", names["rooms"]),
+        ):
+            listed = person.get(field)
+            if isinstance(listed, list):
+                for position, ref in enumerate(listed):
+                    if isinstance(ref, str) and ref and ref not in known:
+                        problems.append(
+                            InputProblem(
+                                f"persons[{index}].{field}[{position}]", f"{_shown(ref)} names no {noun}"
+                            )
+                        )
         fixed = person.get("fixed")
         if isinstance(fixed, Mapping):
             for field, (known, noun) in (

@@ -101,7 +101,7 @@ class Board:
         """Each suitable room with the starts at which it is free for the whole interview."""
         block = {} if ignore_keep_apart else self.apart_block(person)
         found = []
-        for room_id in self.index.suitable_rooms:
+        for room_id in self.index.rooms_for(person):
             location = self.index.rooms[room_id].location
             free = self.index.room_available[room_id] & ~self.busy_room[room_id] & ~block.get(location, 0)
             found.append((room_id, starts_within(free, person.duration)))
@@ -200,14 +200,15 @@ class Board:
 
     def _zero_duration_choice(self, person: Person) -> tuple[str, str, str | None] | None:
         """An interview of no slots occupies nothing: any suitable room and eligible interviewer will do."""
-        if not self.index.suitable_rooms:
+        rooms = self.index.rooms_for(person)
+        if not rooms:
             return None
         options = self.options(person)
         if not options:
             return None
         option = options[0]
         interpreter = option.interpreters[0] if option.interpreters is not None else None
-        return (self.index.suitable_rooms[0], option.interviewer, interpreter)
+        return (rooms[0], option.interviewer, interpreter)
 
     def blockers(self, person: Person, start: int) -> Blockers:
         """What stands in the way of placing `person` at `start` (for the explanations)."""

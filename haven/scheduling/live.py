@@ -7,12 +7,17 @@ what it needs to turn a schedule back into interview records:
   recorded as conducted, or one that was held and now only awaits its record). A person is *ready* at the
   first slot after both a needs assessment and information given exist (the encounter guardrails' order:
   care comes first); who lacks either is left out and listed as waiting for care, with what is missing.
+  Who has an imminent-danger flag without a response is left out too (`held`, with the reason), until
+  someone responds: safety comes before any interview.
 - `minor` from the tags: tagged `minor`, or not tagged `adult` — a person whose age is not recorded is
   planned as a minor, with a forensic interviewer (the safe default; never an adult by omission).
 - keep-apart, the safe default: every current suspect with every current potential victim, and both people
   of every group observation made towards someone (whatever the designations say yet).
 - interviewers: users marked available for the day, in the role marked for them; interpreters likewise;
   rooms: the private rooms of the nondetention locations the coordinator left checked, and rooms they added.
+- who may interview whom, and where (`Eligibility`): the plan's `interviews` entry for the person's
+  population gives their `eligible_interviewers`; when the day names where minors are interviewed, minors
+  get the rooms of those locations and adults the others, as `eligible_rooms`.
 - `fixed`: interviews under way (scheduled, started, not yet over) and the coordinator's pins. A pin that
   can no longer be kept (its time has passed, its interviewer left or is no longer available, a room was
   taken away) is released and said so in `notes`; so is an interview under way that cannot be expressed as
@@ -32,10 +37,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q
 
 from haven.accounts.models import InterviewerRole, User
 from haven.encounters.models import (
+    DangerFlag,
     Designation,
     DesignationStatus,
     Interview,
@@ -43,8 +49,16 @@ from haven.encounters.models import (
     Observation,
     Person,
 )
-from haven.encounters.rules import treated_as_minor
+from haven.encounters.rules import (
+    Conductor,
+    InterviewEntry,
+    conducts,
+    interview_conductors,
+    open_danger_reason,
+    treated_as_minor,
+)
 from haven.operations.models import InterviewLocation, Operation
+from haven.operations.selectors import current_plan
 from haven.scheduling.formats import (
     PROBLEM_FORMAT,
     Fixed,
@@ -120,6 +134,15 @@ class Waiting:
     missing: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Held:
+    """A person left out of the problem for their safety: an imminent-danger flag on them has no response."""
+
+    person: str
+    reason: str
+    priority: str
+
+
 @dataclass
 class LiveProblem:
     """The problem, and how its ids map back to records."""
@@ -137,6 +160,7 @@ class LiveProblem:
     interpreters: dict[str, User]
     rooms: dict[str, InterviewLocation]  # room id → its location
     roles: dict[str, str] = field(default_factory=dict)  # interviewer id → the role they interview as
+    held: list[Held] = field(default_factory=list)  # left out until their danger flag has a response
 
 
 @dataclass
@@ -176,6 +200,69 @@ def _cut_at(windows: Iterable[Window], until: int) -> list[Window]:
 
 def _when(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Who may interview whom, and where, beyond the rules every interview keeps: the plan's `interviews`
+    section (the role and agency for adults and for minors — `encounters.rules.interview_conductors`) and
+    the day's locations for minors (minors only there, adults only elsewhere; none: anyone anywhere).
+    The planner turns it into each person's `eligible_interviewers` and `eligible_rooms`; accepting a plan
+    checks every booking against it again, as it is then."""
+
+    entries: tuple[InterviewEntry, ...]
+    agencies: Mapping[Any, str]  # agency pk → the agency's id in the plan
+    minors_at: frozenset[Any]  # interview location pks where minors are interviewed today
+
+    def conductors(self, *, minor: bool) -> tuple[Conductor, ...] | None:
+        return interview_conductors(self.entries, minor=minor)
+
+    def interviewer_allowed(self, *, minor: bool, role: str, agency_id: Any) -> bool:
+        return conducts(self.conductors(minor=minor), role=role, agency=self.agencies.get(agency_id, ""))
+
+    def room_allowed(self, *, minor: bool, location_id: Any) -> bool:
+        return not self.minors_at or (location_id in self.minors_at) == minor
+
+
+_ROLE_PLURAL = {
+    "investigator": "investigators",
+    "prosecutor": "prosecutors",
+    "forensic_interviewer": "forensic interviewers",
+}
+
+
+def eligibility_summary(operation: Operation, allowed: Eligibility) -> list[str]:
+    """What the plan and the day say about who interviews whom and where, in words for the plan page:
+    "Adults: investigators of Homeland Security Investigations, Metro office (the plan's interviews
+    section)"; nothing when neither says anything."""
+    names = dict(operation.participants.values_list("plan_id", "agency__name"))
+    lines = []
+    for minor, population in ((False, "Adults"), (True, "Minors, and anyone whose age is not recorded")):
+        conductors = allowed.conductors(minor=minor)
+        if conductors is not None:
+            who = " or ".join(
+                _ROLE_PLURAL.get(role, role) + (f" of {names.get(agency, agency)}" if agency else "")
+                for role, agency in conductors
+            )
+            lines.append(f"{population}: interviewed by {who} (the plan's interviews section).")
+    if allowed.minors_at:
+        places = ", ".join(
+            InterviewLocation.objects.filter(pk__in=allowed.minors_at)
+            .order_by("plan_id")
+            .values_list("name", flat=True)
+        )
+        lines.append(f"Minors are interviewed at {places} today, and adults elsewhere.")
+    return lines
+
+
+def eligibility(operation: Operation, day: PlanningDay) -> Eligibility:
+    """The operation's eligibility as its plan and the planning day say now."""
+    plan = current_plan(operation)
+    return Eligibility(
+        entries=tuple((i.population.value, i.conducted_by.value, i.agency) for i in plan.interviews),
+        agencies=dict(operation.participants.values_list("agency_id", "plan_id")),
+        minors_at=frozenset(day.minor_locations.values_list("pk", flat=True)),
+    )
 
 
 def current_day(operation: Operation, now: datetime) -> PlanningDay | None:
@@ -249,7 +336,11 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
     # --- who: persons not released, transferred or interviewed ---------------------------------------------
     candidates = list(
         Person.objects.filter(operation=operation, outcome="")
-        .annotate(first_needs=Min("needs_assessments__at"), first_information=Min("information__at"))
+        .annotate(
+            first_needs=Min("needs_assessments__at"),
+            first_information=Min("information__at"),
+            open_danger=Exists(DangerFlag.objects.filter(person=OuterRef("pk"), responded_at__isnull=True)),
+        )
         .prefetch_related("tags", "languages")
         .order_by("code")
     )
@@ -263,6 +354,8 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         interviews_by_person[interview.person_id].append(interview)
 
     waiting: list[Waiting] = []
+    kept_safe: list[Held] = []
+    held_back: list[Interview] = []  # interviews not started of held persons: they make way on acceptance
     persons: dict[Any, Person] = {}
     cared_at: dict[str, tuple[datetime | None, datetime | None]] = {}
     started: dict[str, Interview] = {}
@@ -275,6 +368,11 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         if any(_ends(i) <= now for i in scheduled):
             continue  # held, and only its record is missing
         under_way = [i for i in scheduled if i.starts_at <= now]
+        if person.open_danger and not under_way:
+            # safety first: no interview until someone responds to the flag (an interview under way stays)
+            kept_safe.append(Held(person.code, open_danger_reason(person.code), person.priority or "normal"))
+            held_back += scheduled
+            continue
         missing = tuple(
             what
             for what, at in (
@@ -325,6 +423,8 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
             "keep_apart": sorted(other for other in apart.get(waiter.code, ()) if other in by_code),
             "interviewer_gender": gender,
             "fixed": None,
+            "eligible_interviewers": None,
+            "eligible_rooms": None,
         }
 
     # --- who interviews and interprets, where --------------------------------------------------------------
@@ -451,7 +551,11 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
                 pool[username]["available"] = _cut_at(pool[username]["available"], until)
 
     # --- resources busy with interviews the problem does not hold (other operations, people left out) ------
-    represented = {i.pk for i in started.values()} | {i.pk for group in movable.values() for i in group}
+    represented = (
+        {i.pk for i in started.values()}
+        | {i.pk for group in movable.values() for i in group}
+        | {i.pk for i in held_back}
+    )
     window_start, window_end = clock.at(0), clock.at(horizon)
     users = [*interviewer_users.values(), *interpreter_users.values()]
     busy = (
@@ -476,6 +580,28 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         ):
             if key and key in pool:
                 pool[key]["available"] = _subtract(pool[key]["available"], first, end)
+
+    # --- who may interview whom, and where: the plan's interviews section, the day's rooms for minors --------
+    # (an interview under way keeps what it has; a pin that breaks this is released below)
+    allowed = eligibility(operation, day)
+    for code, entry in draft.persons.items():
+        if code in started:
+            continue
+        minor = entry["minor"]
+        if allowed.conductors(minor=minor) is not None:
+            entry["eligible_interviewers"] = [
+                ident
+                for ident in draft.interviewers
+                if allowed.interviewer_allowed(
+                    minor=minor, role=roles[ident], agency_id=interviewer_users[ident].agency_id
+                )
+            ]
+        if allowed.minors_at:
+            entry["eligible_rooms"] = [
+                ident
+                for ident, location in room_locations.items()
+                if ident in draft.rooms and allowed.room_allowed(minor=minor, location_id=location.pk)
+            ]
 
     # --- the coordinator's pins ------------------------------------------------------------------------------
     pinned: dict[str, Pin] = {}
@@ -560,6 +686,7 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         interpreters=interpreter_users,
         rooms=room_locations,
         roles=roles,
+        held=kept_safe,
     )
 
 
@@ -607,6 +734,8 @@ def _assemble(operation: Operation, clock: Clock, horizon: int, draft: _Draft) -
                 keep_apart=entry["keep_apart"],
                 interviewer_gender=entry["interviewer_gender"],
                 fixed=Fixed(**fixed) if fixed is not None else None,
+                eligible_interviewers=entry["eligible_interviewers"],
+                eligible_rooms=entry["eligible_rooms"],
             )
         )
     return InterviewProblem(

@@ -27,6 +27,10 @@ class PlanningDay(BaseModel):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     interview_minutes = models.PositiveSmallIntegerField(default=60)
+    # Where minors are interviewed today (a child advocacy center's suites, say): minors only in the rooms
+    # of these locations, adults only elsewhere; none means anyone in any room. The plan file cannot say
+    # it (operation-plan.md has no such field), so the coordinator does, with the day's availability.
+    minor_locations = models.ManyToManyField(InterviewLocation, blank=True, related_name="+")
     set_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -159,6 +163,10 @@ class InterviewPlan(BaseModel):
     schedule = models.JSONField()  # a haven.interview-schedule/v1 document
     # Persons left out because care has not come first yet: [{"person": "P-004", "missing": [...]}]
     waiting = models.JSONField(default=list, blank=True)
+    # Persons left out for their safety, an imminent-danger flag on them without a response:
+    # [{"person": "P-007", "reason": "P-007 has an open imminent-danger flag: respond to it first",
+    #   "priority": "urgent"}]
+    held = models.JSONField(default=list, blank=True)
     # What the builder could not honour (a pin released, an interview under way kept out of the problem).
     notes = models.JSONField(default=list, blank=True)
     # The persons whose assignment was fixed in the problem: interviews under way, and pins kept.

@@ -115,6 +115,26 @@ class ProblemIndex:
                     self.keep_apart[other].add(person.id)
         self.suitable_rooms: tuple[str, ...] = tuple(r.id for r in problem.rooms if room_suitable(r))
         self._bridges: dict[tuple[frozenset[str], frozenset[str]], tuple[str, ...]] = {}
+        self._rooms_for: dict[frozenset[str], tuple[str, ...]] = {}
+        # Which persons' eligibility lists name each interviewer and room: resources that differ here are
+        # not interchangeable (the solver's classes keep them apart).
+        self.interviewer_eligibility = _eligibility(
+            [i.id for i in problem.interviewers], [p.eligible_interviewers for p in problem.persons]
+        )
+        self.room_eligibility = _eligibility(
+            [r.id for r in problem.rooms], [p.eligible_rooms for p in problem.persons]
+        )
+
+    def rooms_for(self, person: Person) -> tuple[str, ...]:
+        """The suitable rooms (in list order) that the person may be interviewed in."""
+        if person.eligible_rooms is None:
+            return self.suitable_rooms
+        key = frozenset(person.eligible_rooms)
+        found = self._rooms_for.get(key)
+        if found is None:
+            found = tuple(r for r in self.suitable_rooms if r in key)
+            self._rooms_for[key] = found
+        return found
 
     def bridges(self, person: Person, interviewer: Interviewer) -> tuple[str, ...]:
         """The interpreters (in list order) who speak one of the person's and one of the interviewer's
@@ -132,16 +152,39 @@ class ProblemIndex:
         return interviewer_options(self, person)
 
 
+def _eligibility(ids: Sequence[str], lists: Sequence[list[str] | None]) -> dict[str, tuple[int, ...]]:
+    """For each id, the distinct eligibility lists (numbered) that name it."""
+    distinct = list(dict.fromkeys(frozenset(listed) for listed in lists if listed is not None))
+    return {ident: tuple(n for n, listed in enumerate(distinct) if ident in listed) for ident in ids}
+
+
 def room_suitable(room: Room) -> bool:
     """Rule 2's fixed part: private and a nondetention setting."""
     return room.private and room.nondetention
 
 
-def interviewer_fits(person: Person, interviewer: Interviewer) -> bool:
-    """Rule 3's fixed part: a forensic interviewer for a minor; the stated gender when there is one."""
+def room_eligible(person: Person, room: Room) -> bool:
+    """Rule 2's part for this person: a room of `eligible_rooms` when the person has that list."""
+    return person.eligible_rooms is None or room.id in person.eligible_rooms
+
+
+def interviewer_eligible(person: Person, interviewer: Interviewer) -> bool:
+    """Rule 3's part for this person: an interviewer of `eligible_interviewers` when the person has it."""
+    return person.eligible_interviewers is None or interviewer.id in person.eligible_interviewers
+
+
+def interviewer_qualifies(person: Person, interviewer: Interviewer) -> bool:
+    """Rule 3's fixed part every person has: a forensic interviewer for a minor; the stated gender when
+    there is one."""
     if person.minor and interviewer.role != "forensic_interviewer":
         return False
     return person.interviewer_gender is None or interviewer.gender == person.interviewer_gender
+
+
+def interviewer_fits(person: Person, interviewer: Interviewer) -> bool:
+    """Rule 3's fixed part: `interviewer_qualifies`, and one of the interviewers eligible for the person
+    when the problem names them."""
+    return interviewer_qualifies(person, interviewer) and interviewer_eligible(person, interviewer)
 
 
 def shared_languages(person: Person, interviewer: Interviewer) -> list[str]:
@@ -212,6 +255,14 @@ def assignment_faults(
         faults.append(("2", f"{who} is in room {room.id}, which is not private"))
     if not room.nondetention:
         faults.append(("2", f"{who} is in room {room.id}, which is not a nondetention setting"))
+    if not room_eligible(person, room):
+        faults.append(
+            (
+                "2",
+                f"{who} is in room {room.id}, which is not one of the rooms eligible for them "
+                f"({', '.join(person.eligible_rooms or ()) or 'none'})",
+            )
+        )
     if busy & ~index.room_available[room.id]:
         faults.append(("2", f"room {room.id} is not available over {when} for {who}"))
     if busy & ~index.interviewer_available[interviewer.id]:
@@ -222,6 +273,14 @@ def assignment_faults(
                 "3",
                 f"{who} is a minor but interviewer {interviewer.id} is {ROLE_WORDS[interviewer.role]}, "
                 "not a forensic interviewer",
+            )
+        )
+    if not interviewer_eligible(person, interviewer):
+        faults.append(
+            (
+                "3",
+                f"interviewer {interviewer.id} is not one of the interviewers eligible for {who} "
+                f"({', '.join(person.eligible_interviewers or ()) or 'none'})",
             )
         )
     if person.interviewer_gender is not None and interviewer.gender != person.interviewer_gender:

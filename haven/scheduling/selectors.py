@@ -26,7 +26,7 @@ from haven.core.errors import NotFound
 from haven.encounters.models import Interview, InterviewStatus
 from haven.operations.models import Operation
 from haven.scheduling.formats import InterviewProblem, Schedule
-from haven.scheduling.live import SLOT, current_day
+from haven.scheduling.live import SLOT, current_day, eligibility, eligibility_summary
 from haven.scheduling.models import InterviewPlan, Pin, PlanningDay, PlanStatus
 
 # Longer runs of a timeline are split: the stylesheet has span classes up to this many slots.
@@ -177,6 +177,7 @@ class Unplanned:
     person: str
     reason: str
     priority: str
+    held: bool = False  # left out for their safety: the reason says what to do first
 
 
 @dataclass
@@ -201,6 +202,8 @@ class PlanView:
     may_plan: bool
     is_newest_draft: bool
     counts: dict[str, int] = field(default_factory=dict)
+    # who may interview whom and where, as the plan and the day say now (for those who see who interviews)
+    eligibility: list[str] = field(default_factory=list)
 
 
 def _split(span: int, kind: str, item: Item | None = None) -> list[Cell]:
@@ -365,7 +368,9 @@ def plan_view(standing_: Standing, plan: InterviewPlan, *, newest: bool = True) 
         items=items,
         by_room=by_room,
         by_interviewer=by_interviewer,
-        unscheduled=[
+        # who is held for their safety (an imminent-danger flag without a response) first: act on it first
+        unscheduled=[Unplanned(h["person"], h["reason"], h["priority"], held=True) for h in plan.held]
+        + [
             Unplanned(u.person, redact_reason(u.reason, standing_), persons[u.person].priority or "normal")
             for u in schedule.unscheduled
         ],
@@ -383,9 +388,12 @@ def plan_view(standing_: Standing, plan: InterviewPlan, *, newest: bool = True) 
         names_shown=names_shown,
         may_plan=may_plan(standing_),
         is_newest_draft=newest and plan.status == PlanStatus.DRAFT,
+        # the plan's interviews section is in the full plan, not the service briefing: for those who see who
+        # interviews, as the timeline by interviewer is
+        eligibility=eligibility_summary(operation, eligibility(operation, plan.day)) if names_shown else [],
         counts={
             "scheduled": len(items),
-            "unscheduled": len(schedule.unscheduled),
+            "unscheduled": len(schedule.unscheduled) + len(plan.held),
             "waiting": len(plan.waiting),
         },
     )

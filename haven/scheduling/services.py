@@ -32,10 +32,20 @@ from haven.core.errors import Conflict, Forbidden, NotFound, RuleViolation, Vali
 from haven.core.problems import Problem
 from haven.encounters import services as encounters
 from haven.encounters.models import Interview, InterviewStatus, Person
+from haven.encounters.rules import treated_as_minor
 from haven.operations.models import InterviewLocation, Operation
 from haven.operations.selectors import standing
 from haven.scheduling.formats import Schedule
-from haven.scheduling.live import SLOT, SLOT_MINUTES, LiveProblem, build_problem, current_day, default_role
+from haven.scheduling.live import (
+    SLOT,
+    SLOT_MINUTES,
+    Eligibility,
+    LiveProblem,
+    build_problem,
+    current_day,
+    default_role,
+    eligibility,
+)
 from haven.scheduling.models import (
     Availability,
     AvailabilityKind,
@@ -188,13 +198,15 @@ def availability_set(
     interviewers: Sequence[Marked],
     interpreters: Sequence[Marked],
     rooms: Sequence[RoomMarked],
+    minor_locations: Sequence[InterviewLocation] = (),
     now: datetime | None = None,
     expected_version: str | None = None,
 ) -> PlanningDay:
-    """Set the planning day's window and who and which rooms are available. Rule: planners only; the
-    interviewers are qualified and on the operation, interpreters are of an interpreter service on it,
-    rooms are the plan's private nondetention rooms or rooms added for the day. Who is not listed is not
-    available; a time someone was marked gone from is kept."""
+    """Set the planning day's window, who and which rooms are available, and where minors are interviewed.
+    Rule: planners only; the interviewers are qualified and on the operation, interpreters are of an
+    interpreter service on it, rooms are the plan's private nondetention rooms or rooms added for the day,
+    the locations for minors are nondetention interview locations of the operation's plan. Who is not
+    listed is not available; a time someone was marked gone from is kept."""
     require_planner(actor, operation)
     now = now or timezone.now()
     problems: list[Problem] = []
@@ -249,6 +261,13 @@ def availability_set(
         if room.room not in known_rooms and room.room not in added:
             problems.append(Problem(f"rooms[{n}].room", "is a private room of a nondetention location"))
         problems += _window_problems(f"rooms[{n}]", room.available_from, room.available_until)
+    for n, location in enumerate(minor_locations):
+        if location.operation_id != operation.pk or location.retired or not location.is_nondetention:
+            problems.append(
+                Problem(
+                    f"minor_locations[{n}]", "is a nondetention interview location of this operation's plan"
+                )
+            )
     if problems:
         raise ValidationFailed(problems, what="availability")
 
@@ -262,6 +281,7 @@ def availability_set(
     )
     _clean(day)
     day.save()
+    day.minor_locations.set(minor_locations)
 
     gone = dict(day.availabilities.exclude(gone_from=None).values_list("user_id", "gone_from"))
     day.availabilities.all().delete()
@@ -498,6 +518,7 @@ def _store_plan(
         problem=json.loads(live.problem.model_dump_json()),
         schedule=json.loads(schedule.model_dump_json()),
         waiting=[{"person": w.person, "missing": list(w.missing)} for w in live.waiting],
+        held=[{"person": h.person, "reason": h.reason, "priority": h.priority} for h in live.held],
         notes=list(live.notes),
         started=sorted(live.started),
         pinned=sorted(live.pinned),
@@ -599,6 +620,8 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
         if a.gone_from is not None
     }
 
+    # who may interview whom, and where, as the plan and the day say now (either may have changed since)
+    allowed = eligibility(operation, plan.day)
     bookings: list[_Booking] = []
     for assignment in sorted(schedule.assignments, key=lambda a: (a.start, a.person)):
         code = assignment.person
@@ -618,12 +641,25 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
                 f"{code}'s interview was planned for {when}, which has passed: re-plan.",
                 rule="schedule.stale",
             )
+        try:
+            # safety first, for an interview that stays as it is as much as for a new one
+            encounters.interview_danger_check(person=person)
+        except RuleViolation as refusal:
+            raise _not_accepted(code, when, refusal) from refusal
         interviewer = users.get(assignment.interviewer)
         location = by_label.get(locations[assignment.room])
         if interviewer is None or location is None:
             raise RuleViolation(
                 f"{code}'s assignment names what no longer exists: re-plan.", rule="schedule.stale"
             )
+        _keeps_eligibility(
+            allowed,
+            person,
+            interviewer=interviewer,
+            role=roles[assignment.interviewer],
+            location=location,
+            when=when,
+        )
         ends_at = starts_at + durations[code] * SLOT
         for username in (assignment.interviewer, assignment.interpreter):
             left = gone_from.get(username or "")
@@ -652,7 +688,9 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
     # as planned stays.
     # A person the plan books is moved to the plan's interview; a person it leaves unscheduled keeps an
     # interview booked for another day (only one inside the day the plan covers makes way for it).
-    planned_codes = {b.code for b in bookings} | {u.person for u in schedule.unscheduled}
+    # Held persons (an imminent-danger flag without a response) are not scheduled either: theirs make way.
+    held = {h["person"] for h in plan.held}
+    planned_codes = {b.code for b in bookings} | {u.person for u in schedule.unscheduled} | held
     window_end = problem.start + problem.horizon * SLOT
     waiting = Interview.objects.filter(
         person__operation=operation,
@@ -688,11 +726,8 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
                 room=booking.room,
             )
         except RuleViolation as refusal:
-            raise RuleViolation(
-                f"The plan was not accepted: {booking.code}'s interview at "
-                f"{clock_time(booking.starts_at, operation.utc_offset_minutes)} was "
-                f"refused ({refusal.rule}): {refusal.message}",
-                rule=refusal.rule,
+            raise _not_accepted(
+                booking.code, clock_time(booking.starts_at, operation.utc_offset_minutes), refusal
             ) from refusal
         except ValidationFailed as problems:
             raise RuleViolation(
@@ -715,6 +750,43 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
         details={"count": created, "status": PlanStatus.ACCEPTED.value},
     )
     return plan
+
+
+def _keeps_eligibility(
+    allowed: Eligibility,
+    person: Person,
+    *,
+    interviewer: User,
+    role: str,
+    location: InterviewLocation,
+    when: str,
+) -> None:
+    """Refuse a booking that the plan's interviews section or the day's rooms for minors no longer allow."""
+    minor = treated_as_minor(t.tag for t in person.tags.all())
+    population = "minors" if minor else "adults"
+    if not allowed.interviewer_allowed(minor=minor, role=role, agency_id=interviewer.agency_id):
+        raise RuleViolation(
+            f"The plan was not accepted: {person.code}'s interview at {when} is with {interviewer.name} "
+            f"({interviewer.agency.name}) as {role.replace('_', ' ')}, which the plan's interviews section "
+            f"does not allow for {population} now: re-plan.",
+            rule="schedule.plan-interviewer",
+        )
+    if not allowed.room_allowed(minor=minor, location_id=location.pk):
+        where = "only at" if minor else "not at"
+        raise RuleViolation(
+            f"The plan was not accepted: {person.code}'s interview at {when} is at {location.name}, but today "
+            f"{population} are interviewed {where} the locations marked for minors: re-plan.",
+            rule="schedule.minor-room",
+        )
+
+
+def _not_accepted(code: str, when: str, refusal: RuleViolation) -> RuleViolation:
+    """A guardrail's refusal of one booking, as the refusal of the whole plan (naming the person and rule)."""
+    return RuleViolation(
+        f"The plan was not accepted: {code}'s interview at {when} was refused ({refusal.rule}): "
+        f"{refusal.message}",
+        rule=refusal.rule,
+    )
 
 
 def _same(interview: Interview, booking: _Booking) -> bool:

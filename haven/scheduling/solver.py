@@ -6,7 +6,7 @@ How it works, in order, all inside the time limit (`docs/formats/interview-sched
    the fallback and the warm start.
 2. Identical resources are merged: rooms of one location with the same free time, interpreters with the same
    languages and free time, interviewers with the same role, gender, languages and free time form one class
-   of capacity k. A class is a cumulative resource in the model and its members are handed out afterwards by
+   of capacity k (rooms and interviewers only when the same persons' eligibility lists name them). A class is a cumulative resource in the model and its members are handed out afterwards by
    interval-graph colouring, which always succeeds when at most k interviews of the class overlap. This
    removes the k! symmetric copies of every schedule instead of merely ordering them.
 3. The model (`Model`): for each person, one optional interval per eligible interviewer class, room class and
@@ -45,7 +45,15 @@ from haven.scheduling.formats import (
     Unscheduled,
 )
 from haven.scheduling.greedy import Board, greedy_board, improve, place_fixed
-from haven.scheduling.rules import ProblemIndex, bits, lowest_bit, span, start_range, starts_within
+from haven.scheduling.rules import (
+    ProblemIndex,
+    bits,
+    lowest_bit,
+    room_eligible,
+    span,
+    start_range,
+    starts_within,
+)
 from haven.scheduling.validate import check_schedule
 
 # Below this much time left, building a model is not worth it: the repaired greedy is returned.
@@ -154,7 +162,13 @@ class Instance:
         }
         self.interviewer_classes, self.interviewer_class = _group(
             {
-                i.id: (i.role, i.gender, tuple(sorted(set(i.languages))), interviewer_free[i.id])
+                i.id: (
+                    i.role,
+                    i.gender,
+                    tuple(sorted(set(i.languages))),
+                    interviewer_free[i.id],
+                    index.interviewer_eligibility[i.id],
+                )
                 for i in problem.interviewers
             },
             interviewer_free,
@@ -164,7 +178,8 @@ class Instance:
             interpreter_free,
         )
         self.room_classes, self.room_class = _group(
-            {r: (index.rooms[r].location, free) for r, free in room_free.items()}, room_free
+            {r: (index.rooms[r].location, free, index.room_eligibility[r]) for r, free in room_free.items()},
+            room_free,
         )
         for room_class in self.room_classes:
             room_class.location = index.rooms[room_class.members[0]].location
@@ -184,6 +199,9 @@ class Instance:
         block = self.base.apart_block(person)
         rooms = {}
         for number, room_class in enumerate(self.room_classes):
+            # a class's rooms are named by the same eligibility lists: its first speaks for all
+            if not room_eligible(person, self.index.rooms[room_class.members[0]]):
+                continue
             starts = starts_within(room_class.free & ~block.get(room_class.location, 0), duration) & allowed
             if starts:
                 rooms[number] = starts

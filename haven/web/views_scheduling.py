@@ -153,10 +153,22 @@ class AvailabilityForm(forms.Form):
         interviewers: list[User],
         interpreters: list[User],
         rooms: list[tuple[str, str]],
+        locations: list[InterviewLocation],
         **kwargs: Any,
     ) -> None:
         super().__init__(data, auto_id="av_%s", **kwargs)
         self.interviewers, self.interpreters, self.rooms = interviewers, interpreters, rooms
+        self.locations = {location.plan_id: location for location in locations}
+        self.fields["minors_at"] = forms.MultipleChoiceField(
+            label="Where minors are interviewed",
+            choices=[(location.plan_id, location.name) for location in locations],
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=(
+                "Ticked: minors (and anyone whose age is not recorded) are interviewed only in the rooms of "
+                "these locations, and adults only elsewhere. None ticked: anyone in any room."
+            ),
+        )
         for user in interviewers:
             key = f"iv_{user.pk.hex}"
             self.fields[key] = forms.BooleanField(label=user.name, required=False)
@@ -254,6 +266,7 @@ class AvailabilityForm(forms.Form):
             if data.get(key):
                 self.paths[f"rooms[{len(rooms)}].available_until"] = f"{key}_until"
                 rooms.append(services.RoomMarked(room_id, *window(key)))
+        self.paths |= {f"minor_locations[{n}]": "minors_at" for n in range(len(data.get("minors_at") or ()))}
         return {
             "starts_at": starts_at,
             "ends_at": ends_at,
@@ -261,6 +274,7 @@ class AvailabilityForm(forms.Form):
             "interviewers": interviewers,
             "interpreters": interpreters,
             "rooms": rooms,
+            "minor_locations": [self.locations[plan_id] for plan_id in data.get("minors_at") or ()],
             # a form posted without it (not from the page) is not checked
             "expected_version": data.get("version") or "" if "version" in self.data else None,
         }
@@ -286,6 +300,9 @@ def _availability_form(
         else []
     )
     rooms = plan_rooms + added
+    locations = list(
+        operation.interview_locations.filter(retired=False, setting="nondetention").order_by("plan_id")
+    )
     initial: dict[str, Any] = {"version": services.day_version(day)}
     if day is None:
         start = floor_slot(now)
@@ -315,6 +332,7 @@ def _availability_form(
                 initial[f"{key}_role"] = a.role
         for u in interviewers:
             initial.setdefault(f"iv_{u.pk.hex}_role", default_role(u))
+        initial["minors_at"] = [location.plan_id for location in day.minor_locations.all()]
         for r in day.rooms.all():
             initial |= {
                 f"rm_{r.room}": True,
@@ -322,7 +340,12 @@ def _availability_form(
                 f"rm_{r.room}_until": r.available_until.astimezone(timezone.get_current_timezone()).time(),
             }
     return AvailabilityForm(
-        data, interviewers=interviewers, interpreters=interpreters, rooms=rooms, initial=initial
+        data,
+        interviewers=interviewers,
+        interpreters=interpreters,
+        rooms=rooms,
+        locations=locations,
+        initial=initial,
     )
 
 

@@ -752,6 +752,8 @@ def _tail(cast: Cast, tail: str) -> str:
 @pytest.mark.parametrize("write", list(WRITES))
 def test_each_write_for_each_persona(cast: Cast, client_for: Clients, write: str) -> None:
     tail, body, allowed = WRITES[write]
+    if tail in PREPARED:
+        PREPARED[tail](cast)
     got = {}
     for who in ORDER:
         response = send(client_for(who), "POST", path(cast, _tail(cast, tail)), body(cast))
@@ -974,9 +976,14 @@ def test_the_interview_guardrails_refuse_and_allow_once_care_came_first(
     assert scheduled.status_code == 201
     assert scheduled.json()["person"]["stage"] == "interview_scheduled"
     refused_by(schedule(), "interview.person-overlap")
-    refused_by(
-        schedule(person=person_path(cast, "P-001"), location="harbor-rooms"), "interview.interviewer-overlap"
+    # P-001 has an imminent-danger flag without a response: safety first, then the interview
+    victim = person_path(cast, "P-001")
+    refused_by(schedule(person=victim, location="harbor-rooms"), "interview.danger-open")
+    answered = send(
+        advocate, "POST", victim + f"/danger/{cast.flag.pk}/response", {"response": "An officer is with her"}
     )
+    assert answered.status_code == 200
+    refused_by(schedule(person=victim, location="harbor-rooms"), "interview.interviewer-overlap")
     refusal = AuditRecord.objects.filter(event_type=AuditEvent.INTERVIEW_REFUSED.value).order_by("-sequence")[
         0
     ]
@@ -990,6 +997,7 @@ def test_a_stated_interviewer_gender_is_honoured_until_the_person_withdraws_it(
     make_user("prosecutor")
     body = {"interviewer": "pat.prosecutor", "role": "prosecutor", "location": "harbor-rooms", "minutes": 30}
     url = person_path(cast, tail="/interviews")
+    PREPARED["/persons/P-001/interviews"](cast)
     refused_by(send(client, "POST", url, {**body, "starts_at": in_hours(7)}), "interview.gender-preference")
     withdrawn = send(client_for("advocate"), "POST", person_path(cast, tail="/preference-withdrawal"))
     assert withdrawn.status_code == 200
@@ -1223,6 +1231,13 @@ VALID = {
     "/persons/P-003/release": ("investigator", {"outcome": "released", "reason": "Free to go"}),
     "/persons/P-001/preference-withdrawal": ("advocate", {}),
 }
+# What a valid request needs first: the cast's P-001 has an open imminent-danger flag, and no interview is
+# booked until someone responds to it (interview.danger-open).
+PREPARED: dict[str, Callable[[Cast], object]] = {
+    "/persons/P-001/interviews": lambda cast: services.danger_respond(
+        actor=make_user("investigator"), flag=cast.flag, response="Officer posted at the door"
+    ),
+}
 FORGED = {
     "consent_overridden": True,
     "agency": "bay-vs",
@@ -1251,6 +1266,8 @@ def test_a_forged_field_is_refused_by_name_and_changes_nothing(
     who, body = VALID[tail]
     client = client_for(who)
     url = path(cast, _tail(cast, tail))
+    if tail in PREPARED:
+        PREPARED[tail](cast)
     before = _writes_recorded()
     response = send(client, "POST", url, {**body, forged: FORGED[forged]})
     assert response.status_code == 400, response.content

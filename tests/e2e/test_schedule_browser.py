@@ -73,6 +73,21 @@ def operation(settings: Any) -> Operation:
     encounters.person_register(
         actor=investigator, operation=operation, code="P-006", tags=("male", "adult"), languages=("ht",)
     )
+    # a child in imminent danger, whose flag nobody has answered yet: not planned until someone does
+    child = encounters.person_register(
+        actor=investigator, operation=operation, code="P-007", tags=("male", "minor"), languages=("en",)
+    )
+    encounters.needs_assessment_record(
+        actor=advocate, person=child, at=operation.starts_at + timedelta(minutes=20), language="en"
+    )
+    encounters.information_record(
+        actor=advocate,
+        person=child,
+        language="en",
+        materials=["Your rights and the help available"],
+        at=operation.starts_at + timedelta(minutes=25),
+    )
+    encounters.danger_flag(actor=advocate, person=child)
     return operation
 
 
@@ -95,6 +110,9 @@ def test_a_coordinator_plans_pins_replans_and_accepts(page: Page, operation: Ope
         panel.get_by_role("checkbox", name=name, exact=True).check()
     expect(panel.get_by_role("checkbox", name="harbor-rooms-1")).to_be_checked()
     panel.get_by_role("checkbox", name="harbor-rooms-4").uncheck()
+    # minors are interviewed at the child advocacy center's suites (and adults elsewhere)
+    minors = panel.get_by_role("group", name="Where minors are interviewed")
+    minors.get_by_role("checkbox", name="Child Advocacy Center interview suite").check()
     panel.get_by_role("button", name="Save availability").click()
     expect(page.locator("#availability").get_by_role("status")).to_contain_text("Availability saved")
     assert_accessible(page, "schedule-availability")
@@ -115,6 +133,14 @@ def test_a_coordinator_plans_pins_replans_and_accepts(page: Page, operation: Ope
     expect(lanes).to_have_count(5)  # harbor-rooms-1..3 and cac-suite-1..2
     expect(result.locator(".tl__cell--interview")).to_have_count(10)  # five interviews, in both timelines
     expect(result).to_contain_text("P-006: missing needs assessment and information given")
+    # issue 13: the plan says who interviews whom, the day where minors are interviewed, and danger first
+    expect(result).to_contain_text("P-007 has an open imminent-danger flag: respond to it first")
+    expect(result).to_contain_text("Adults: interviewed by investigators of Homeland Security Investigations")
+    for adult in ("P-001", "P-002", "P-004", "P-005"):
+        expect(result.locator(f"#assignment-{adult}")).to_contain_text("Fay Federal")
+        expect(result.locator(f"#assignment-{adult}")).to_contain_text("harbor-rooms-")
+    expect(result.locator("#assignment-P-003")).to_contain_text("cac-suite-")
+    expect(result.locator("#assignment-P-003")).to_contain_text("Fern Forensic")
     expect(result).to_contain_text(re.compile(r"Proven optimal|Best found in"))
 
     # --- pin one and re-plan --------------------------------------------------------------------------

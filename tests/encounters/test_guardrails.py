@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -307,6 +308,26 @@ def test_imminent_danger_is_answered_by_anyone_on_the_operation_and_by_nobody_el
     services.danger_respond(actor=persona("advocate"), flag=flag, response="Moved to a safe room")
     flag.refresh_from_db()
     assert (flag.responded_by, flag.response) == (persona("advocate"), "Moved to a safe room")
+
+
+def test_no_interview_is_booked_while_an_imminent_danger_flag_has_no_response(
+    register, persona, rooms, t0, care
+):
+    """Issue 13: a child whose imminent-danger flag had no response was scheduled. Safety comes first: no
+    interview is booked for a person whose flag is open; once someone records the response, it is."""
+    person = register()
+    care(person)
+    flag = services.danger_flag(actor=persona("advocate"), person=person)
+    with pytest.raises(
+        RuleViolation, match="P-001 has an open imminent-danger flag: respond to it first"
+    ) as refused:
+        _schedule(persona, person, rooms, t0)
+    assert refused.value.rule == "interview.danger-open"
+    assert not person.interviews.exists()
+    refusal = AuditRecord.objects.get(event_type="interview.refused")
+    assert json.loads(refusal.details) == {"rule": "interview.danger-open"}
+    services.danger_respond(actor=persona("investigator"), flag=flag, response="Officer posted at the door")
+    assert _schedule(persona, person, rooms, t0).status == InterviewStatus.SCHEDULED
 
 
 def test_a_danger_response_and_an_outcome_are_recorded_once(register, persona):

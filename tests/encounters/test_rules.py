@@ -63,6 +63,44 @@ def test_a_consents_state(given_on, expires_on, revoked, state):
     )
 
 
+NORTHERN_LIGHT = [("adult", "investigator", "hsi"), ("minor", "forensic_interviewer", "county-cac")]
+
+
+@pytest.mark.parametrize(
+    ("entries", "tags", "role", "agency", "conducts"),
+    [
+        # the plan says adults are interviewed by HSI investigators: not by a prosecutor, not by the police
+        (NORTHERN_LIGHT, ["adult"], "investigator", "hsi", True),
+        (NORTHERN_LIGHT, ["adult"], "prosecutor", "county-da", False),
+        (NORTHERN_LIGHT, ["adult"], "investigator", "metro-pd", False),
+        (NORTHERN_LIGHT, ["adult"], "forensic_interviewer", "county-cac", False),
+        # a minor, and a person whose age is not recorded, get the minors' entry
+        (NORTHERN_LIGHT, ["minor"], "forensic_interviewer", "county-cac", True),
+        (NORTHERN_LIGHT, ["female"], "forensic_interviewer", "county-cac", True),
+        (NORTHERN_LIGHT, ["female"], "investigator", "hsi", False),
+        # an entry without an agency allows any agency; two entries for one population allow either
+        ([("adult", "prosecutor", None)], ["adult"], "prosecutor", "usao", True),
+        (
+            [("adult", "prosecutor", "county-da"), ("adult", "investigator", "hsi")],
+            ["adult"],
+            "investigator",
+            "hsi",
+            True,
+        ),
+        # no entry for the population: the rules alone decide (the readiness rule reports the gap)
+        ([("minor", "forensic_interviewer", "county-cac")], ["adult"], "prosecutor", "county-da", True),
+        ([], ["adult"], "prosecutor", "county-da", True),
+        # entries for other populations do not bind the interviewer
+        ([("female", "investigator", "hsi")], ["adult", "female"], "prosecutor", "county-da", True),
+    ],
+)
+def test_who_conducts_the_interview_is_the_plans_entry_for_the_persons_population(
+    entries, tags, role, agency, conducts
+):
+    conductors = rules.interview_conductors(entries, minor=rules.treated_as_minor(tags))
+    assert rules.conducts(conductors, role=role, agency=agency) is conducts
+
+
 def test_the_next_person_code():
     assert rules.next_person_code([]) == "P-001"
     assert rules.next_person_code(["P-002", "P-010", "X-99", "P-abc"]) == "P-011"

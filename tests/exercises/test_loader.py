@@ -266,6 +266,9 @@ GUARDRAILS: list[tuple[str, dict[str, Any], str, str]] = [
     ("the stated interviewer gender not honoured",
      {"encounter.interviews[0].interviewer": "dmensah", "encounter.interviews[0].note_taker": "dmensah"},
      "encounter.interviews[0]", "interview.gender-preference"),
+    ("an interview while an imminent-danger flag has no response",
+     {"encounter.danger_flags": [{"person": "P-001", "by": "arivera", "at": at("08:30")}]},
+     "encounter.interviews[0]", "interview.danger-open"),
     ("a suspect placed where potential victims are",
      {"encounter.placements": [{"person": "P-002", "by": "arivera", "at": at("06:30"), "area": "community-room"}]},
      "encounter.placements[0]", "separation.suspect-in-victims-area"),
@@ -345,7 +348,8 @@ def test_a_flag_with_its_response_loads_and_a_later_flag_is_a_new_one(tmp_path):
     flags = [
         {"person": "P-001", "by": "arivera", "at": at("06:10"),
          "response": {"by": "lnguyen", "at": at("06:20"), "text": "Officer at the door"}},
-        {"person": "P-001", "by": "mlopez", "at": at("07:30")},
+        # after P-001's interview at 09:00: no interview is booked while a flag is open (interview.danger-open)
+        {"person": "P-001", "by": "mlopez", "at": at("11:30")},
     ]  # fmt: skip
     load(tmp_path, small_data({"encounter.danger_flags": flags}))
     assert DangerFlag.objects.count() == 2

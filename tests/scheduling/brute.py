@@ -24,8 +24,15 @@ def options(problem: InterviewProblem, person: Person) -> list[Option]:
                 room.private and room.nondetention and _available(room.available, start, person.duration)
             ):
                 continue
+            if person.eligible_rooms is not None and room.id not in person.eligible_rooms:
+                continue
             for interviewer in problem.interviewers:
                 if not _available(interviewer.available, start, person.duration):
+                    continue
+                if (
+                    person.eligible_interviewers is not None
+                    and interviewer.id not in person.eligible_interviewers
+                ):
                     continue
                 if person.minor and interviewer.role != "forensic_interviewer":
                     continue

@@ -87,6 +87,12 @@ def problems(
         }
         for n in range(1, draw(st.integers(min_value=1, max_value=max_rooms)) + 1)
     ]
+    # Who may interview whom, and where (the plan's rules, issue 13): absent for most, a subset for some.
+    for entry in persons:
+        for field, pool in (("eligible_interviewers", interviewers), ("eligible_rooms", rooms)):
+            if draw(st.integers(min_value=0, max_value=3)) == 0:
+                ids = [item["id"] for item in pool]
+                entry[field] = draw(st.lists(st.sampled_from(ids), unique=True, max_size=len(ids)))
     data = problem_data(
         horizon=horizon, persons=persons, interviewers=interviewers, interpreters=interpreters, rooms=rooms
     )

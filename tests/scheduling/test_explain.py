@@ -128,3 +128,32 @@ def test_slots_are_shown_as_wall_clock_times_in_the_operations_offset() -> None:
     assert clock(problem, 0) == "09:00"
     assert clock(problem, 34) == "17:30"
     assert clock(problem, 100) == "2026-12-04 10:00"
+
+
+def test_no_interviewer_eligible_for_the_person() -> None:
+    """A person whom the problem lets only some interviewers interview (the plan's `interviews` entry)."""
+    found = reasons(
+        persons=[
+            person("P-001", eligible_interviewers=["I-02"]),
+            person("P-002", minor=True, eligible_interviewers=["I-01"]),
+            person("P-003", eligible_interviewers=[]),
+        ],
+        interviewers=[
+            interviewer("I-01", role="forensic_interviewer"),
+            interviewer("I-02", available=[[0, 1]]),
+        ],
+        rooms=[room("R-01"), room("R-02")],
+    )
+    assert found["P-001"].startswith("no interviewer eligible for P-001 is available before the horizon")
+    assert "P-002" not in found  # the forensic interviewer is eligible for the minor
+    assert found["P-003"] == "no interviewer is eligible for P-003"
+
+
+def test_no_room_eligible_for_the_person() -> None:
+    found = reasons(
+        persons=[person("P-001", minor=True, eligible_rooms=["R-02"]), person("P-002", eligible_rooms=[])],
+        interviewers=[interviewer("I-01", role="forensic_interviewer")],
+        rooms=[room("R-01"), room("R-02", location="cac-suite", available=[[0, 1]])],
+    )
+    assert found["P-001"].startswith("no room eligible for P-001 is free for 2 consecutive slots")
+    assert found["P-002"] == "no room is eligible for P-002"

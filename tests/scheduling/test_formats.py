@@ -308,3 +308,23 @@ def test_a_bad_schedule_file_is_refused_by_field() -> None:
         "cost.weighted_wait: required field is missing",
         "solver.status: must be 'optimal' or 'feasible' (got \"great\")",
     ]
+
+
+def test_eligible_interviewers_and_rooms_are_optional_and_must_name_what_exists() -> None:
+    """The optional `eligible_interviewers` and `eligible_rooms` of a person (issue 13: the operation plan
+    says who interviews whom, and where): absent means every interviewer and room the rules allow."""
+    read = make_problem(
+        persons=[person("P-001", eligible_interviewers=["I-01"], eligible_rooms=["R-01"]), person("P-002")],
+        interviewers=[interviewer("I-01"), interviewer("I-02")],
+        rooms=[room("R-01"), room("R-02")],
+    )
+    assert read.persons[0].eligible_interviewers == ["I-01"]
+    assert read.persons[0].eligible_rooms == ["R-01"]
+    assert read.persons[1].eligible_interviewers is None
+    assert read.persons[1].eligible_rooms is None
+    assert "eligible_interviewers" not in dump_problem(make_problem(persons=[person("P-001")]))
+    data = small(persons=[person("P-001", eligible_interviewers=["I-01", "I-09"], eligible_rooms=["R-09"])])
+    assert refusals(data) == [
+        'persons[0].eligible_interviewers[1]: "I-09" names no interviewer',
+        'persons[0].eligible_rooms[0]: "R-09" names no room',
+    ]

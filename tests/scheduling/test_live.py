@@ -4,6 +4,7 @@ calendars. Solver time limits stay short (1–2 s): these problems are small."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -108,6 +109,7 @@ def mark(operation, persona, coordinator, now):
         hours: int = 8,
         minutes: int = 60,
         roles: dict[str, str] | None = None,
+        minors_at: tuple[str, ...] = (),
     ) -> None:
         start, end = floor_slot(now), floor_slot(now) + timedelta(hours=hours)
         services.availability_set(
@@ -122,6 +124,11 @@ def mark(operation, persona, coordinator, now):
             interpreters=[Marked(persona(key), start, end) for key in interpreters],
             rooms=[RoomMarked(room, start, end) for room in rooms],
             now=now,
+            **(
+                {"minor_locations": [operation.interview_locations.get(plan_id=p) for p in minors_at]}
+                if minors_at
+                else {}
+            ),
         )
 
     return marked
@@ -131,6 +138,19 @@ def ready_person(register, care, code: str, **extra: Any) -> Person:
     person = register(code, **extra)
     care(person)
     return person
+
+
+def any_investigator_for_adults(operation: Operation, coordinator: User) -> None:
+    """The example plan has adults interviewed by investigators of hsi, and the cast has one: tests that
+    need two interviewers for adults amend it to investigators of any agency (Ivy, of metro-pd, too)."""
+    amend_interviews(
+        operation,
+        coordinator,
+        [
+            {"population": "adult", "conducted_by": "investigator"},
+            {"population": "minor", "conducted_by": "forensic_interviewer", "agency": "county-cac"},
+        ],
+    )
 
 
 def plan(coordinator, operation, now, **extra: Any) -> InterviewPlan:
@@ -487,6 +507,7 @@ def test_a_gone_interviewer_gets_nothing_after_their_time(
 ):
     for n in range(1, 7):
         ready_person(register, care, f"P-00{n}", languages=("en", "es"))
+    any_investigator_for_adults(operation, coordinator)
     mark(interviewers=("federal_agent", "investigator"), rooms=("harbor-rooms-1", "harbor-rooms-2"))
     first = plan(coordinator, operation, now)
     problem = plan_documents(first)[0]
@@ -509,6 +530,7 @@ def test_a_gone_interviewer_gets_nothing_after_their_time(
 def test_an_added_room_is_used(operation, register, care, coordinator, mark, rooms, now):
     for n in range(1, 3):
         ready_person(register, care, f"P-00{n}", languages=("en", "es"))
+    any_investigator_for_adults(operation, coordinator)
     mark(interviewers=("federal_agent", "investigator"), rooms=("harbor-rooms-1",))
     first = plan(coordinator, operation, now)
     assert sorted(a["start"] for a in by_person(first).values()) == [0, 4]  # one room: one waits
@@ -559,6 +581,7 @@ def test_the_calendar_holds_exactly_that_interviewers_interviews_and_no_names(
     ready_person(register, care, "P-001", languages=("en",))
     ready_person(register, care, "P-002", languages=("en",))
     ready_person(register, care, "P-003", tags=("female", "minor"), languages=("en",))
+    any_investigator_for_adults(operation, coordinator)
     mark(interviewers=("investigator", "forensic"), rooms=("harbor-rooms-1", "harbor-rooms-2", "cac-suite-1"))
     made = plan(coordinator, operation, now)
     services.schedule_accept(actor=coordinator, plan=made, now=now)
@@ -649,6 +672,7 @@ def test_a_pin_whose_interviewer_leaves_before_it_ends_is_released(
 ):
     for n in range(1, 4):
         ready_person(register, care, f"P-00{n}", languages=("en", "es"))
+    any_investigator_for_adults(operation, coordinator)
     mark(interviewers=("federal_agent", "investigator"))
     first = plan(coordinator, operation, now)
     hers = next(a for a in by_person(first).values() if a["interviewer"] == "ivy.investigator")
@@ -933,3 +957,325 @@ def test_saving_availability_over_another_coordinator_s_change_is_refused_and_ke
         f"/operations/{operation.code}/interviews/plan/availability/", {**form, "version": fresh.group(1)}
     )
     assert saved.status_code == 303
+
+
+# --- imminent danger comes first (issue 13) --------------------------------------------------------------
+
+DANGER = "P-007 has an open imminent-danger flag: respond to it first"
+
+
+def test_a_person_with_an_open_danger_flag_is_not_planned_until_someone_responds(
+    operation, register, care, persona, coordinator, mark, client_for, now
+):
+    """Issue 13: the planner scheduled a child whose imminent-danger flag had no response."""
+    ready_person(register, care, "P-001")
+    child = ready_person(
+        register, care, "P-007", tags=("female", "minor"), languages=("en",), priority="urgent"
+    )
+    flag = encounters.danger_flag(actor=persona("advocate"), person=child)
+    mark(interviewers=("federal_agent", "forensic"))
+    # when
+    made = plan(coordinator, operation, now)
+    # then the child is left out of the problem, with the reason, and the coordinator reads it on the page
+    problem = documents(made)[0]
+    assert [p.id for p in problem.persons] == ["P-001"]
+    assert made.held == [{"person": "P-007", "reason": DANGER, "priority": "urgent"}]
+    html = client_for("coordinator").get(f"/operations/{operation.code}/interviews/plan/").content.decode()
+    assert DANGER in html
+    assert "Not scheduled (1)" in html
+    # once someone responds to the flag, the next plan schedules the child
+    encounters.danger_respond(actor=persona("investigator"), flag=flag, response="Officer posted at the door")
+    again = plan(coordinator, operation, now)
+    assert again.held == []
+    assert set(by_person(again)) == {"P-001", "P-007"}
+
+
+def test_accepting_refuses_a_person_flagged_since_the_plan_was_made_and_stores_nothing(
+    operation, register, care, persona, coordinator, mark, now
+):
+    ready_person(register, care, "P-001")
+    flagged = ready_person(register, care, "P-007")
+    mark()
+    made = plan(coordinator, operation, now)
+    assert set(by_person(made)) == {"P-001", "P-007"}
+    encounters.danger_flag(actor=persona("advocate"), person=flagged)
+    with pytest.raises(RuleViolation, match=DANGER) as refused:
+        services.schedule_accept(actor=coordinator, plan=made, now=now)
+    assert refused.value.rule == "interview.danger-open"
+    assert not Interview.objects.filter(person__operation=operation).exists()
+    made.refresh_from_db()
+    assert made.status == PlanStatus.DRAFT
+
+
+def test_an_interview_booked_before_the_flag_is_neither_kept_nor_planned_while_it_is_open(
+    operation, register, care, persona, coordinator, mark, now
+):
+    """An interview that would stay exactly as planned passes the same check, and a held person's interview
+    that has not started makes way, as an unscheduled person's does."""
+    ready_person(register, care, "P-001")
+    flagged = ready_person(register, care, "P-007")
+    mark()
+    first = plan(coordinator, operation, now)
+    services.schedule_accept(actor=coordinator, plan=first, now=now)
+    booked = Interview.objects.get(person=flagged, status=InterviewStatus.SCHEDULED)
+    again = plan(coordinator, operation, now)  # the booked interviews stay where they are
+    flag = encounters.danger_flag(actor=persona("advocate"), person=flagged)
+    with pytest.raises(RuleViolation) as refused:
+        services.schedule_accept(actor=coordinator, plan=again, now=now)
+    assert refused.value.rule == "interview.danger-open"
+    # re-planned while the flag is open: held, and accepting cancels the interview booked before the flag
+    held = plan(coordinator, operation, now)
+    assert [h["person"] for h in held.held] == ["P-007"]
+    services.schedule_accept(actor=coordinator, plan=held, now=now)
+    booked.refresh_from_db()
+    assert booked.status == InterviewStatus.CANCELLED
+    encounters.danger_respond(actor=persona("advocate"), flag=flag, response="Moved to a safe room")
+    assert "P-007" in by_person(plan(coordinator, operation, now))
+
+
+# --- the plan says who interviews whom (issue 13) ---------------------------------------------------------
+
+
+def amend_interviews(operation: Operation, coordinator: User, entries: list[dict[str, Any]]) -> None:
+    """Amend the plan's `interviews` section (the operation has started: an amendment)."""
+    from haven.operations.selectors import current_plan
+    from haven.operations.services import plan_save
+    from haven.plans import parse_plan, plan_to_dict
+
+    document = plan_to_dict(current_plan(operation))
+    document["interviews"] = entries
+    operation.refresh_from_db()
+    plan_save(
+        actor=coordinator,
+        operation=operation,
+        plan=parse_plan(json.dumps(document)),
+        base_version=operation.current_version.number,
+    )
+    operation.refresh_from_db()
+
+
+def test_the_plans_interviews_section_says_who_interviews_whom(
+    operation, register, care, coordinator, mark, client_for, now
+):
+    """Issue 13: the planner gave an adult to a prosecutor where the plan says adults are interviewed by HSI
+    investigators. The example plan: adults by investigators of hsi, minors by forensic interviewers of
+    county-cac. A person whose age is not recorded gets the minors' entry."""
+    for code in ("P-001", "P-002", "P-003"):
+        ready_person(register, care, code, languages=("en",))
+    ready_person(register, care, "P-004", tags=("female",), languages=("en",))
+    mark(
+        interviewers=("federal_agent", "investigator", "prosecutor", "forensic"),
+        roles={"prosecutor": "prosecutor"},
+    )
+    live = build_problem(operation, current_day(operation, now), now=now)
+    persons = {p.id: p for p in live.problem.persons}
+    assert persons["P-001"].eligible_interviewers == ["fay.federal"]
+    assert persons["P-004"].eligible_interviewers == ["fern.forensic"]
+    # when
+    made = plan(coordinator, operation, now)
+    # then only the HSI investigator interviews the adults, though the others were free sooner
+    placed = by_person(made)
+    assert {placed[code]["interviewer"] for code in ("P-001", "P-002", "P-003")} == {"fay.federal"}
+    assert placed["P-004"]["interviewer"] == "fern.forensic"
+    # the coordinator reads why on the page; a provider, who gets the service briefing, does not
+    url = f"/operations/{operation.code}/interviews/plan/"
+    said = (
+        "Adults: interviewed by investigators of Homeland Security Investigations, Metro office "
+        "(the plan&#x27;s interviews section)."
+    )
+    assert said in client_for("coordinator").get(url).content.decode()
+    assert "Homeland Security" not in client_for("advocate").get(url).content.decode()
+    services.schedule_accept(actor=coordinator, plan=made, now=now)
+    booked = Interview.objects.filter(person__operation=operation).select_related("interviewer__agency")
+    assert {(i.person.code, i.interviewer.agency.slug, i.role) for i in booked} == {
+        ("P-001", "hsi", "investigator"),
+        ("P-002", "hsi", "investigator"),
+        ("P-003", "hsi", "investigator"),
+        ("P-004", "county-cac", "forensic_interviewer"),
+    }
+
+
+def test_an_entry_without_an_agency_allows_any_and_a_missing_entry_leaves_the_rules_alone(
+    operation, register, care, coordinator, mark, now
+):
+    ready_person(register, care, "P-001", languages=("en",))
+    ready_person(register, care, "P-002", tags=("female", "minor"), languages=("en",))
+    mark(
+        interviewers=("federal_agent", "investigator", "prosecutor", "forensic"),
+        roles={"prosecutor": "prosecutor"},
+    )
+    amend_interviews(operation, coordinator, [{"population": "adult", "conducted_by": "prosecutor"}])
+    persons = {
+        p.id: p for p in build_problem(operation, current_day(operation, now), now=now).problem.persons
+    }
+    assert persons["P-001"].eligible_interviewers == ["pat.prosecutor"]
+    assert persons["P-002"].eligible_interviewers is None  # no entry for minors: a forensic interviewer, any
+    amend_interviews(operation, coordinator, [])
+    persons = {
+        p.id: p for p in build_problem(operation, current_day(operation, now), now=now).problem.persons
+    }
+    assert persons["P-001"].eligible_interviewers is None
+
+
+def test_a_minor_whose_entry_names_no_forensic_interviewer_is_not_scheduled_and_told_why(
+    operation, register, care, coordinator, mark, now
+):
+    ready_person(register, care, "P-001", tags=("male", "minor"), languages=("en",))
+    mark(interviewers=("federal_agent", "forensic"))
+    amend_interviews(
+        operation, coordinator, [{"population": "minor", "conducted_by": "investigator", "agency": "hsi"}]
+    )
+    made = plan(coordinator, operation, now)
+    assert by_person(made) == {}
+    assert made.schedule["unscheduled"] == [
+        {"person": "P-001", "reason": "no forensic interviewer eligible for P-001 is available"}
+    ]
+
+
+def test_accepting_refuses_a_plan_the_amended_plan_no_longer_allows(
+    operation, register, care, coordinator, mark, now
+):
+    ready_person(register, care, "P-001", languages=("en",))
+    mark(
+        interviewers=("federal_agent", "prosecutor"),
+        roles={"prosecutor": "prosecutor"},
+    )
+    made = plan(coordinator, operation, now)
+    assert by_person(made)["P-001"]["interviewer"] == "fay.federal"
+    amend_interviews(
+        operation, coordinator, [{"population": "adult", "conducted_by": "prosecutor", "agency": "county-da"}]
+    )
+    with pytest.raises(RuleViolation, match="the plan's interviews section") as refused:
+        services.schedule_accept(actor=coordinator, plan=made, now=now)
+    assert refused.value.rule == "schedule.plan-interviewer"
+    assert not Interview.objects.filter(person__operation=operation).exists()
+
+
+# --- where minors are interviewed (issue 13) --------------------------------------------------------------
+
+
+def test_minors_are_interviewed_where_the_day_says_and_adults_elsewhere(
+    operation, register, care, coordinator, mark, now
+):
+    """Issue 13: a minor's forensic interview was put in a room at Harbor Center while the Child Advocacy
+    Center's suites were free. The plan cannot say where minors are interviewed (operation-plan.md has no
+    such field), so the coordinator says it with today's availability: minors in the rooms of the locations
+    ticked for them, adults elsewhere."""
+    ready_person(register, care, "P-001", tags=("female", "minor"), languages=("en",))
+    ready_person(register, care, "P-002", tags=("male",), languages=("en",))  # age not recorded: a minor
+    ready_person(register, care, "P-003", languages=("en",))
+    mark(
+        interviewers=("federal_agent", "forensic"),
+        rooms=("harbor-rooms-1", "harbor-rooms-2", "cac-suite-1"),
+        minors_at=("cac-suite",),
+    )
+    persons = {
+        p.id: p for p in build_problem(operation, current_day(operation, now), now=now).problem.persons
+    }
+    assert persons["P-001"].eligible_rooms == ["cac-suite-1"]
+    assert persons["P-002"].eligible_rooms == ["cac-suite-1"]
+    assert persons["P-003"].eligible_rooms == ["harbor-rooms-1", "harbor-rooms-2"]
+    # when
+    placed = by_person(plan(coordinator, operation, now))
+    # then the minors wait for the suite rather than take a free room at Harbor Center
+    assert placed["P-001"]["room"] == placed["P-002"]["room"] == "cac-suite-1"
+    assert placed["P-003"]["room"].startswith("harbor-rooms-")
+
+
+def test_without_a_location_for_minors_anyone_is_interviewed_in_any_room(
+    operation, register, care, coordinator, mark, now
+):
+    ready_person(register, care, "P-001", tags=("female", "minor"), languages=("en",))
+    mark(interviewers=("forensic",), rooms=("harbor-rooms-1", "cac-suite-1"))
+    assert current_day(operation, now).minor_locations.count() == 0
+    persons = build_problem(operation, current_day(operation, now), now=now).problem.persons
+    assert [p.eligible_rooms for p in persons] == [None]
+
+
+def test_a_location_for_minors_is_a_nondetention_location_of_the_operation(
+    operation, persona, coordinator, now
+):
+    start, end = floor_slot(now), floor_slot(now) + timedelta(hours=8)
+    cell = InterviewLocation.objects.create(
+        operation=operation, plan_id="precinct-4", name="Precinct 4 interview room", setting="detention"
+    )
+    elsewhere = make_operation(changes={"operation.code": "NL-OTHER-1"}).interview_locations.first()
+    with pytest.raises(ValidationFailed) as refused:
+        services.availability_set(
+            actor=coordinator,
+            operation=operation,
+            starts_at=start,
+            ends_at=end,
+            interview_minutes=60,
+            interviewers=[Marked(persona("forensic"), start, end)],
+            interpreters=[],
+            rooms=[RoomMarked("cac-suite-1", start, end)],
+            minor_locations=[cell, elsewhere],
+            now=now,
+        )
+    assert [(p.path, p.message) for p in refused.value.problems] == [
+        ("minor_locations[0]", "is a nondetention interview location of this operation's plan"),
+        ("minor_locations[1]", "is a nondetention interview location of this operation's plan"),
+    ]
+    assert current_day(operation, now) is None
+
+
+def test_the_availability_form_marks_where_minors_are_interviewed(operation, persona, client_for):
+    client = client_for("coordinator")
+    url = f"/operations/{operation.code}/interviews/plan/"
+    page = client.get(url).content.decode()
+    assert "Where minors are interviewed" in page
+    assert 'name="minors_at" value="cac-suite"' in page
+    start = floor_slot(timezone.now())
+    local = zone(operation.utc_offset_minutes)
+    saved = client.post(
+        url + "availability/",
+        {
+            "day_from": f"{start.astimezone(local):%H:%M}",
+            "day_until": f"{(start + timedelta(hours=8)).astimezone(local):%H:%M}",
+            "interview_minutes": "60",
+            "rm_cac-suite-1": "on",
+            "minors_at": ["cac-suite"],
+        },
+    )
+    assert saved.status_code == 303
+    day = current_day(operation, timezone.now())
+    assert [location.plan_id for location in day.minor_locations.all()] == ["cac-suite"]
+    again = client.get(url).content.decode()
+    assert 'name="minors_at" value="cac-suite" id="av_minors_at_0" checked' in again
+    assert 'name="minors_at" value="harbor-rooms" id="av_minors_at_1">' in again
+
+
+def test_accepting_refuses_a_room_the_day_no_longer_allows(operation, register, care, coordinator, mark, now):
+    ready_person(register, care, "P-001", tags=("female", "minor"), languages=("en",))
+    mark(interviewers=("forensic",), rooms=("harbor-rooms-1",))
+    made = plan(coordinator, operation, now)
+    assert by_person(made)["P-001"]["room"] == "harbor-rooms-1"
+    mark(interviewers=("forensic",), rooms=("harbor-rooms-1", "cac-suite-1"), minors_at=("cac-suite",))
+    with pytest.raises(RuleViolation, match="re-plan") as refused:
+        services.schedule_accept(actor=coordinator, plan=made, now=now)
+    assert refused.value.rule == "schedule.minor-room"
+    assert not Interview.objects.filter(person__operation=operation).exists()
+
+
+def test_a_pin_the_plan_no_longer_allows_is_released(operation, register, care, coordinator, mark, now):
+    for n in range(1, 3):
+        ready_person(register, care, f"P-00{n}", languages=("en", "es"))
+    any_investigator_for_adults(operation, coordinator)
+    mark(interviewers=("federal_agent", "investigator"))
+    first = plan(coordinator, operation, now)
+    hers = next(a for a in by_person(first).values() if a["interviewer"] == "ivy.investigator")
+    services.assignment_pin(actor=coordinator, plan=first, person=hers["person"])
+    # when the plan is amended back: adults by investigators of hsi
+    amend_interviews(
+        operation, coordinator, [{"population": "adult", "conducted_by": "investigator", "agency": "hsi"}]
+    )
+    again = services.schedule_replan(actor=coordinator, plan=first, time_limit=LIMIT, now=now)
+    # then
+    assert again.pinned == []
+    assert any(
+        note.startswith(f"{hers['person']}'s pin was released")
+        and "interviewer ivy.investigator is not one of the interviewers eligible" in note
+        for note in again.notes
+    ), again.notes
+    assert {a["interviewer"] for a in by_person(again).values()} == {"fay.federal"}

@@ -118,3 +118,35 @@ def test_a_lower_bound_is_reported_and_the_status_is_optimal_only_when_proven() 
     assert schedule.solver.lower_bound is not None
     if schedule.solver.lower_bound.key() != schedule.cost.key():
         assert schedule.solver.status == "feasible"
+
+
+def test_only_eligible_interviewers_and_rooms_are_given() -> None:
+    """Issue 13: an adult was given to a prosecutor where the plan says adults are interviewed by
+    investigators of one agency, and a minor put in a community room while the child advocacy centre's
+    suites were free. With `eligible_interviewers` and `eligible_rooms`, the solver keeps to them even
+    when the others are free sooner."""
+    problem = make_problem(
+        persons=[
+            person("P-001", eligible_interviewers=["I-02"]),
+            person("P-002", minor=True, eligible_rooms=["R-03", "R-04"]),
+        ],
+        interviewers=[
+            interviewer("I-01", role="prosecutor"),
+            interviewer("I-02", available=[[4, 16]]),
+            interviewer("I-03", role="forensic_interviewer"),
+        ],
+        rooms=[
+            room("R-01"),
+            room("R-02"),
+            room("R-03", location="cac-suite", available=[[6, 16]]),
+            room("R-04", location="cac-suite", available=[[6, 16]]),
+        ],
+    )
+    schedule = solve(problem, time_limit=2.0)
+    assert_sound(problem, schedule)
+    placed = {a.person: a for a in schedule.assignments}
+    assert (placed["P-001"].interviewer, placed["P-001"].start) == ("I-02", 4)
+    assert placed["P-002"].room in {"R-03", "R-04"}
+    assert placed["P-002"].start == 6
+    assert schedule.solver is not None
+    assert schedule.solver.status == "optimal"

@@ -290,3 +290,24 @@ def test_unknown_ids_and_silent_unscheduling_are_caught(problem: InterviewProble
 def test_a_violation_reads_as_rule_then_words() -> None:
     violation = Violation("6", "P-001", "P-001 and P-002 must be kept apart")
     assert str(violation) == "rule 6 (keep apart): P-001 and P-002 must be kept apart"
+
+
+def test_an_interviewer_or_room_not_eligible_for_the_person_is_caught() -> None:
+    """Rules 2 and 3 with `eligible_rooms` and `eligible_interviewers` (the plan's who-interviews-whom)."""
+    problem = make_problem(
+        persons=[person("P-001", eligible_interviewers=["I-01"], eligible_rooms=["R-01"])],
+        interviewers=[interviewer("I-01"), interviewer("I-02")],
+        rooms=[room("R-01"), room("R-02", location="cac-suite")],
+    )
+    fine = {"person": "P-001", "start": 0, "room": "R-01", "interviewer": "I-01"}
+    assert check_schedule(problem, make_schedule(problem, [fine])) == []
+    wrong_interviewer = make_schedule(problem, [{**fine, "interviewer": "I-02"}])
+    assert [str(v) for v in check_schedule(problem, wrong_interviewer)] == [
+        "rule 3 (eligible, available interviewer): interviewer I-02 is not one of the interviewers eligible "
+        "for P-001 (I-01)"
+    ]
+    wrong_room = make_schedule(problem, [{**fine, "room": "R-02"}])
+    assert [str(v) for v in check_schedule(problem, wrong_room)] == [
+        "rule 2 (private, nondetention, available room): P-001 is in room R-02, which is not one of the rooms "
+        "eligible for them (R-01)"
+    ]

@@ -17,6 +17,7 @@ from haven.encounters.services.consent import consent_record, consent_revoke
 from haven.encounters.services.interviews import (
     interview_cancel,
     interview_conduct,
+    interview_danger_check,
     interview_guardrails,
     interview_schedule,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "information_record",
     "interview_cancel",
     "interview_conduct",
+    "interview_danger_check",
     "interview_guardrails",
     "interview_schedule",
     "interviewer_preference_withdraw",

@@ -34,6 +34,17 @@ from haven.encounters.services.persons import current_designation
 from haven.operations.models import InterviewLocation
 
 
+def interview_danger_check(*, person: Person) -> None:
+    """Refuse any interview of a person while an imminent-danger flag on them has no response (issue 13):
+    someone on the operation responds first. The planner leaves such a person out with the same words."""
+    if person.danger_flags.filter(responded_at__isnull=True).exists():
+        raise RuleViolation(
+            f"{rules.open_danger_reason(person.code)} — no interview is scheduled until someone on the "
+            "operation records the response to the flag.",
+            rule=rules.DANGER_OPEN,
+        )
+
+
 def interview_guardrails(
     *,
     person: Person,
@@ -52,6 +63,7 @@ def interview_guardrails(
     Raises the first broken."""
     code = person.code
     when = clock_time(starts_at, person.operation.utc_offset_minutes)
+    interview_danger_check(person=person)
     # the care gates and the nondetention setting are for potential victims, witnesses and undetermined
     # persons; a suspect's interview is recorded as such (rules.in_victim_care)
     care = rules.in_victim_care(current_designation(person))
