@@ -595,10 +595,7 @@ def sign_in_password(*, request: HttpRequest, username: str, password: str) -> U
     if user.is_locked:
         _register_failure(user, event=AuditEvent.SIGN_IN_FAILED, reason="account locked")
         return None
-    login(request, user)
-    now = timezone.now().timestamp()
-    request.session[SIGNED_IN_AT] = now
-    request.session[LAST_ACTIVITY] = now
+    # recorded before the session changes: a sign-in the audit trail cannot record never happens
     record(
         actor=user,
         event=AuditEvent.SIGN_IN_SUCCEEDED,
@@ -606,6 +603,10 @@ def sign_in_password(*, request: HttpRequest, username: str, password: str) -> U
         subject_agency_id=user.agency_id,
         details={"via": "password"},
     )
+    login(request, user)
+    now = timezone.now().timestamp()
+    request.session[SIGNED_IN_AT] = now
+    request.session[LAST_ACTIVITY] = now
     return user
 
 
@@ -626,16 +627,16 @@ def sign_in_second_factor(*, request: HttpRequest, user: User, token: str) -> bo
     if device is None:
         return False
     if not user.is_locked and token.isdigit() and device.verify_token(token):
-        otp_login(request, device)
-        # a new key once the second factor is passed: one seen before it never reaches case data
-        request.session.cycle_key()
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0)
-        record(
+        record(  # before the session passes the second factor (as at the password step)
             actor=user,
             event=AuditEvent.SECOND_FACTOR_SUCCEEDED,
             target=user,
             subject_agency_id=user.agency_id,
         )
+        otp_login(request, device)
+        # a new key once the second factor is passed: one seen before it never reaches case data
+        request.session.cycle_key()
         return True
     _register_failure(user, event=AuditEvent.SECOND_FACTOR_FAILED, reason="wrong authentication code")
     user.refresh_from_db()

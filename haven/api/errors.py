@@ -8,6 +8,7 @@
 | 403 | `csrf_failed` | an unsafe request without the X-CSRFToken header |
 | 404 | `not_found` | `NotFound` (hidden and missing alike), an unknown API path |
 | 409 | `conflict` | `Conflict` / `SectionConflict` |
+| 503 | `audit_unavailable` | `AuditChainBroken`: the audit trail cannot be written, so nothing was done |
 | 409 | `confirmation_required` | `ConfirmationRequired`: repeat with the named `subjects` confirmed |
 | 422 | `rule_violation` | `RuleViolation` (approval while readiness rules fail) |
 
@@ -31,7 +32,9 @@ from ninja.errors import ValidationError as RequestValidationError
 
 from haven.access.crypto import SealBroken
 from haven.audit.denials import record_denial
+from haven.audit.services import AuditChainBroken
 from haven.core.errors import (
+    AUDIT_UNAVAILABLE_MESSAGE,
     KEYS_UNAVAILABLE_MESSAGE,
     RACED_MESSAGE,
     SEAL_BROKEN_MESSAGE,
@@ -207,6 +210,12 @@ def http404(request: HttpRequest, error: Http404) -> HttpResponse:
     return not_found(request)
 
 
+def audit_unavailable(request: HttpRequest, error: AuditChainBroken) -> HttpResponse:
+    """The audit trail cannot be written (its key missing, its head gone): nothing was done, said in words."""
+    logging.getLogger("haven").error("%s", error)
+    return _respond(request, 503, {"code": "audit_unavailable", "message": AUDIT_UNAVAILABLE_MESSAGE})
+
+
 def keys_unavailable(request: HttpRequest, error: EncryptionError) -> HttpResponse:
     """A key missing or not matching: said in words; which key and which record go to the log."""
     logging.getLogger("haven").error("%s", error)
@@ -274,6 +283,7 @@ def install(api: NinjaAPI) -> None:
     api.exception_handler(IntegrityError)(raced)
     api.exception_handler(SealBroken)(seal_broken)
     api.exception_handler(EncryptionError)(keys_unavailable)
+    api.exception_handler(AuditChainBroken)(audit_unavailable)
     api.exception_handler(HavenError)(haven_error)
     api.exception_handler(InvalidInput)(invalid_input)
     api.exception_handler(RequestValidationError)(request_invalid)

@@ -32,6 +32,13 @@ SEAL_BROKEN_MESSAGE = (
 
 #: A key this installation does not hold (or that does not match): a data key of an agency, an
 #: authenticator's secret (haven/core/keyring.py). Said in words, never a blank or a traceback.
+AUDIT_UNAVAILABLE_MESSAGE = (
+    "Haven cannot write to its audit trail on this server: the audit trail's key is missing or does not "
+    "match (after a restore without the key backup, for example), or the chain was damaged. Every action "
+    "is recorded, so nothing was done. Tell your administrator: “haven audit verify” says what it found, "
+    "and “haven keys status” lists the keys needed."
+)
+
 KEYS_UNAVAILABLE_MESSAGE = (
     "Part of this page is sealed, and could not be opened with the keys this server holds: a key is "
     "missing (after a restore without the key backup, for example) or does not match. Nothing is shown in "

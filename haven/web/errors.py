@@ -11,7 +11,9 @@ from django.shortcuts import render
 
 from haven.access.crypto import SealBroken
 from haven.audit.denials import record_denial
+from haven.audit.services import AuditChainBroken
 from haven.core.errors import (
+    AUDIT_UNAVAILABLE_MESSAGE,
     KEYS_UNAVAILABLE_MESSAGE,
     RACED_MESSAGE,
     SEAL_BROKEN_MESSAGE,
@@ -40,6 +42,11 @@ class DomainErrorMiddleware:
             logger.error("%s", exception)
             context = {"title": "A protected record could not be opened", "message": SEAL_BROKEN_MESSAGE}
             return render(request, "web/error.html", context, status=500)
+        if isinstance(exception, AuditChainBroken) and not request.path.startswith("/api/"):
+            # nothing can be recorded, so nothing is done: said in words, never a traceback
+            logger.error("%s", exception)
+            context = {"title": "The audit trail cannot be written", "message": AUDIT_UNAVAILABLE_MESSAGE}
+            return render(request, "web/error.html", context, status=503)
         if isinstance(exception, EncryptionError) and not request.path.startswith("/api/"):
             # a key missing or not matching (a restore without the key backup): said in words
             logger.error("%s", exception)

@@ -98,3 +98,23 @@ def test_the_session_key_changes_at_the_second_factor_step(persona):
     stale.cookies["sessionid"] = after_password
     assert stale.get("/")["Location"].startswith("/sign-in/")
     assert client.get("/").status_code == 200
+
+
+def test_a_sign_in_the_audit_trail_cannot_record_never_happens(persona, monkeypatch):
+    """Every sign-in is recorded: when the audit trail cannot be written (its key missing after a restore
+    without the key backup), the sign-in is refused in words (503) and leaves no session behind."""
+    from haven.audit import services as audit
+
+    user = persona("investigator")
+
+    def broken(_: str) -> None:
+        raise audit.AuditChainBroken("the audit chain is linked under another audit key")
+
+    monkeypatch.setattr(audit, "_key_for", broken)
+    client = Client()
+    refused = client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+    assert refused.status_code == 503
+    assert "Haven cannot write to its audit trail on this server" in refused.content.decode()
+    assert client.get("/sign-in/code/")["Location"].startswith("/sign-in/")  # not signed in at all
+    api = client.get("/api/v1/operations")
+    assert api.status_code == 401

@@ -51,7 +51,8 @@ from haven.accounts.models import Authenticator, User
 username, password, secret = {ATTORNEY!r}
 found = {{}}
 client = Client(HTTP_HOST="localhost")
-found["password"] = client.post("/sign-in/", {{"username": username, "password": password}}).status_code
+signed = client.post("/sign-in/", {{"username": username, "password": password}})
+found["password"] = [signed.status_code, signed.get("Location", ""), signed.content.decode()]
 code = client.post("/sign-in/code/", {{"code": f"{{TOTP(base64.b32decode(secret)).token():06d}}"}})
 found["code"] = [code.status_code, code.get("Location", ""), code.content.decode()]
 if code.status_code != 302:
@@ -62,7 +63,7 @@ if code.status_code != 302:
     session[DEVICE_ID_SESSION_KEY] = Authenticator.objects.get(user=user).persistent_id
     session.save()
 page = client.get({PERSON_PAGE!r})
-found["page"] = [page.status_code, page.content.decode()]
+found["page"] = [page.status_code, page.get("Location", ""), page.content.decode()]
 print("RESULT " + json.dumps(found))
 """
 
@@ -73,6 +74,18 @@ def _environment(data_dir: Path, database_url: str) -> dict[str, str]:
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
+
+
+# Run in the restored installation: open the attorney's sealed note directly, and say what happened.
+OPEN_THE_NOTE = """
+from haven.encounters.models import AttorneyNote
+from haven.encounters.sealing import open_field
+note = AttorneyNote.objects.order_by("created_at").first()
+try:
+    print("OPENED " + open_field(note, "text", note.agency_id))
+except Exception as error:
+    print("REFUSED " + type(error).__name__ + ": " + str(error))
+"""
 
 
 def haven(data_dir: Path, *args: str, database_url: str = "") -> subprocess.CompletedProcess[str]:
@@ -150,7 +163,7 @@ def drill(with_keys: Path, without_keys: Path, database_url: str = "") -> None:
     found = as_the_attorney(with_keys, database_url)
     assert found["code"][:2] == [302, "/"]
     assert found["page"][0] == 200
-    assert NOTE in str(found["page"][1])
+    assert NOTE in str(found["page"][2])
 
     # without them: nothing sealed opens, and Haven says so in words
     status = haven(without_keys, "keys", "status", database_url=database_url)
@@ -159,11 +172,22 @@ def drill(with_keys: Path, without_keys: Path, database_url: str = "") -> None:
     assert "Restore the keys from your key backup" in status.stderr
     assert "Traceback" not in status.stderr
     found = as_the_attorney(without_keys, database_url)
-    for step in ("code", "page"):
-        status_code, *_, body = found[step]
-        assert status_code == 500, step
-        assert "could not be opened with the keys this server holds" in str(body), step
-        assert NOTE not in str(body)
+    # the audit trail's key is among the missing: nothing can be recorded, so no one signs in and no page
+    # opens — said in words (503), never a traceback, and the sign-in leaves no session behind
+    status_code, _, body = found["password"]
+    assert status_code == 503
+    assert "Haven cannot write to its audit trail on this server" in str(body)
+    assert NOTE not in str(body)
+    # no half-signed-in session is left to enter a code into, and no page opens
+    assert found["code"][:2] == [302, "/sign-in/"]
+    assert found["page"][0] in (302, 503)
+    assert NOTE not in str(found["page"][2])
+    # and the sealed text itself does not open without the key-encryption key: said in words
+    opened = haven(without_keys, "shell", "-c", OPEN_THE_NOTE, database_url=database_url)
+    assert "Traceback" not in opened.stdout + opened.stderr
+    assert NOTE not in opened.stdout
+    assert "REFUSED " in opened.stdout
+    assert "MISSING" in opened.stdout or "key" in opened.stdout.split("REFUSED ", 1)[1].lower()
 
 
 def test_a_backup_never_overwrites_a_file(db, tmp_path):

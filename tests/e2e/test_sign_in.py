@@ -71,14 +71,14 @@ def test_a_new_account_changes_its_first_password_then_enrols(page: Page):
     from django_otp.oath import TOTP
 
     from haven.accounts import services
-    from tests.personas import agency
 
     first, new = "first password the admin chose 1", "only the new colleague knows this 2"
+    admin = make_user("admin")
     user = services.user_create(
-        actor=make_user("admin"),
+        actor=admin,
         username="nia.newcomer",
         name="Nia Newcomer",
-        agency=agency("harbor-vs"),
+        agency=admin.agency,  # an admin creates accounts in their own agency
         password=first,
     )
     page.goto("/sign-in/")
