@@ -130,6 +130,8 @@ def _board(request: HttpRequest, actor: User, operation: Operation, standing: St
     # one reverse() for the whole board, not one per row: the board holds hundreds of persons
     person_url = reverse("web:person", kwargs={"operation_code": operation.code, "person_code": "P-000"})[:-6]
     return {
+        # an agency the plan dropped keeps its own clients' records here, and sees nothing else
+        "retained": standing.retained,
         "operation": operation,
         "board": board,
         "rows": [{**_board_row(row), "url": f"{person_url}{row.code}/"} for row in board.rows],
