@@ -30,7 +30,7 @@ from haven.encounters.models import (
 )
 from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Area, InterviewLocation, Operation
-from haven.plans.languages import LANGUAGE_NAMES, language_name
+from haven.core.languages import OFFERED, language_label, language_name
 from haven.web.timezones import label_times
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

@@ -58,7 +58,7 @@ from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Operation
 from haven.operations.selectors import current_plan, operation_for
 from haven.operations.services import readiness_policy
-from haven.plans.languages import language_name
+from haven.core.languages import language_label, language_name
 from haven.web.forms_encounters import (
     CONSENT_ITEM_LABELS,
     ActionForm,

@@ -290,3 +290,25 @@ def test_unknown_ids_and_silent_unscheduling_are_caught(problem: InterviewProble
 def test_a_violation_reads_as_rule_then_words() -> None:
     violation = Violation("6", "P-001", "P-001 and P-002 must be kept apart")
     assert str(violation) == "rule 6 (keep apart): P-001 and P-002 must be kept apart"
+
+
+def test_a_person_and_an_interviewer_share_a_language_by_whole_subtags() -> None:
+    # Traditional Chinese and Chinese are one language: no interpreter; Cantonese and Chinese are not
+    problem = make_problem(
+        persons=[person("P-001", languages=["zh-Hant"]), person("P-002", languages=["yue"])],
+        interviewers=[interviewer("I-01", languages=["en", "zh"]), interviewer("I-02", languages=["en", "zh"])],
+        interpreters=[interpreter("T-01", languages=["en", "yue"])],
+        rooms=[room("R-01"), room("R-02")],
+    )
+    shared = make_schedule(
+        problem,
+        [
+            {"person": "P-001", "start": 0, "room": "R-01", "interviewer": "I-01", "interpreter": None},
+            {"person": "P-002", "start": 0, "room": "R-02", "interviewer": "I-02", "interpreter": None},
+        ],
+    )
+    violation = only(check_schedule(problem, shared))
+    assert (violation.rule, violation.message) == (
+        "4",
+        "P-002 and interviewer I-02 share no language and no interpreter is assigned",
+    )
