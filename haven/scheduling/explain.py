@@ -14,6 +14,7 @@ from haven.scheduling.formats import InterviewProblem, Person
 from haven.scheduling.greedy import Board
 from haven.scheduling.rules import bits, start_range, starts_within
 
+
 def languages_label(codes: list[str], joiner: str = "or") -> str:
     return _listed([language_label(code) for code in codes], joiner)
 

@@ -31,10 +31,10 @@ from haven.accounts.models import InterviewerRole, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import RuleViolation, ValidationFailed
+from haven.core.languages import language_name
 from haven.core.problems import Problem
 from haven.operations.models import InterviewLocation, Operation
 from haven.operations.selectors import operation_for
-from haven.core.languages import language_label, language_name
 from haven.scheduling import services
 from haven.scheduling.live import default_role, floor_slot
 from haven.scheduling.models import Availability, AvailabilityKind, PlanningDay

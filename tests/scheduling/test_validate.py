@@ -296,7 +296,10 @@ def test_a_person_and_an_interviewer_share_a_language_by_whole_subtags() -> None
     # Traditional Chinese and Chinese are one language: no interpreter; Cantonese and Chinese are not
     problem = make_problem(
         persons=[person("P-001", languages=["zh-Hant"]), person("P-002", languages=["yue"])],
-        interviewers=[interviewer("I-01", languages=["en", "zh"]), interviewer("I-02", languages=["en", "zh"])],
+        interviewers=[
+            interviewer("I-01", languages=["en", "zh"]),
+            interviewer("I-02", languages=["en", "zh"]),
+        ],
         interpreters=[interpreter("T-01", languages=["en", "yue"])],
         rooms=[room("R-01"), room("R-02")],
     )
