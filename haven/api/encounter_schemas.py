@@ -23,6 +23,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from haven.api.schemas import AgencyOut
 from haven.core.clock import in_plausible_years
+from haven.core.languages import language_tag
 
 # -- vocabularies (pinned to the models' choices by tests/api/test_encounters_api.py) -------------------------
 
@@ -87,6 +88,7 @@ PersonCode = Annotated[
 LanguageCode = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$", max_length=35),
+    AfterValidator(language_tag),  # valid, and kept canonical (haven.core.languages)
     Field(
         description="a BCP 47 language tag (en, es, yue, zh-Hant), kept in its canonical form; Cantonese "
         "(yue) and Mandarin (cmn) are not Chinese (zh)"

@@ -169,3 +169,14 @@ def information_language_problems(
         for title, held in materials.items()
         if not languages.speaks_any([language], held)
     ]
+
+
+def interpreting_between(
+    *, person: Sequence[str], interviewer: Sequence[str], interpreter: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The languages an interpreter carries an interview between: those of the person's they speak, and
+    those of the interviewer's they speak (what their calendar names)."""
+    return (
+        languages.shared_languages(person, interpreter),
+        languages.shared_languages(interviewer, interpreter),
+    )

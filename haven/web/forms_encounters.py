@@ -221,7 +221,8 @@ class InterviewerField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         roles = ", ".join(InterviewerRole(r).label.lower() for r in obj.interviewer_roles)
         gender = f", {obj.gender}" if obj.gender else ""
-        return f"{obj.name} — {obj.agency.name} ({roles}{gender})"
+        languages = ", ".join(language_name(c) for c in obj.language_codes)
+        return f"{obj.name} — {obj.agency.name} ({roles}{gender}; {languages or 'no language recorded'})"
 
 
 class InterpreterField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -450,7 +451,7 @@ def interviewers_on(operation: Operation) -> QuerySet[User]:
             is_active=True, agency__participations__operation=operation, qualifications__isnull=False
         )
         .select_related("agency")
-        .prefetch_related("qualifications")
+        .prefetch_related("qualifications", "languages")
         .distinct()
         .order_by("name")
     )

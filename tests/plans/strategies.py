@@ -7,6 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from haven.core.languages import OFFERED
 from haven.plans.formats import (
     AgencyType,
     ChannelKind,
@@ -19,7 +20,6 @@ from haven.plans.formats import (
     Setting,
     SiteKind,
 )
-from haven.core.languages import OFFERED
 
 #: Strings a YAML reader (1.1 or 1.2) could take for something else, or that need escaping.
 TRICKY = [

@@ -152,7 +152,11 @@ def test_ready_is_the_first_slot_after_both_needs_and_information(
     )
     information_at = ceil_slot(now) + timedelta(minutes=50)
     encounters.information_record(
-        actor=advocate, person=later, language="es", materials=["Your rights"], at=information_at
+        actor=advocate,
+        person=later,
+        language="es",
+        materials=["Your rights and the help available"],
+        at=information_at,
     )
     register("P-003")
     only_needs = register("P-004")
