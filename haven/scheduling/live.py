@@ -44,6 +44,7 @@ from haven.encounters.models import (
     Person,
 )
 from haven.encounters.rules import treated_as_minor
+from haven.encounters.services import languages_of
 from haven.operations.models import InterviewLocation, Operation
 from haven.scheduling.formats import (
     PROBLEM_FORMAT,
@@ -250,7 +251,7 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
     candidates = list(
         Person.objects.filter(operation=operation, outcome="")
         .annotate(first_needs=Min("needs_assessments__at"), first_information=Min("information__at"))
-        .prefetch_related("tags", "languages")
+        .prefetch_related("tags", "languages", "needs_assessments")
         .order_by("code")
     )
     interviews_by_person: dict[Any, list[Interview]] = defaultdict(list)
@@ -318,7 +319,7 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         draft.persons[waiter.code] = {
             "id": waiter.code,
             "minor": treated_as_minor(tags),
-            "languages": sorted(lang.code for lang in waiter.languages.all()),
+            "languages": sorted(languages_of(waiter)),
             "ready": max(ready, now_slot),
             "duration": duration,
             "priority": waiter.priority or "normal",
