@@ -221,8 +221,8 @@ class InterviewerField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         roles = ", ".join(InterviewerRole(r).label.lower() for r in obj.interviewer_roles)
         gender = f", {obj.gender}" if obj.gender else ""
-        languages = ", ".join(language_name(c) for c in obj.language_codes)
-        return f"{obj.name} — {obj.agency.name} ({roles}{gender}; {languages or 'no language recorded'})"
+        languages = ", ".join(language_name(c) for c in obj.language_codes) or "no language recorded"
+        return f"{obj.name} ({languages}) — {obj.agency.name} ({roles}{gender})"
 
 
 class InterpreterField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -347,14 +347,13 @@ class InformationForm(ActionForm):
             "materials",
             [(title, f"{title} ({', '.join(language_name(t) for t in held)})") for title, held in materials],
         )
+        language = self.fields["language"]
         if languages:
             set_choices(self, "language", [(tag, language_label(tag)) for tag in languages])
-            self.fields[
-                "language"
-            ].help_text = "One of the person's languages, and one each material given exists in."
+            language.help_text = "One of the person's languages that every material given exists in."
         else:
             set_choices(self, "language", [("", "No language recorded")])
-            self.fields["language"].help_text = (
+            language.help_text = (
                 "No language is recorded for this person: record it on the roster, or in the needs "
                 "assessment, first."
             )

@@ -59,7 +59,7 @@ def test_an_interview_booked_on_the_page_in_a_language_the_person_does_not_speak
     }
     before = Interview.objects.count()
     page = html_of(client, url(s))
-    assert "Ivy Investigator — Metro City Police Department (investigator, female; English)" in page
+    assert "Ivy Investigator (English) — Metro City Police Department (investigator, female)" in page
     refused = client.post(url(s, "P-001", "interviews/"), body)
     assert refused.status_code == 422
     text = refused.content.decode()
