@@ -625,8 +625,15 @@ def person_needs(
         shelter=body.shelter,
         food=body.food,
         safety=body.safety,
+        clothing=body.clothing,
+        contact=body.contact,
+        childcare=body.childcare,
+        transportation=body.transportation,
+        legal=body.legal,
+        counseling=body.counseling,
         language=body.language or "",
         language_notes=body.language_notes,
+        concerns=body.concerns,
         urgent=body.urgent,
     )
     return Status(201, _recorded(person, standing, "needs_assessment", assessment.pk))

@@ -288,10 +288,7 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
                     "agency": a.agency.name,
                     "urgent": a.urgent_domains,
                     "language": a.language,
-                    **{
-                        name: open_field(a, name, a.agency_id)
-                        for name in ("medical", "shelter", "food", "safety", "language_notes")
-                    },
+                    **{name: open_field(a, name, a.agency_id) for name in NeedsAssessment.SEALED},
                 }
             )
     view.needs_full = (

@@ -92,7 +92,7 @@ Fields = dict[str, object]
 
 #: Fields whose text is compartment-only (sealed): a difference names the field, never its text.
 SEALED = frozenset(
-    {"text", "medical", "shelter", "food", "safety", "language_notes", "questions", "answers", "notes"}
+    {"text", *NeedsAssessment.SEALED, "questions", "answers", "notes"}
     | {"purpose", "guardian", "minor_may_consent", "response"}
 )
 
@@ -577,12 +577,8 @@ class _Load:
             actor=self.users[n.by],
             person=self.persons[n.person],
             at=n.at,
-            medical=n.medical,
-            shelter=n.shelter,
-            food=n.food,
-            safety=n.safety,
+            **{name: getattr(n, name) for name in NeedsAssessment.SEALED},
             language=n.language or "",
-            language_notes=n.language_notes,
             urgent=[u.value for u in n.urgent],
         )
 
@@ -766,8 +762,7 @@ def _wanted(exercise: Exercise) -> dict[str, dict[Key, tuple[str, Fields]]]:
             {
                 "language": n.language or "",
                 "urgent": sorted({u.value for u in n.urgent}),
-                **{name: getattr(n, name).strip() for name in ("medical", "shelter", "food", "safety")},
-                "language_notes": n.language_notes.strip(),
+                **{name: getattr(n, name).strip() for name in NeedsAssessment.SEALED},
             },
         )
     for i, info in enumerate(enc.information):
@@ -775,7 +770,7 @@ def _wanted(exercise: Exercise) -> dict[str, dict[Key, tuple[str, Fields]]]:
             f"encounter.information[{i}]",
             {
                 "language": info.language,
-                "materials": [m.strip()[:200] for m in info.materials if m.strip()],
+                "materials": list(dict.fromkeys(m.strip()[:200] for m in info.materials if m.strip())),
                 "questions": info.questions.strip(),
                 "answers": info.answers.strip(),
             },
@@ -875,10 +870,7 @@ def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
         stored["needs"][(n.person.code, n.by.username, _t(n.at))] = {
             "language": n.language,
             "urgent": sorted(n.urgent_domains),
-            **{
-                name: _opened(n, name, n.agency_id)
-                for name in ("medical", "shelter", "food", "safety", "language_notes")
-            },
+            **{name: _opened(n, name, n.agency_id) for name in NeedsAssessment.SEALED},
         }
     for info in InformationGiven.objects.filter(**on).select_related("person", "by"):
         stored["information"][(info.person.code, info.by.username, _t(info.at))] = {

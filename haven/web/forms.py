@@ -136,7 +136,9 @@ class UserForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     languages = forms.CharField(
-        label="Languages spoken (ISO 639-1 codes, comma-separated)", required=False, max_length=200
+        label="Languages spoken (BCP 47 tags, comma-separated: en, es, yue, zh-Hant)",
+        required=False,
+        max_length=400,
     )
     password = forms.CharField(
         label="Initial password",
@@ -156,7 +158,8 @@ class UserForm(forms.Form):
 
     def clean_languages(self) -> list[str]:
         raw = self.cleaned_data.get("languages") or ""
-        return [code.strip().lower() for code in raw.replace(";", ",").split(",") if code.strip()]
+        # the service checks each tag and keeps it in its canonical form (haven.core.languages)
+        return [code.strip() for code in raw.replace(";", ",").split(",") if code.strip()]
 
 
 class ProposalForm(forms.Form):

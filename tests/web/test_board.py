@@ -322,7 +322,7 @@ def test_registration_problems_are_shown_at_their_fields_with_the_input_kept(s, 
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="register_languages_error"' in html
-    assert "&#x27;spanish&#x27; is not an ISO 639-1 code" in html
+    assert "&#x27;spanish&#x27; is not a BCP 47 language tag (e.g. en, es, yue, zh-Hant)" in html
     assert 'value="spanish"' in html
     assert '<option value="high" selected>' in html
     duplicate = client.post(
