@@ -588,8 +588,12 @@ class BoardRowOut(Out):
     designation: DesignationName | None = Field(description="investigative agencies only")
     next_step: str
     next_owner: str
+    next_owner_ids: list[str] = Field(
+        description="the plan's ids of the agencies that own the next step ('my tasks' compares these)"
+    )
     next_since: datetime | None
     danger: bool
+    danger_since: datetime | None = Field(description="when the oldest unanswered danger flag was raised")
     waiting_minutes: int | None = Field(description="minutes since encountered, until a provider's contact")
     waited_too_long: bool
     encountered_at: datetime

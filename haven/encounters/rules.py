@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
 from haven.core import languages
 from haven.core.problems import Problem
+
+_Owner = TypeVar("_Owner")
 
 MINOR: Final = "minor"
 ADULT: Final = "adult"
@@ -56,7 +58,7 @@ def consent_state(*, given_on: date, expires_on: date, revoked: bool, today: dat
     return ConsentState.ACTIVE
 
 
-def relief_decider(owners: dict[str, str], kind: str) -> str:
+def relief_decider(owners: Mapping[str, _Owner], kind: str) -> _Owner:
     """Who decides a relief request: Continued Presence the plan's federal agency, a T- or U-visa
     certification the lead agency — the same on the board, the person's page and the API."""
     return owners["continued_presence"] if kind == "continued_presence" else owners["lead"]

@@ -85,6 +85,8 @@ from haven.web.forms_encounters import (
 )
 
 NO_SUCH_PERSON = "There is no such person on your operations."
+#: the board's search, as long as the API takes it; a longer one is cut (a page never errs on a URL)
+BOARD_SEARCH_MAX = 100
 
 
 def _actor(request: HttpRequest) -> User:
@@ -105,18 +107,24 @@ def _label(choices: Any, value: str) -> str:
 
 
 def _board(request: HttpRequest, actor: User, operation: Operation, standing: Standing) -> dict[str, Any]:
-    """The board as this actor may see it, filtered as the URL says; one audit event for the request."""
+    """The board as this actor may see it, filtered and searched as the URL says (so the 15-second refresh
+    keeps the same view); one audit event for the request."""
     stage = request.GET.get("stage", "")
     stage = stage if stage in Stage.__members__.values() else ""
     area = request.GET.get("area", "")[:40]
+    search = " ".join(request.GET.get("q", "").split())[:BOARD_SEARCH_MAX]
+    mine = request.GET.get("mine", "") == "1"
     board = board_for(
         actor,
         standing,
         operation,
         stage=stage,
         area=area,
+        search=search,
+        mine=mine,
         limit_minutes=readiness_policy().provider_contact_limit_minutes,
     )
+    chosen = {"stage": stage, "area": area, "q": search, "mine": "1" if mine else ""}
     record(
         actor=actor,
         event=AuditEvent.BOARD_VIEWED,
@@ -124,10 +132,13 @@ def _board(request: HttpRequest, actor: User, operation: Operation, standing: St
         operation_id=operation.pk,
         details={
             "count": len(board.rows),
-            "filters": [k for k, v in (("stage", stage), ("area", area)) if v],
+            "filters": [{"q": "search"}.get(k, k) for k, v in chosen.items() if v],
         },
     )
-    query = urlencode({k: v for k, v in (("stage", stage), ("area", area)) if v})
+
+    def query(**changes: str) -> str:
+        return urlencode({k: v for k, v in {**chosen, **changes}.items() if v})
+
     # one reverse() for the whole board, not one per row: the board holds hundreds of persons
     person_url = reverse("web:person", kwargs={"operation_code": operation.code, "person_code": "P-000"})[:-6]
     return {
@@ -144,8 +155,15 @@ def _board(request: HttpRequest, actor: User, operation: Operation, standing: St
         "total": sum(board.stages.values()),
         "waiting_too_long": sum(1 for r in board.rows if r.waited_too_long),
         "filters": BoardFilterForm(request.GET or None, areas=board.areas),
-        "filtered": bool(stage or area),
-        "query": query,
+        "filtered": any(chosen.values()),
+        "narrowed": bool(stage or area),
+        "search": search,
+        "stage": stage,
+        "area": area,
+        "mine": mine,
+        "query": query(),
+        "query_everyone": query(mine=""),
+        "query_mine": query(mine="1"),
     }
 
 

@@ -44,9 +44,10 @@ from haven.encounters.models import (
     VictimServiceKind,
     VictimServiceRecord,
 )
-from haven.encounters.selectors import STAGE_MILESTONES
+from haven.encounters.selectors import STAGE_MILESTONES, board_for
 from haven.encounters.stages import Milestones, Stage, stage_of
 from haven.operations.models import InterviewLocation, Operation
+from haven.operations.selectors import standing
 from tests.access.matrix_api_encounters import Cast, cast_on
 from tests.access.matrix_encounters import (
     ANSWERS_TEXT,
@@ -637,6 +638,39 @@ def test_the_board_filters_by_stage_and_area_and_is_one_audit_event(cast: Cast, 
     new = list(AuditRecord.objects.filter(sequence__gt=before).values_list("event_type", "details"))
     assert [event for event, _ in new] == ["board.viewed"]
     assert json.loads(new[0][1])["filters"] == ["stage", "area"]
+
+
+def test_the_api_board_has_the_pages_rows_in_the_order_of_urgency(cast: Cast, client_for: Clients) -> None:
+    investigator = make_user("investigator")
+    services.danger_respond(actor=investigator, flag=cast.victim.danger_flags.get(), response="Unit sent")
+    services.danger_flag(actor=make_user("advocate"), person=cast.minor)  # P-003 in danger: before P-001
+    board = read(client_for("investigator"), path(cast, "/board"))
+    codes = [row["code"] for row in board["rows"]]
+    assert codes[0] == "P-003"
+    expected = board_for(investigator, standing(investigator, cast.operation), cast.operation).rows
+    assert codes == [row.code for row in expected]
+    assert [row["next_owner_ids"] for row in board["rows"]] == [row.next_owner_ids for row in expected]
+
+
+def test_the_api_board_searches_and_lists_my_tasks(cast: Cast, client_for: Clients) -> None:
+    client = client_for("investigator")
+    assert [r["code"] for r in read(client, path(cast, "/board"), search="chinese")["rows"]] == ["P-003"]
+    assert [r["code"] for r in read(client, path(cast, "/board"), search="p-00%20es")["rows"]] == ["P-001"]
+    everyone = read(client, path(cast, "/board"))["rows"]
+    mine = read(client, path(cast, "/board"), mine="true")["rows"]
+    assert [r["code"] for r in mine] == [r["code"] for r in everyone if "metro-pd" in r["next_owner_ids"]]
+    assert "P-003" in [r["code"] for r in mine]  # not placed yet: the lead agency places them
+    assert len(mine) < len(everyone)
+    assert read(client_for("advocate"), path(cast, "/board"), mine="true")["rows"] == []
+
+
+@pytest.mark.parametrize(("query", "problem"), [("mine=maybe", "mine"), ("search=" + "x" * 101, "search")])
+def test_the_boards_search_and_my_tasks_refuse_what_is_not_valid_by_name(
+    cast: Cast, client_for: Clients, query: str, problem: str
+) -> None:
+    response = send(client_for("investigator"), "GET", path(cast, f"/board?{query}"))
+    assert response.status_code == 400
+    assert [p["path"] for p in response.json()["problems"]] == [problem]
 
 
 # -- writes: who may, who is refused ------------------------------------------------------------------------------

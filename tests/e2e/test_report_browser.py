@@ -93,7 +93,9 @@ def test_service_agency_report_holds_its_own_figures_and_is_accessible(page: Pag
     expect(page.get_by_role("heading", name="Needs and services")).to_be_visible()
     # its own clients' figures, each "fewer than 5" or 0: said in words, not drawn as empty axes (issue 14)
     expect(page.get_by_role("heading", name="Urgent needs by domain")).to_be_visible()
-    expect(page.get_by_text("No chart: every figure it would draw is withheld or zero.").first).to_be_visible()
+    expect(
+        page.get_by_text("No chart: every figure it would draw is withheld or zero.").first
+    ).to_be_visible()
     assert page.get_by_role("img").count() == 0
     assert page.get_by_role("heading", name="People encountered").count() == 0
     assert page.get_by_role("heading", name="Interviews").count() == 0
