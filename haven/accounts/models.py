@@ -213,6 +213,8 @@ class AccountChangeKind(models.TextChoices):
     CREATE_ACCOUNT = "create_account", "Create an account in another agency"
     MOVE_ACCOUNT = "move_account", "Move an account to another agency"
     CHANGE_AGENCY_TYPE = "change_agency_type", "Change an agency's type"
+    DEACTIVATE_AGENCY = "deactivate_agency", "Deactivate another agency"
+    REACTIVATE_AGENCY = "reactivate_agency", "Reactivate another agency"
 
 
 class AccountChangeStatus(models.TextChoices):

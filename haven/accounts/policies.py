@@ -27,12 +27,17 @@ def require_own_agency(actor: User, user: User) -> None:
         raise NotFound("No such account.")
 
 
-def may_decide(actor: User, change: AccountChange, *, agency_has_other_admin: bool) -> bool:
-    """Who carries out (or rejects) a two-person change: an admin other than its proposer — of the affected
-    agency when that agency has an admin other than the proposer; otherwise any second admin."""
-    if not may_manage_accounts(actor) or actor.pk == change.proposed_by_id:
+def may_decide(actor: User, change: AccountChange, *, affected_agency_decides: bool) -> bool:
+    """Who carries out (or rejects) a two-person change: a second person, never a second account of the
+    same person. An admin creates admins in their own agency alone, so the second admin belongs to another
+    agency than the proposer's; the account a change moves never decides it. When the affected agency is
+    another agency than the proposer's and has an admin, it is one of its admins (`affected_agency_decides`);
+    otherwise any admin of another agency than the proposer's."""
+    if not may_manage_accounts(actor) or actor.pk in (change.proposed_by_id, change.user_id):
         return False
-    return actor.agency_id == change.agency_id or not agency_has_other_admin
+    if actor.agency_id == change.proposed_by.agency_id:
+        return False
+    return actor.agency_id == change.agency_id or not affected_agency_decides
 
 
 def may_propose(actor: User, kind: str) -> bool:

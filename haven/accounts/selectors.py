@@ -21,30 +21,36 @@ def users_for_admin(actor: User) -> QuerySet[User]:
     )
 
 
-def agency_has_other_admin(change: AccountChange) -> bool:
-    """Whether the affected agency has an active admin other than the change's proposer."""
-    return (
-        User.objects.filter(agency_id=change.agency_id, is_admin=True, is_active=True)
-        .exclude(pk=change.proposed_by_id)
-        .exists()
-    )
+def affected_agency_decides(change: AccountChange) -> bool:
+    """Whether an admin of the affected agency decides the change: it is another agency than the
+    proposer's, and it has an active admin."""
+    if change.agency_id == change.proposed_by.agency_id:
+        return False
+    return User.objects.filter(agency_id=change.agency_id, is_admin=True, is_active=True).exists()
 
 
-def account_changes_for(actor: User) -> list[tuple[AccountChange, bool]]:
+def waiting_for(change: AccountChange) -> str:
+    """Who may decide a pending change, in words (the rule is `may_decide`)."""
+    if affected_agency_decides(change):
+        return f"an admin of {change.agency.name}"
+    return f"an admin of another agency than {change.proposed_by.agency.name}"
+
+
+def account_changes_for(actor: User) -> list[tuple[AccountChange, bool, str]]:
     """The two-person changes an admin sees — those they proposed, those on their agency, and every
-    pending one they may decide — each with whether they may decide it now."""
+    pending one they may decide — each with whether they may decide it now and who may."""
     require_account_admin(actor)
     changes = AccountChange.objects.select_related(
-        "agency", "proposed_by", "decided_by", "user", "from_agency", "created_user"
+        "agency", "proposed_by__agency", "decided_by", "user", "from_agency", "created_user"
     )
     found = []
     for change in changes:
         decidable = change.status == AccountChangeStatus.PENDING and may_decide(
-            actor, change, agency_has_other_admin=agency_has_other_admin(change)
+            actor, change, affected_agency_decides=affected_agency_decides(change)
         )
         mine = change.proposed_by_id == actor.pk or change.agency_id == actor.agency_id
         if decidable or mine:
-            found.append((change, decidable))
+            found.append((change, decidable, waiting_for(change)))
     return found
 
 

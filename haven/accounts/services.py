@@ -40,7 +40,7 @@ from haven.accounts.policies import (
     require_own_agency,
 )
 from haven.accounts.sealing import seal_secret
-from haven.accounts.selectors import agency_has_other_admin
+from haven.accounts.selectors import affected_agency_decides
 from haven.audit.context import client_address
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import DetailValue, record
@@ -102,23 +102,35 @@ def agency_update(
     type: str | None = None,  # noqa: A002
     is_active: bool | None = None,
 ) -> Agency:
-    """Change an agency's name, type or status. Rules: only admins manage agencies; a type change is a
-    two-person action (`account_change_propose`), never made directly by an admin; deactivating an agency
-    ends its users' sessions at once (the authentication backend refuses them from the next request)."""
+    """Change an agency's name, type or status. Rules: only admins manage agencies; an admin changes their
+    own agency, and names another only while it has no accounts (a directory entry being set up); a type
+    change, and deactivating or reactivating another agency, are two-person actions
+    (`account_change_propose`); deactivating an agency ends its users' sessions at once (the authentication
+    backend refuses them from the next request)."""
+    changed: list[str] = []
+    for field, value in (("name", name), ("type", type), ("is_active", is_active)):
+        if value is not None and getattr(agency, field) != value:
+            changed.append(field)
     if actor is not None:
         require_account_admin(actor)
-        if type is not None and type != agency.type:
+        if "type" in changed:
             raise Forbidden(
                 "Changing an agency's type changes what its users may see, so it takes two admins: propose the "
                 "change, and an admin of that agency (or, if it has none, another admin) approves it."
             )
-    changed: list[str] = []
-    for field, value in (("name", name), ("type", type), ("is_active", is_active)):
-        if value is not None and getattr(agency, field) != value:
-            setattr(agency, field, value)
-            changed.append(field)
+        if agency.pk != actor.agency_id and (
+            "is_active" in changed or ("name" in changed and agency.users.exists())
+        ):
+            raise Forbidden(
+                "An admin changes their own agency only: deactivating or reactivating another agency takes two "
+                "admins (propose it on the Changes page), and an agency with accounts is renamed by its own "
+                "admin."
+            )
     if not changed:
         return agency
+    for field, value in (("name", name), ("type", type), ("is_active", is_active)):
+        if field in changed:
+            setattr(agency, field, value)
     _clean(agency)
     agency.save(update_fields=[*changed, "updated_at"])
     record(
@@ -789,6 +801,12 @@ def _change_problems(
             problems.append(Problem("user", "name the account to move"))
         elif user.agency_id == agency.pk:
             problems.append(Problem("agency", f"{user.username} is already in {agency.name}"))
+    elif kind in (AccountChangeKind.DEACTIVATE_AGENCY, AccountChangeKind.REACTIVATE_AGENCY):
+        active = kind == AccountChangeKind.REACTIVATE_AGENCY
+        if agency.is_active == active:
+            problems.append(
+                Problem("agency", f"{agency.name} is already {'active' if active else 'inactive'}")
+            )
     elif kind == AccountChangeKind.CHANGE_AGENCY_TYPE:
         if agency_type not in AgencyType.values:
             problems.append(
@@ -835,7 +853,7 @@ def account_change_propose(
     elif kind == AccountChangeKind.MOVE_ACCOUNT:
         assert user is not None
         change.user, change.from_agency = user, user.agency
-    else:
+    elif kind == AccountChangeKind.CHANGE_AGENCY_TYPE:
         change.agency_type, change.previous_type = agency_type, agency.type
     change.full_clean()
     change.save()
@@ -855,17 +873,22 @@ def _change_details(change: AccountChange) -> dict[str, DetailValue]:
         details |= {"username": change.username, "roles": ["member", *change.roles]}
     elif change.kind == AccountChangeKind.MOVE_ACCOUNT and change.user is not None:
         details["username"] = change.user.username
-    else:
+    elif change.kind == AccountChangeKind.CHANGE_AGENCY_TYPE:
         details["agency_type"] = change.agency_type
     return details
 
 
 def _pending_for_decision(actor: User, change: AccountChange) -> AccountChange:
-    change = AccountChange.objects.select_for_update().select_related("agency").get(pk=change.pk)
-    if not may_decide(actor, change, agency_has_other_admin=agency_has_other_admin(change)):
+    change = (
+        AccountChange.objects.select_for_update(of=("self",))
+        .select_related("agency", "proposed_by")
+        .get(pk=change.pk)
+    )
+    if not may_decide(actor, change, affected_agency_decides=affected_agency_decides(change)):
         raise Forbidden(
-            "A change proposed by one admin is decided by another: an admin of the agency it affects, or, "
-            "if that agency has no other admin, any second admin."
+            "A change proposed by one admin is decided by a second person: an admin of the agency it affects, "
+            "or, if that agency has no admin (or is the proposer's own), an admin of another agency than the "
+            "proposer's. The account a change moves never decides it."
         )
     if change.status != AccountChangeStatus.PENDING:
         raise RuleViolation(
@@ -900,18 +923,43 @@ def account_change_approve(*, actor: User, change: AccountChange, password: str 
                 rule="account-change.stale",
             )
         moved.agency = change.agency
-        # an account moved to another agency keeps no session opened under the old one
+        # roles are an agency's: a moved coordinator, auditor or admin arrives a member, and the agency's
+        # own admin gives what it decides; no session opened under the old agency survives
+        had_roles = moved.roles != ["member"]
+        moved.is_admin = moved.is_coordinator = moved.is_auditor = False
         moved.session_epoch = F("session_epoch") + 1
-        moved.save(update_fields=["agency", "session_epoch", "updated_at"])
+        moved.save(
+            update_fields=[
+                "agency",
+                "is_admin",
+                "is_coordinator",
+                "is_auditor",
+                "session_epoch",
+                "updated_at",
+            ]
+        )
         moved.refresh_from_db()
         record(
             actor=actor,
             event=AuditEvent.ACCOUNT_CHANGED,
             target=moved,
             subject_agency_id=change.agency_id,
-            details={"fields": ["agency"]},
+            details={"fields": ["agency", "roles"] if had_roles else ["agency"]},
         )
         result = moved
+    elif change.kind in (AccountChangeKind.DEACTIVATE_AGENCY, AccountChangeKind.REACTIVATE_AGENCY):
+        agency = Agency.objects.select_for_update().get(pk=change.agency_id)
+        agency.is_active = change.kind == AccountChangeKind.REACTIVATE_AGENCY
+        # deactivated: its users' sessions end at once (the authentication backend asks the agency)
+        agency.save(update_fields=["is_active", "updated_at"])
+        record(
+            actor=actor,
+            event=AuditEvent.AGENCY_CHANGED,
+            target=agency,
+            subject_agency_id=agency.pk,
+            details={"fields": ["is_active"]},
+        )
+        result = agency
     else:
         agency = Agency.objects.select_for_update().get(pk=change.agency_id)
         if agency.type != change.previous_type:

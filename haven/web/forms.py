@@ -170,6 +170,8 @@ class ProposalForm(forms.Form):
         AccountChangeKind.CREATE_ACCOUNT: ("username", "name", "agency", "roles", "gender"),
         AccountChangeKind.MOVE_ACCOUNT: ("user", "agency"),
         AccountChangeKind.CHANGE_AGENCY_TYPE: ("agency", "agency_type"),
+        AccountChangeKind.DEACTIVATE_AGENCY: ("agency",),
+        AccountChangeKind.REACTIVATE_AGENCY: ("agency",),
     }
 
     username = forms.CharField(label="Username", max_length=150)

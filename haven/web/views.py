@@ -397,10 +397,19 @@ def _proposal_context(actor: User, posted: ProposalForm | None = None) -> dict[s
     }
     return {
         "changes": [
-            {"change": change, "decidable": decidable, "form": DecisionForm(prefix=str(change.pk))}
-            for change, decidable in account_changes_for(actor)
+            {
+                "change": change,
+                "decidable": decidable,
+                "waiting_for": waiting,
+                "form": DecisionForm(prefix=str(change.pk)),
+            }
+            for change, decidable, waiting in account_changes_for(actor)
         ],
         "propose": forms_by_kind,
+        "status_proposals": [
+            (AccountChangeKind.DEACTIVATE_AGENCY, "Propose deactivating", forms_by_kind["deactivate_agency"]),
+            (AccountChangeKind.REACTIVATE_AGENCY, "Propose reactivating", forms_by_kind["reactivate_agency"]),
+        ],
     }
 
 
@@ -445,7 +454,7 @@ def account_changes(request: HttpRequest) -> HttpResponse:
 def account_change_decide(request: HttpRequest, change_id: str, decision: str) -> HttpResponse:
     actor = _actor(request)
     require_account_admin(actor)
-    change = next((c for c, _ in account_changes_for(actor) if str(c.pk) == str(change_id)), None)
+    change = next((c for c, _, _ in account_changes_for(actor) if str(c.pk) == str(change_id)), None)
     if change is None:
         raise NotFound("No such change.")
     if decision == "approve":

@@ -70,8 +70,9 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 def arrange() -> dict[str, str]:
     # an account of the admin persona's own agency (another agency's is hidden: tests/web/test_account_admin.py)
     target = make_user("investigator")
+    # proposed by an admin of another agency: the admin persona is the second person who may decide it
     second_admin = services.user_create(
-        actor=None, username="max.metroadmin", name="Max Metroadmin", agency=target.agency, password=PASSWORD,
+        actor=None, username="lin.linguaadmin", name="Lin Linguaadmin", agency=agency("lingua"), password=PASSWORD,
         roles=["admin"],
     )  # fmt: skip
     change = services.account_change_propose(

@@ -8,6 +8,7 @@ change while it is on an operation with records.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -214,3 +215,92 @@ def test_an_agency_on_an_operation_with_records_keeps_its_type(admins, persona):
             actor=admins["metro"], kind="change_agency_type", agency=agency("lingua"), agency_type="law_enforcement"
         )  # fmt: skip
     assert agency("lingua").type == "interpreter_service"
+
+
+# --- a second person, not a second account (found by the insider review) ---------------------------------
+
+
+def test_an_admin_the_proposer_made_in_their_own_agency_is_not_the_second_person(admins):
+    """An admin creates admins in their own agency alone, so one of them approving is one person approving
+    twice: the second admin belongs to another agency than the proposer's (the review made `hkim2`, had it
+    approve an account in legal aid, and read attorney notes)."""
+    puppet = services.user_create(
+        actor=admins["metro"], username="sock.puppet", name="Sock Puppet", agency=agency("metro-pd"),
+        password=PASSWORD, roles=["admin"],
+    )  # fmt: skip
+    change = services.account_change_propose(
+        actor=admins["metro"], kind="create_account", agency=agency("lingua"), username="lin.mole",
+        name="Lin Mole", roles=["member"],
+    )  # fmt: skip
+    for same_agency in (puppet, admins["metro2"]):
+        with pytest.raises(Forbidden, match="another agency than the proposer"):
+            services.account_change_approve(actor=same_agency, change=change, password=NEW_PASSWORD)
+    assert not User.objects.filter(username="lin.mole").exists()
+    services.account_change_approve(actor=admins["legal"], change=change, password=NEW_PASSWORD)
+    assert User.objects.get(username="lin.mole").agency.slug == "lingua"
+
+
+def test_an_agencys_own_type_change_takes_an_admin_of_another_agency(admins):
+    metro = agency("metro-pd")
+    change = services.account_change_propose(
+        actor=admins["metro"], kind="change_agency_type", agency=metro, agency_type="prosecutor"
+    )
+    with pytest.raises(Forbidden):
+        services.account_change_approve(actor=admins["metro2"], change=change)
+    services.account_change_approve(actor=admins["legal"], change=change)
+    metro.refresh_from_db()
+    assert metro.type == "prosecutor"
+
+
+def test_the_account_being_moved_does_not_approve_its_own_move_and_arrives_without_its_roles(admins):
+    """Roles are an agency's: a moved admin is not an admin of the agency it joins (the review moved `hkim2`
+    into legal aid, had it approve its own move, and create an account there alone)."""
+    moved = admins["metro2"]
+    change = services.account_change_propose(
+        actor=admins["metro"], kind="move_account", user=moved, agency=agency("lingua")
+    )
+    with pytest.raises(Forbidden):
+        services.account_change_approve(actor=moved, change=change)
+    services.account_change_approve(actor=admins["legal"], change=change)
+    moved.refresh_from_db()
+    assert moved.agency.slug == "lingua"
+    assert moved.roles == ["member"]
+    (event,) = AuditRecord.objects.filter(event_type="account.changed", target_id=str(moved.pk))
+    assert json.loads(event.details)["fields"] == ["agency", "roles"]
+
+
+def test_an_admin_cannot_deactivate_or_rename_another_agency_alone(admins, persona):
+    harbor = agency("harbor-vs")
+    advocate = persona("advocate")
+    for attempt in (
+        lambda: services.agency_update(actor=admins["metro"], agency=harbor, is_active=False),
+        lambda: services.agency_update(actor=admins["metro"], agency=harbor, name="Harbor Gone"),
+    ):
+        with pytest.raises(Forbidden, match="own agency"):
+            attempt()
+    harbor.refresh_from_db()
+    assert (harbor.is_active, harbor.name) == (True, "Harbor Victim Services")
+    # proposed, then approved by an admin of another agency than the proposer's (harbor-vs has none)
+    change = services.account_change_propose(actor=admins["metro"], kind="deactivate_agency", agency=harbor)
+    with pytest.raises(Forbidden):
+        services.account_change_approve(actor=admins["metro2"], change=change)
+    harbor.refresh_from_db()
+    assert harbor.is_active
+    services.account_change_approve(actor=admins["legal"], change=change)
+    harbor.refresh_from_db()
+    assert not harbor.is_active
+    advocate.refresh_from_db()
+    assert not advocate.is_active or not advocate.agency.is_active
+    again = services.account_change_propose(actor=admins["legal"], kind="reactivate_agency", agency=harbor)
+    services.account_change_approve(actor=admins["metro"], change=again)
+    harbor.refresh_from_db()
+    assert harbor.is_active
+    with pytest.raises(ValidationFailed, match="already active"):
+        services.account_change_propose(actor=admins["legal"], kind="reactivate_agency", agency=harbor)
+
+
+def test_an_admin_renames_and_deactivates_their_own_agency(admins):
+    metro = agency("metro-pd")
+    services.agency_update(actor=admins["metro"], agency=metro, name="Metro City Police")
+    metro.refresh_from_db()
+    assert metro.name == "Metro City Police"

@@ -23,7 +23,6 @@ from haven.operations.selectors import current_plan, operation_for, operations_v
 from haven.operations.services import RemovalNeedsConfirmation, plan_save
 from haven.plans import parse_plan, plan_to_dict
 from tests.operations.fixtures import without_agency
-from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -162,9 +161,7 @@ def test_the_recipient_keeps_reading_while_the_dropped_provider_can_still_revoke
 def test_a_deactivated_providers_consents_release_nothing(register, persona, operation):
     person = register()
     _safety_plan_and_consent(persona, person)
-    account_services.agency_update(
-        actor=make_user("admin"), agency=persona("advocate").agency, is_active=False
-    )
+    account_services.agency_update(actor=None, agency=persona("advocate").agency, is_active=False)
     agent = persona("federal_agent")
     found, standing = person_for(agent, operation.code, person.code)
     view = person_view(agent, standing, found)
@@ -176,7 +173,7 @@ def test_a_deactivated_agency_has_no_live_access_and_its_records_stay(register, 
     person = register()
     _safety_plan_and_consent(persona, person)
     advocate = persona("advocate")
-    account_services.agency_update(actor=make_user("admin"), agency=advocate.agency, is_active=False)
+    account_services.agency_update(actor=None, agency=advocate.agency, is_active=False)
     advocate.refresh_from_db()
     assert list(operations_visible_to(advocate)) == []
     with pytest.raises(NotFound):

@@ -237,6 +237,7 @@ def test_an_account_in_another_agency_is_proposed_on_one_page_and_approved_by_it
     )
     assert proposed.status_code == 302
     assert not User.objects.filter(username="lee.lawyer").exists()
+    legal_admin = _second_admin("legal-aid", "lou.legaladmin")
     waiting = proposer.get("/manage/changes/").content.decode()
     assert "Waiting for an admin of Metro Immigrant Legal Aid" in waiting
     change = AccountChange.objects.get()
@@ -247,7 +248,7 @@ def test_an_account_in_another_agency_is_proposed_on_one_page_and_approved_by_it
         ).status_code
         == 403
     )
-    approver = _client_of(_second_admin("legal-aid", "lou.legaladmin"))
+    approver = _client_of(legal_admin)
     page = approver.get("/manage/changes/").content.decode()
     assert "Approve and carry out" in page
     approved = approver.post(
@@ -288,3 +289,27 @@ def test_an_admin_lists_and_opens_only_their_agencys_accounts(persona, client_fo
     assert attorney.username not in listed
     assert client.get(f"/manage/users/{attorney.pk}/").status_code == 404
     assert client.post(f"/manage/users/{attorney.pk}/reset-second-factor/").status_code == 404
+
+
+def test_another_agency_is_deactivated_only_by_two_admins_and_the_page_says_who_decides(persona, client_for):
+    """The insider review deactivated the provider and the forensic interviewers alone from the agency page."""
+    harbor = persona("advocate").agency
+    proposer = client_for("admin")
+    refused = proposer.post(f"/manage/agencies/{harbor.pk}/", {"name": harbor.name, "type": harbor.type})
+    assert refused.status_code == 403
+    assert "deactivating or reactivating another agency takes two admins" in refused.content.decode()
+    harbor.refresh_from_db()
+    assert harbor.is_active
+    proposed = proposer.post(
+        "/manage/changes/", {"proposal": "deactivate_agency", "deactivate_agency-agency": str(harbor.pk)}
+    )
+    assert proposed.status_code == 302
+    waiting = proposer.get("/manage/changes/").content.decode()
+    assert "Waiting for an admin of another agency than Metro City Police Department" in waiting
+    change = AccountChange.objects.get(kind="deactivate_agency")
+    colleague = _client_of(_second_admin("metro-pd", "max.metroadmin"))
+    assert colleague.post(f"/manage/changes/{change.pk}/approve/").status_code == 404  # not theirs to decide
+    approver = _client_of(_second_admin("legal-aid", "lou.legaladmin"))
+    assert approver.post(f"/manage/changes/{change.pk}/approve/").status_code == 302
+    harbor.refresh_from_db()
+    assert not harbor.is_active
