@@ -649,8 +649,15 @@ def person_needs(
         shelter=body.shelter,
         food=body.food,
         safety=body.safety,
+        clothing=body.clothing,
+        contact=body.contact,
+        childcare=body.childcare,
+        transportation=body.transportation,
+        legal=body.legal,
+        counseling=body.counseling,
         language=body.language or "",
         language_notes=body.language_notes,
+        concerns=body.concerns,
         urgent=body.urgent,
     )
     return Status(201, _recorded(person, standing, "needs_assessment", assessment.pk))
@@ -986,9 +993,10 @@ def person_preference_withdrawal(
     response={200: BoardOut, **_QUERY_READ},
     summary="The live board: every person with stage, next step and who owns it, and the alerts",
 )
-def board_read(  # noqa: PLR0913 - the board's filters, each a query parameter
+def board_read(
     request: HttpRequest,
     code: OperationCode,
+    *,
     stage: StageQuery = None,
     area: AreaQuery = None,
     search: SearchQuery = None,

@@ -52,7 +52,7 @@ from haven.encounters.sealing import open_field
 from haven.encounters.stages import STAGE_LABELS, Milestones, Stage, stage_of
 from haven.operations.models import Area, AreaHolds, Operation
 from haven.operations.selectors import current_plan, operation_for
-from haven.plans.languages import language_name
+from haven.core.languages import language_name
 
 # --- a person's area, as each audience may read it ---------------------------------------------------
 
@@ -290,10 +290,7 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
                     "agency": a.agency.name,
                     "urgent": a.urgent_domains,
                     "language": a.language,
-                    **{
-                        name: open_field(a, name, a.agency_id)
-                        for name in ("medical", "shelter", "food", "safety", "language_notes")
-                    },
+                    **{name: open_field(a, name, a.agency_id) for name in NeedsAssessment.SEALED},
                 }
             )
     view.needs_full = (

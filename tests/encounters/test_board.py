@@ -118,7 +118,9 @@ def test_the_board_puts_open_danger_first_then_urgent_needs_then_the_longest_wai
     danger = register("P-005", minutes=60)
     services.danger_flag(actor=persona("advocate"), person=danger)
     released = register("P-006", minutes=1)
-    services.person_release(actor=persona("investigator"), person=released, outcome="released", reason="Adult")
+    services.person_release(
+        actor=persona("investigator"), person=released, outcome="released", reason="Adult"
+    )
     # when / then: danger, urgent needs, the longest wait, a shorter wait, the rest, those who left
     order = ["P-005", "P-004", "P-003", "P-002", "P-001", "P-006"]
     assert [r.code for r in _board(persona, operation).rows] == order
@@ -197,7 +199,8 @@ def test_the_board_searches_by_code_language_and_area(register, persona, operati
     assert found("13") == ["P-013"]
     assert sorted(found("es")) == ["P-001", "P-013"]  # the language's tag
     assert sorted(found("Spanish")) == ["P-001", "P-013"]  # and its name
-    assert found("mandarin") == [] and found("chinese") == ["P-002"]
+    assert found("mandarin") == []
+    assert found("chinese") == ["P-002"]
     assert found("harbor") == ["P-001"]  # a word of the area's name
     assert found("gym") == ["P-002"]
     assert found("undetermined-room") == ["P-002"]  # and its id in the plan

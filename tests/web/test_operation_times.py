@@ -4,7 +4,6 @@ times in it; the API, the audit page and the files stay in UTC."""
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -37,7 +36,9 @@ def test_the_person_page_shows_the_encounter_in_the_operations_offset(persona, c
     person.save(update_fields=["encountered_at"])
     html = client_for("investigator").get(f"/operations/{s.operation.code}/persons/P-001/").content.decode()
     # the day is named as the operation's clock reads it: the year only when it is not this year's
-    assert re.search(r'<time datetime="2026-12-03T05:40:00-05:00">3 Dec(?: 2026)? 05:40 UTC−05:00</time>', html)
+    assert re.search(
+        r'<time datetime="2026-12-03T05:40:00-05:00">3 Dec(?: 2026)? 05:40 UTC−05:00</time>', html
+    )
     assert "10:40 UTC" not in html
 
 
