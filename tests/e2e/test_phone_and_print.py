@@ -1,0 +1,97 @@
+"""Issue 14, in Chromium: the board, the person and the report on a phone (390 × 844 px) — the first person
+on the first screen, nothing wider than the screen — and the pages a task force prints (the board's roster,
+the interview schedule, a person's page, the briefing), printed to PDF by Chromium with print media, with no
+filters, forms or navigation and with their coloured bars painted. The demo (Operation Northern Light, under
+way now) is the data; the personas sign in to it. Screenshots and PDFs go to test-artifacts/ to be looked at
+(`pdftoppm -png -r 60 file.pdf out`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from haven.exercises.demo import load_demo
+from haven.operations.models import Operation
+from tests.e2e.conftest import ARTIFACTS, assert_accessible
+from tests.e2e.test_encounter_browser import board, no_horizontal_scroll, person, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
+
+# the top and height of each part of the board's first screen, in CSS pixels
+MEASURE = """() => {
+  const box = s => { const e = document.querySelector(s); if (!e) return null;
+    const b = e.getBoundingClientRect(); return {top: Math.round(b.top), height: Math.round(b.height)}; };
+  return {banner: box('.banner'), header: box('.site-header'), tabs: box('.tabs'),
+          first_row: box('tr.board-row')};
+}"""
+
+
+@pytest.fixture
+def demo() -> Operation:
+    load_demo()
+    return Operation.objects.get(code="NL-2026-12")
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server: Any) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+@pytest.mark.parametrize("who", ["investigator", "coordinator", "advocate", "federal_agent"])
+def test_on_a_phone_the_first_person_of_the_board_is_on_the_first_screen(phone: Page, demo: Operation, who):
+    sign_in(phone, who)
+    phone.goto(board(demo))
+    expect(phone.locator("tr.board-row").first).to_be_visible()
+    parts = phone.evaluate(MEASURE)
+    shot(phone, f"phone-board-first-screen-{who}")
+    # the first row's top is on the first screen, and the chrome above it no longer takes half of it
+    assert parts["first_row"]["top"] < PHONE["height"], parts
+    chrome = parts["tabs"]["top"] + parts["tabs"]["height"]
+    assert chrome < 260, parts
+    assert no_horizontal_scroll(phone)
+    # the account menu folds behind the name on a phone, and still signs out
+    expect(phone.get_by_role("button", name="Sign out")).to_be_hidden()
+    phone.locator(".whoami > summary").click()
+    expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_on_a_phone_the_person_page_and_its_relief_table_fit_the_screen(phone: Page, demo: Operation):
+    sign_in(phone, "attorney")
+    phone.goto(person(demo, "P-001"))
+    relief = phone.locator("#sec-relief")
+    expect(relief).to_be_visible()
+    relief.scroll_into_view_if_needed()
+    shot(phone, "phone-person-relief-attorney")
+    assert no_horizontal_scroll(phone)
+    box = relief.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"], box
+    assert_accessible(phone, "phone-person-attorney")
+
+
+def test_on_a_phone_the_report_and_its_wait_chart_fit_the_screen(phone: Page, demo: Operation):
+    sign_in(phone, "coordinator")
+    phone.goto(f"/operations/{demo.code}/report/")
+    chart = phone.get_by_role("img", name="Waits from the encounter")
+    expect(chart).to_be_visible()
+    chart.scroll_into_view_if_needed()
+    shot(phone, "phone-report-waits-coordinator")
+    assert no_horizontal_scroll(phone)
+    box = chart.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= PHONE["width"], box
