@@ -8,15 +8,21 @@ way now) is the data; the personas sign in to it. Screenshots and PDFs go to tes
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from haven.exercises.demo import load_demo
 from haven.operations.models import Operation
+from haven.scheduling import services as scheduling
+from haven.scheduling.live import floor_slot
+from haven.scheduling.services import Marked, RoomMarked
 from tests.e2e.conftest import ARTIFACTS, assert_accessible
 from tests.e2e.test_encounter_browser import board, no_horizontal_scroll, person, sign_in
+from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,3 +101,68 @@ def test_on_a_phone_the_report_and_its_wait_chart_fit_the_screen(phone: Page, de
     box = chart.bounding_box()
     assert box is not None
     assert box["x"] + box["width"] <= PHONE["width"], box
+
+
+# --- print ------------------------------------------------------------------------------------------------
+
+VISIBLE_CONTROLS = """() => [...document.querySelectorAll(
+    'main form, main input, main select, main textarea, main button, main summary, .tabs, .site-header')]
+  .filter(e => e.checkVisibility()).map(e => e.outerHTML.slice(0, 80))"""
+
+BROKEN_BADGES = """() => [...document.querySelectorAll('.badge, .enc-stage')]
+  .filter(e => e.checkVisibility() && e.getClientRects().length > 1).map(e => e.textContent)"""
+
+
+def printed(page: Page, name: str) -> None:
+    """Print the page as Chromium does (print media, Letter), keep the PDF, and check what it shows."""
+    page.emulate_media(media="print")
+    assert page.evaluate(VISIBLE_CONTROLS) == [], name
+    assert page.evaluate(BROKEN_BADGES) == [], name
+    pdf = page.pdf(format="Letter", print_background=False)
+    assert pdf.startswith(b"%PDF")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"print-{name}.pdf").write_bytes(pdf)  # to look at: pdftoppm -png -r 60
+    page.emulate_media(media="screen")
+
+
+def test_the_board_and_a_persons_page_print_without_filters_or_forms(page: Page, demo: Operation):
+    sign_in(page, "investigator")
+    page.goto(board(demo))
+    expect(page.locator("tr.board-row").first).to_be_visible()
+    printed(page, "board")
+    page.goto(person(demo, "P-001"))
+    printed(page, "person")
+
+
+def test_the_briefing_prints_without_its_buttons(page: Page, demo: Operation):
+    sign_in(page, "coordinator")
+    page.goto(f"/operations/{demo.code}/briefing/")
+    printed(page, "briefing")
+
+
+def test_the_interview_schedule_prints_its_timeline_with_its_bars(page: Page, demo: Operation):
+    coordinator = make_user("coordinator")
+    federal = make_user("federal_agent")
+    now = timezone.now()
+    start, end = floor_slot(now), floor_slot(now) + timedelta(hours=6)
+    scheduling.availability_set(
+        actor=coordinator,
+        operation=demo,
+        starts_at=start,
+        ends_at=end,
+        interview_minutes=60,
+        interviewers=[Marked(federal, start, end)],
+        interpreters=[],
+        rooms=[RoomMarked("harbor-rooms-1", start, end), RoomMarked("harbor-rooms-2", start, end)],
+        now=now,
+    )
+    scheduling.schedule_plan(actor=coordinator, operation=demo, time_limit=2, now=now)
+    sign_in(page, "coordinator")
+    page.goto(f"/operations/{demo.code}/interviews/plan/")
+    bar = page.locator(".tl__cell--interview").first
+    expect(bar).to_be_visible()
+    page.emulate_media(media="print")
+    # the bars keep their background on paper (Chromium drops backgrounds unless told to keep them)
+    assert bar.evaluate("e => getComputedStyle(e).printColorAdjust") == "exact"
+    page.emulate_media(media="screen")
+    printed(page, "schedule")
