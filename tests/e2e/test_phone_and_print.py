@@ -7,6 +7,7 @@ way now) is the data; the personas sign in to it. Screenshots and PDFs go to tes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -73,6 +74,12 @@ def test_on_a_phone_the_first_person_of_the_board_is_on_the_first_screen(phone: 
     expect(phone.get_by_role("button", name="Sign out")).to_be_hidden()
     phone.locator(".whoami > summary").click()
     expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
+    shot(phone, f"phone-board-menu-{who}")
+    phone.locator(".whoami > summary").click()
+    # and on a desk: the menu is open, the filters too; axe-core at 1280 and 390 px
+    phone.set_viewport_size(DESK)
+    expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
+    assert_accessible(phone, f"board-{who}")
 
 
 def test_on_a_phone_the_person_page_and_its_relief_table_fit_the_screen(phone: Page, demo: Operation):
@@ -165,4 +172,10 @@ def test_the_interview_schedule_prints_its_timeline_with_its_bars(page: Page, de
     # the bars keep their background on paper (Chromium drops backgrounds unless told to keep them)
     assert bar.evaluate("e => getComputedStyle(e).printColorAdjust") == "exact"
     page.emulate_media(media="screen")
+    expect(page.locator(".sched-summary")).to_contain_text(
+        re.compile(r"This is the best possible plan\.|better plan may exist|No plan can schedule more")
+    )
     printed(page, "schedule")
+    page.set_viewport_size(PHONE)
+    shot(page, "phone-schedule-coordinator")
+    assert_accessible(page, "schedule-coordinator")
