@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from haven.audit.models import AuditRecord
 from haven.encounters import services
+from haven.exercises.demo import load_demo
 from haven.operations.models import Operation
 from tests.access.matrix_encounters import SENSITIVE_AREA, VICTIMS_AREA, Scenario, scenario
 from tests.api.helpers import send
@@ -393,3 +394,13 @@ def test_search_and_my_tasks_are_kept_in_the_url_and_in_the_refresh(s, client_fo
 def test_a_search_longer_than_the_api_takes_is_cut_not_an_error(s, client_for):
     html = board_html(client_for("investigator"), s.operation, q="P-00" + "x" * 500)
     assert "No one matches these filters." in html
+
+
+def test_a_row_with_only_a_child_welfare_alert_does_not_also_say_none(client_for):
+    """Seen on the demo's board (issue 14): P-004, a minor whose child-welfare notice is pending, read
+    "Child welfare not yet notified" and then "None" in the same Alerts cell."""
+    load_demo()
+    html = board_html(client_for("advocate"), Operation.objects.get(code="NL-2026-12"))
+    alerts = row_of(html, "P-004").split('data-label="Alerts"')[1]
+    assert "Child welfare not yet notified" in alerts
+    assert ">None<" not in alerts
