@@ -7,6 +7,7 @@ way now) is the data; the personas sign in to it. Screenshots and PDFs go to tes
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -65,6 +66,7 @@ def test_on_a_phone_the_first_person_of_the_board_is_on_the_first_screen(phone: 
     expect(phone.locator("tr.board-row").first).to_be_visible()
     parts = phone.evaluate(MEASURE)
     shot(phone, f"phone-board-first-screen-{who}")
+    (ARTIFACTS / f"phone-board-first-screen-{who}.json").write_text(json.dumps(parts))
     # the first row's top is on the first screen, and the chrome above it no longer takes half of it
     assert parts["first_row"]["top"] < PHONE["height"], parts
     chrome = parts["tabs"]["top"] + parts["tabs"]["height"]
