@@ -207,6 +207,9 @@ EXPORT_COLUMNS = (
     "refused",
     "client_address",
     "details",
+    # an operation's event on the operation's clock, as the page shows it (issue 14); last, so that the
+    # columns before it keep their places
+    "time_local",
 )
 
 
@@ -246,7 +249,7 @@ def audit_events_export(request: HttpRequest) -> StreamingHttpResponse:
 
 def _csv_rows(writer: Any, events: list[AuditRecord]) -> Iterator[str]:
     for row in _described(events):
-        cells = {**row, "time_utc": row["iso_time"]}
+        cells = {**row, "time_utc": row["iso_time"], "time_local": row["time"]}
         yield writer.writerow([safe_cell(cells[column]) for column in EXPORT_COLUMNS])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -231,3 +233,18 @@ def test_an_operations_events_read_on_its_clock_with_its_offset_the_rest_in_utc(
         .latest("sequence")
     )
     assert f">{signed_in.occurred_at:%Y-%m-%d %H:%M:%S} UTC</time>" in html
+
+
+def test_the_audit_export_gives_an_operations_events_on_its_clock_beside_utc(persona, client_for):
+    """Issue 14, exports: the CSV keeps `time_utc` (ISO 8601, what the chain holds) and adds `time_local`,
+    an operation's event on the operation's clock with its offset, as the page shows it."""
+    operation = make_operation(starts_in=-timedelta(hours=1))
+    client_for("coordinator").get(f"/operations/{operation.code}/board/")
+    event = AuditRecord.objects.filter(operation_id=operation.pk).latest("sequence")
+    response = client_for("auditor").get("/audit/export.csv")
+    rows = {
+        r["sequence"]: r for r in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    }
+    row = rows[str(event.sequence)]
+    assert row["time_utc"] == event.occurred_at.isoformat()
+    assert row["time_local"] == f"{event.occurred_at.astimezone(zone(-300)):%Y-%m-%d %H:%M:%S} UTC\u221205:00"
