@@ -74,6 +74,8 @@ def test_on_a_phone_the_first_person_of_the_board_is_on_the_first_screen(phone: 
     assert no_horizontal_scroll(phone)
     # the account menu folds behind the name on a phone, and still signs out
     expect(phone.get_by_role("button", name="Sign out")).to_be_hidden()
+    # the toggle is named by the person and "Account", not by its arrow
+    expect(phone.locator(".whoami > summary")).to_have_accessible_name(f"{make_user(who).name} Account")
     phone.locator(".whoami > summary").click()
     expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
     shot(phone, f"phone-board-menu-{who}")
