@@ -183,3 +183,14 @@ def test_the_interview_schedule_prints_its_timeline_with_its_bars(page: Page, de
     page.set_viewport_size(PHONE)
     shot(page, "phone-schedule-coordinator")
     assert_accessible(page, "schedule-coordinator")
+
+
+def test_on_a_phone_no_page_of_the_operation_is_wider_than_the_screen(phone: Page, demo: Operation):
+    sign_in(phone, "coordinator")
+    wide = []
+    for path in ("", "history/", "briefing/", "board/", "interviews/plan/", "report/", "persons/P-004/"):
+        phone.goto(f"/operations/{demo.code}/{path}")
+        if not no_horizontal_scroll(phone):
+            wide.append((path, phone.evaluate("document.documentElement.scrollWidth")))
+            shot(phone, f"phone-wide-{path.strip('/').replace('/', '-') or 'plan'}")
+    assert wide == []
