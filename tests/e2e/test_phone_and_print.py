@@ -59,7 +59,19 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-@pytest.mark.parametrize("who", ["investigator", "coordinator", "advocate", "federal_agent"])
+@pytest.mark.parametrize(
+    "who",
+    [
+        "investigator",
+        "coordinator",
+        "advocate",
+        "federal_agent",
+        "prosecutor",
+        "attorney",
+        "forensic",
+        "interpreter",
+    ],
+)
 def test_on_a_phone_the_first_person_of_the_board_is_on_the_first_screen(phone: Page, demo: Operation, who):
     sign_in(phone, who)
     phone.goto(board(demo))
