@@ -47,6 +47,15 @@ def clock_time(moment: datetime, minutes: int) -> str:
     return f"{moment.astimezone(local):%H:%M} {zone_label(local)}"
 
 
+def clock_stamp(moment: datetime, minutes: int, *, seconds: bool = False) -> str:
+    """`2026-12-03 06:40 UTC−05:00`: a moment on the clock `minutes` away from UTC (an operation's), with
+    its full date — for what is read on another day (a report, the audit trail), where "today" would lie;
+    with `seconds`, `06:40:07`."""
+    local = zone(minutes)
+    shown = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    return f"{moment.astimezone(local).strftime(shown)} {zone_label(local)}"
+
+
 _Dated = TypeVar("_Dated", date, datetime)
 
 #: Records are dated within these years: a date outside them is a typing error, and far-away dates

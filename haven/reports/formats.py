@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
+from haven.core.clock import clock_stamp
 from haven.core.errors import ValidationFailed
 from haven.core.markdown import markdown_text
 from haven.core.markings import EXERCISE_MARKING
@@ -24,15 +25,16 @@ from haven.reports.layout import Block, sections
 from haven.reports.services import FORMAT, Report
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, where: tzinfo) -> Any:
+    """JSON-ready: a moment as ISO 8601 on the operation's clock (`2026-12-03T06:40:00-05:00`)."""
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return value.astimezone(where).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, where) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, where) for v in value]
     return value
 
 
@@ -76,7 +78,7 @@ def report_document(report: Report) -> dict[str, Any]:
             }
             for row in report.timeline
         ]
-    return _plain(document)  # type: ignore[no-any-return]
+    return _plain(document, report.zone)  # type: ignore[no-any-return]
 
 
 def to_json(report: Report) -> str:
@@ -104,7 +106,7 @@ def heading(report: Report) -> tuple[str, str]:
     whose = f" · figures for {report.agency}'s own clients" if report.agency else ""
     return (
         f"After-action report: {report.code} {report.name}",
-        f"{audience}{whose} · generated {report.generated_at:%Y-%m-%d %H:%M} UTC",
+        f"{audience}{whose} · generated {clock_stamp(report.generated_at, report.utc_offset_minutes)}",
     )
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from haven.core.clock import clock_stamp, zone_label
 from haven.reports.figures import Scope
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def show(value: Any, unit: str = "") -> str:
     if isinstance(value, int):
         return f"{value} {unit}".strip()
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M} UTC"
+        return clock_stamp(value, 0)
     return str(value)
 
 
@@ -298,7 +299,7 @@ def _consents(figures: dict[str, Any]) -> Section:
     return Section("consents", "Consents your agency recorded (counts only)", (_rows(figures, rows),))
 
 
-def _plan(figures: dict[str, Any], internal: bool) -> Section:
+def _plan(figures: dict[str, Any], internal: bool, where: tzinfo) -> Section:
     approval = figures.get("plan.readiness_at_approval")
     rows: list[tuple[str, str]] = []
     if approval is None:
@@ -323,12 +324,12 @@ def _plan(figures: dict[str, Any], internal: bool) -> Section:
         blocks.append(
             Block(
                 "Amendments",
-                ("Version", "By", "When", "Sections"),
+                ("Version", "By", f"When ({zone_label(where)})", "Sections"),
                 tuple(
                     (
                         str(a["version"]),
                         a["author"] or NO_DATA,
-                        clock(a["at"]),
+                        clock(a["at"], where),
                         ", ".join(a["sections"]) or NO_DATA,
                     )
                     for a in amendments
@@ -339,23 +340,25 @@ def _plan(figures: dict[str, Any], internal: bool) -> Section:
     return Section("plan", "The plan", tuple(blocks))
 
 
-def clock(value: datetime | None) -> str:
-    """A moment of the action, short: day, month and UTC time."""
-    return NO_DATA if value is None else f"{value:%d %b %H:%M}"
+def clock(value: datetime | None, where: tzinfo) -> str:
+    """A moment of the action, short: day, month and time on the operation's clock (said once, in the
+    table's caption)."""
+    return NO_DATA if value is None else f"{value.astimezone(where):%d %b %H:%M}"
 
 
 def timeline_block(report: Report) -> Block:
     return Block(
-        "Encounter → first provider contact → first interview (times in UTC, minutes from the encounter)",
+        "Encounter → first provider contact → first interview "
+        f"(times {zone_label(report.zone)}, minutes from the encounter)",
         ("Person", "Designation", "Encountered", "Provider contact", "Min", "Interview", "Min", "Outcome"),
         tuple(
             (
                 row.code,
                 label(row.designation),
-                clock(row.encountered_at),
-                clock(row.provider_contact_at),
+                clock(row.encountered_at, report.zone),
+                clock(row.provider_contact_at, report.zone),
                 show(row.minutes_to_provider_contact),
-                clock(row.interview_at),
+                clock(row.interview_at, report.zone),
                 show(row.minutes_to_interview),
                 label(row.outcome) if row.outcome else NO_DATA,
             )
@@ -378,7 +381,7 @@ def sections(report: Report) -> list[Section]:
         _interviews(figures),
         _safety(figures),
         _relief(figures),
-        _plan(figures, report.internal),
+        _plan(figures, report.internal, report.zone),
     ]
     if report.internal and report.timeline:
         found.append(Section("timeline", "Timeline by person", (timeline_block(report),)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils import timezone
 from haven.accounts.models import User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
+from haven.core.clock import zone
 from haven.core.errors import ValidationFailed
 from haven.core.problems import Problem
 from haven.operations.selectors import operation_for
@@ -42,6 +43,11 @@ class Report:
     published: Published
     timeline: list[TimelineRow] = field(default_factory=list)
     audiences: tuple[Audience, ...] = ()  # the audiences the actor may ask for
+    utc_offset_minutes: int = 0  # the operation's clock: every moment of the report is read on it
+
+    @property
+    def zone(self) -> tzinfo:
+        return zone(self.utc_offset_minutes)
 
     @property
     def threshold(self) -> int:
@@ -117,4 +123,5 @@ def report_generate(
         published=published,
         timeline=published.timeline,
         audiences=tuple(audiences_for(standing)),
+        utc_offset_minutes=operation.utc_offset_minutes,
     )

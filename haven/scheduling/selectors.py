@@ -28,6 +28,7 @@ from haven.operations.models import Operation
 from haven.scheduling.formats import InterviewProblem, Schedule
 from haven.scheduling.live import SLOT, current_day, eligibility, eligibility_summary
 from haven.scheduling.models import InterviewPlan, Pin, PlanningDay, PlanStatus
+from haven.scheduling.words import plan_summary
 
 # Longer runs of a timeline are split: the stylesheet has span classes up to this many slots.
 MAX_SPAN = 96
@@ -210,6 +211,19 @@ class PlanView:
     counts: dict[str, int] = field(default_factory=dict)
     # who may interview whom and where, as the plan and the day say now (for those who see who interviews)
     eligibility: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> list[str]:
+        """The plan in a coordinator's words (`haven.scheduling.words.plan_summary`)."""
+        return plan_summary(
+            scheduled=len(self.items),
+            left_out=[(u.person, u.reason) for u in self.unscheduled],
+            waits=[i.wait_minutes for i in self.items],
+            proven=self.proven,
+            left_out_weight=self.plan.unscheduled_weight,
+            least_left_out_weight=self.bound[0] if self.bound else None,
+            seconds=self.plan.seconds,
+        )
 
 
 def _split(span: int, kind: str, item: Item | None = None) -> list[Cell]:

@@ -25,10 +25,11 @@ from haven.audit import services as audit_services
 from haven.audit.events import AuditEvent
 from haven.audit.models import AuditRecord
 from haven.audit.services import record
+from haven.core.clock import clock_stamp
 from haven.core.errors import NotFound, RuleViolation, ValidationFailed
 from haven.core.spreadsheets import safe_cell
 from haven.encounters.selectors import person_ids_with_code, person_labels_for_audit
-from haven.operations.models import OperationAgency, RecordHolder
+from haven.operations.models import Operation, OperationAgency, RecordHolder
 from haven.operations.selectors import operations_visible_to, standing_from
 from haven.web.forms import AgencyForm, AuditFilterForm, DecisionForm, ProposalForm, UserForm
 
@@ -119,6 +120,12 @@ def _described(events: list[AuditRecord]) -> list[dict[str, str]]:
     persons = person_labels_for_audit(
         [e.target_id for e in events if e.target_type == "person" and e.target_id]
     )
+    # an operation's event reads on the operation's clock (issue 14); the rest in UTC
+    clocks = dict(
+        Operation.objects.filter(pk__in={e.operation_id for e in events if e.operation_id}).values_list(
+            "pk", "utc_offset_minutes"
+        )
+    )
     rows = []
     for event in events:
         try:
@@ -135,7 +142,11 @@ def _described(events: list[AuditRecord]) -> list[dict[str, str]]:
         rows.append(
             {
                 "sequence": str(event.sequence),
-                "time": event.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+                "time": clock_stamp(
+                    event.occurred_at,
+                    clocks.get(event.operation_id, 0) if event.operation_id else 0,
+                    seconds=True,
+                ),
                 "iso_time": event.occurred_at.isoformat(),
                 "user": event.actor_label,
                 "event": event.event_type,
@@ -196,6 +207,9 @@ EXPORT_COLUMNS = (
     "refused",
     "client_address",
     "details",
+    # an operation's event on the operation's clock, as the page shows it (issue 14); last, so that the
+    # columns before it keep their places
+    "time_local",
 )
 
 
@@ -235,7 +249,7 @@ def audit_events_export(request: HttpRequest) -> StreamingHttpResponse:
 
 def _csv_rows(writer: Any, events: list[AuditRecord]) -> Iterator[str]:
     for row in _described(events):
-        cells = {**row, "time_utc": row["iso_time"]}
+        cells = {**row, "time_utc": row["iso_time"], "time_local": row["time"]}
         yield writer.writerow([safe_cell(cells[column]) for column in EXPORT_COLUMNS])
 
 

@@ -38,7 +38,7 @@ from haven.encounters.services import languages_of
 from haven.operations.models import InterviewLocation, Operation
 from haven.operations.selectors import operation_for
 from haven.scheduling import services
-from haven.scheduling.live import default_role, floor_slot
+from haven.scheduling.live import ceil_slot, default_role, floor_slot
 from haven.scheduling.models import Availability, AvailabilityKind, PlanningDay
 from haven.scheduling.selectors import (
     day_for,
@@ -51,6 +51,7 @@ from haven.scheduling.selectors import (
     plan_view,
     require_reader,
 )
+from haven.scheduling.words import default_window
 from haven.web.timezones import label_times
 
 DAY_HOURS = 10
@@ -307,12 +308,11 @@ def _availability_form(
     )
     initial: dict[str, Any] = {"version": services.day_version(day)}
     if day is None:
-        start = floor_slot(now)
+        # the operation's period (issue 14), on the quarter hours
+        start, until = default_window(now, operation.starts_at, operation.ends_at, fallback_hours=DAY_HOURS)
         initial |= {
-            "day_from": start.astimezone(timezone.get_current_timezone()).time(),
-            "day_until": (start + timedelta(hours=DAY_HOURS))
-            .astimezone(timezone.get_current_timezone())
-            .time(),
+            "day_from": floor_slot(start).astimezone(timezone.get_current_timezone()).time(),
+            "day_until": ceil_slot(until).astimezone(timezone.get_current_timezone()).time(),
             "interview_minutes": 60,
         }
         initial |= {f"rm_{room_id}": True for room_id, _ in rooms}

@@ -5,6 +5,7 @@ calendars. Solver time limits stay short (1–2 s): these problems are small."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -1289,3 +1290,33 @@ def test_a_pin_the_plan_no_longer_allows_is_released(operation, register, care, 
         for note in again.notes
     ), again.notes
     assert {a["interviewer"] for a in by_person(again).values()} == {"fay.federal"}
+
+
+def test_the_plan_page_speaks_a_coordinators_words_not_the_solvers_costs(
+    operation, register, care, coordinator, mark, client_for, now
+):
+    """Issue 14: who is scheduled, who is left out and why, the average wait, whether the plan is the best
+    possible — not "unscheduled weight · weighted wait · lower bound"."""
+    ready_person(register, care, "P-001")
+    ready_person(register, care, "P-002", tags=("female", "minor"), languages=("ht",))
+    mark()
+    made = plan(coordinator, operation, now)
+    html = client_for("coordinator").get(f"/operations/{operation.code}/interviews/plan/").content.decode()
+    summary = html[html.index('class="sched-summary"') :]
+    summary = summary[: summary.index("</ul>")]
+    assert "1 person scheduled; 1 person left out: P-002." in summary
+    assert "P-002: no forensic interviewer" in summary
+    assert re.search(r"The wait for an interview is \d+ (h|min)", summary)
+    expected = "This is the best possible plan." if made.solver_status == "optimal" else "plan"
+    assert expected in summary
+    for jargon in ("unscheduled weight", "weighted wait", "lower bound", "quarter hours"):
+        assert jargon not in html
+
+
+def test_the_day_window_defaults_to_the_operations_period(operation, client_for):
+    """Issue 14: before the day is saved, its window is the operation's (05:00–11:00 on its clock for this
+    plan, started three hours ago), not "now + 10 hours"."""
+    html = client_for("coordinator").get(f"/operations/{operation.code}/interviews/plan/").content.decode()
+    local = zone(operation.utc_offset_minutes)
+    assert f'name="day_from" value="{floor_slot(operation.starts_at).astimezone(local):%H:%M}"' in html
+    assert f'name="day_until" value="{ceil_slot(operation.ends_at).astimezone(local):%H:%M}"' in html

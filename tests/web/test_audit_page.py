@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -9,6 +11,8 @@ from django.utils import timezone
 
 from haven.audit.models import AuditRecord
 from haven.audit.selectors import events_visible_to
+from haven.core.clock import zone
+from tests.operations.fixtures import make_operation
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +214,37 @@ def test_only_auditors_export_or_verify(client_for):
     assert client.get("/audit/export.csv").status_code == 403
     assert client.post("/audit/verify/").status_code == 403
     assert not AuditRecord.objects.filter(event_type__in=["audit.exported", "audit.verified"]).exists()
+
+
+def test_an_operations_events_read_on_its_clock_with_its_offset_the_rest_in_utc(persona, client_for):
+    """Issue 14: the audit page shows an event of an operation on the operation's clock, as the board does,
+    with the offset in each time; an event outside any operation (a sign-in) in UTC."""
+    operation = make_operation(starts_in=-timedelta(hours=1))
+    assert operation.utc_offset_minutes == -300
+    client_for("coordinator").get(f"/operations/{operation.code}/board/")
+    event = AuditRecord.objects.filter(operation_id=operation.pk).latest("sequence")
+    html = client_for("auditor").get("/audit/").content.decode()
+    local = event.occurred_at.astimezone(zone(-300))
+    assert f">{local:%Y-%m-%d %H:%M:%S} UTC\u221205:00</time>" in html
+    assert "Time (UTC)" not in html
+    signed_in = (
+        AuditRecord.objects.filter(operation_id__isnull=True, sequence__lt=event.sequence)
+        .exclude(subject_agency_id=None)
+        .latest("sequence")
+    )
+    assert f">{signed_in.occurred_at:%Y-%m-%d %H:%M:%S} UTC</time>" in html
+
+
+def test_the_audit_export_gives_an_operations_events_on_its_clock_beside_utc(persona, client_for):
+    """Issue 14, exports: the CSV keeps `time_utc` (ISO 8601, what the chain holds) and adds `time_local`,
+    an operation's event on the operation's clock with its offset, as the page shows it."""
+    operation = make_operation(starts_in=-timedelta(hours=1))
+    client_for("coordinator").get(f"/operations/{operation.code}/board/")
+    event = AuditRecord.objects.filter(operation_id=operation.pk).latest("sequence")
+    response = client_for("auditor").get("/audit/export.csv")
+    rows = {
+        r["sequence"]: r for r in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    }
+    row = rows[str(event.sequence)]
+    assert row["time_utc"] == event.occurred_at.isoformat()
+    assert row["time_local"] == f"{event.occurred_at.astimezone(zone(-300)):%Y-%m-%d %H:%M:%S} UTC\u221205:00"

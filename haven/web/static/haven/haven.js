@@ -8,4 +8,21 @@
       event.preventDefault();
     }
   });
+
+  // On a phone the operation's tabs scroll sideways: bring the current one into sight (the row only,
+  // never the page).
+  function currentTabInSight() {
+    document.querySelectorAll(".tabs ul").forEach(function (row) {
+      var current = row.querySelector("[aria-current=page]");
+      if (current && row.scrollWidth > row.clientWidth) {
+        var item = current.parentElement || current;
+        row.scrollLeft = Math.max(0, item.offsetLeft - row.offsetLeft - (row.clientWidth - item.offsetWidth) / 2);
+      }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", currentTabInSight);
+  } else {
+    currentTabInSight();
+  }
 })();
