@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -44,5 +46,12 @@ class Command(BaseCommand):
         )
         if options["no_serve"]:
             return
-        self.stdout.write(f"Serving on {url} — press Ctrl-C to stop.\n")
-        call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False, use_threading=True)
+        # the background tasks (notification e-mail, the interview solver) run in `haven worker`, beside the
+        # server, as in production (docs/deploying.md); it stops with the demo
+        worker = subprocess.Popen([sys.executable, "-m", "haven.cli", "worker", "--verbosity", "0"])
+        self.stdout.write(f"Serving on {url}, with the background worker — press Ctrl-C to stop.\n")
+        try:
+            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False, use_threading=True)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
