@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from haven.encounters import services as encounters
 from haven.encounters.models import Person
-from haven.notifications.models import Delivery, DeliveryStatus, Kind, Notification
+from haven.notifications.models import Delivery, DeliveryStatus, Kind, Notification, Preference
 from haven.notifications.services import notification_preferences_set
 from haven.operations.models import Operation
 from haven.operations.services import plan_save
@@ -113,6 +113,8 @@ def test_danger_alerts_cannot_be_turned_off_but_other_kinds_can(
     coordinator = make_user("coordinator")
     emailed = notification_preferences_set(actor=coordinator, address=address("coordinator"), by_email=[])
     assert emailed == [Kind.DANGER.value]  # asked for nothing; danger stays
+    # even a stored "no" (written by anything but the service) does not silence a danger alert
+    Preference.objects.filter(user=coordinator, kind=Kind.DANGER).update(by_email=False)
     with django_capture_on_commit_callbacks(execute=True):
         encounters.danger_flag(actor=make_user("advocate"), person=person)
         separation_alert(person)
