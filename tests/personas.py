@@ -51,7 +51,7 @@ PERSONAS = {
         "fay.federal", "Fay Federal", "hsi", ("member",), "female", ("investigator",), ("en", "es")
     ),
     "prosecutor": Persona(
-        "pat.prosecutor", "Pat Prosecutor", "county-da", ("member",), "male", ("prosecutor",)
+        "pat.prosecutor", "Pat Prosecutor", "county-da", ("member",), "male", ("prosecutor",), ("en",)
     ),
     "advocate": Persona("ada.advocate", "Ada Advocate", "harbor-vs", ("member",), "female", (), ("en", "es")),
     "other_provider": Persona("otto.provider", "Otto Provider", "bay-vs"),
@@ -63,10 +63,10 @@ PERSONAS = {
         ("member",),
         "female",
         ("forensic_interviewer",),
-        ("en",),
+        ("en", "es"),
     ),
     "interpreter": Persona(
-        "ines.interpreter", "Ines Interpreter", "lingua", ("member",), "", (), ("en", "zh")
+        "ines.interpreter", "Ines Interpreter", "lingua", ("member",), "", (), ("en", "es", "zh")
     ),
     "auditor": Persona("aud.auditor", "Aude Auditor", "metro-pd", ("member", "auditor")),
     "admin": Persona("adm.admin", "Adam Admin", "metro-pd", ("member", "admin")),

@@ -86,6 +86,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "haven.web.context.haven_context",
             ],
+            # the time and duration filters (`moment`, `minutes`) in every template, the partials too
+            "builtins": ["haven.web.templatetags.haven_tags"],
         },
     },
 ]

@@ -14,7 +14,8 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.sealing import open_secret, seal_secret
-from haven.core.models import BaseModel
+from haven.core.languages import MAX_TAG_LENGTH
+from haven.core.models import BaseModel, validate_language_tag
 
 
 class AgencyType(models.TextChoices):
@@ -191,14 +192,12 @@ class InterviewerQualification(models.Model):
         return self.role
 
 
-language_code_validator = RegexValidator(r"^[a-z]{2}$", "Use an ISO 639-1 code: two lower-case letters.")
-
-
 class SpokenLanguage(models.Model):
-    """A language the user speaks (ISO 639-1), for matching interviewers and interpreters."""
+    """A language the user speaks (a BCP 47 tag, haven.core.languages), for matching interviewers and
+    interpreters."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="languages")
-    code = models.CharField(max_length=2, validators=[language_code_validator])
+    code = models.CharField(max_length=MAX_TAG_LENGTH, validators=[validate_language_tag])
 
     class Meta:
         ordering = ("code",)

@@ -46,6 +46,7 @@ from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import DetailValue, record
 from haven.core.errors import Forbidden, RuleViolation, ValidationFailed
 from haven.core.keyring import Kek
+from haven.core.languages import language_tag, language_tag_problem
 from haven.core.problems import Problem
 
 SIGNED_IN_AT = "haven_signed_in_at"
@@ -140,13 +141,10 @@ def _set_interviewing(user: User, interviewer_roles: Sequence[str], languages: S
         for r in interviewer_roles
         if r not in InterviewerRole.values
     ]
-    problems += [
-        Problem("languages", f"'{c}' is not an ISO 639-1 code (two lower-case letters)")
-        for c in languages
-        if not (len(c) == 2 and c.isascii() and c.isalpha() and c.islower())
-    ]
+    problems += [Problem("languages", language_tag_problem(c)) for c in languages if language_tag_problem(c)]
     if problems:
         raise ValidationFailed(problems, what="user")
+    languages = list(dict.fromkeys(language_tag(c) for c in languages))
     InterviewerQualification.objects.filter(user=user).exclude(role__in=interviewer_roles).delete()
     SpokenLanguage.objects.filter(user=user).exclude(code__in=languages).delete()
     for role in dict.fromkeys(interviewer_roles):

@@ -23,6 +23,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from haven.api.schemas import AgencyOut
 from haven.core.clock import in_plausible_years
+from haven.core.languages import language_tag
 
 # -- vocabularies (pinned to the models' choices by tests/api/test_encounters_api.py) -------------------------
 
@@ -84,7 +85,15 @@ Day = Annotated[date, AfterValidator(in_plausible_years)]
 PersonCode = Annotated[
     str, StringConstraints(pattern=r"^P-[0-9]{3,5}$"), Field(description="a pseudonymous code, P-001")
 ]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$"), Field(description="ISO 639-1")]
+LanguageCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$", max_length=35),
+    AfterValidator(language_tag),  # valid, and kept canonical (haven.core.languages)
+    Field(
+        description="a BCP 47 language tag (en, es, yue, zh-Hant), kept in its canonical form; Cantonese "
+        "(yue) and Mandarin (cmn) are not Chinese (zh)"
+    ),
+]
 PlanId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 AgencyId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,149}$")]
@@ -154,15 +163,28 @@ class NeedsAssessmentIn(EncounterIn):
     shelter: Text2000 = ""
     food: Text2000 = ""
     safety: Text2000 = ""
+    clothing: Text2000 = ""
+    contact: Text2000 = Field(
+        default="", description="whom the person wants to reach (family, consulate), never contact details"
+    )
+    childcare: Text2000 = ""
+    transportation: Text2000 = ""
+    legal: Text2000 = ""
+    counseling: Text2000 = ""
     language: LanguageCode | None = Field(default=None, description="the language the person prefers")
     language_notes: Text500 = ""
+    concerns: Text4000 = Field(default="", description="what the person is worried about, in their words")
 
 
 class InformationIn(EncounterIn):
     """Information given; the questions and answers are readable by the recording agency alone."""
 
-    language: LanguageCode
-    materials: list[Text200] = Field(default_factory=list, max_length=50)
+    language: LanguageCode = Field(
+        description="a language of the person that every material given exists in (BCP 47)"
+    )
+    materials: list[Text200] = Field(
+        default_factory=list, max_length=50, description="titles of the plan's victim information materials"
+    )
     questions: Text4000 = ""
     answers: Text4000 = ""
 
@@ -409,7 +431,14 @@ class NeedsAssessmentOut(Out):
     shelter: str
     food: str
     safety: str
+    clothing: str
+    contact: str
+    childcare: str
+    transportation: str
+    legal: str
+    counseling: str
     language_notes: str
+    concerns: str
 
 
 class QuestionsOut(Out):
@@ -559,8 +588,12 @@ class BoardRowOut(Out):
     designation: DesignationName | None = Field(description="investigative agencies only")
     next_step: str
     next_owner: str
+    next_owner_ids: list[str] = Field(
+        description="the plan's ids of the agencies that own the next step ('my tasks' compares these)"
+    )
     next_since: datetime | None
     danger: bool
+    danger_since: datetime | None = Field(description="when the oldest unanswered danger flag was raised")
     waiting_minutes: int | None = Field(description="minutes since encountered, until a provider's contact")
     waited_too_long: bool
     encountered_at: datetime

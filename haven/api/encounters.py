@@ -102,6 +102,8 @@ PERSONS: Final = "/{code}/persons"
 PERSON: Final = PERSONS + "/{person_code}"
 _PERSON_CODE_RE: Final = re.compile(r"P-[0-9]{3,5}")
 _NUMBER_RE: Final = re.compile(r"[0-9]{1,9}")
+SEARCH_MAX: Final = 100
+_BOOLEANS: Final = {"true": True, "false": False, "1": True, "0": False}
 
 # -- what each route can answer, for the OpenAPI document -----------------------------------------------------
 
@@ -131,6 +133,18 @@ StageQuery = QueryEx[
 AreaQuery = QueryEx[
     Annotated[str | None, WithJsonSchema({"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"})],
     P(default=None, description="only persons in this separation area (its id in the plan)"),
+]
+SearchQuery = QueryEx[
+    Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": SEARCH_MAX})],
+    P(
+        default=None,
+        description="words that must each match a person's code (any part), language (its tag, or a word "
+        "of its name from the start) or area (a word of its name from the start, or its id)",
+    ),
+]
+MineQuery = QueryEx[
+    Annotated[str | None, WithJsonSchema({"type": "boolean"})],
+    P(default=None, description="true: only the rows whose next step your agency owns (my tasks)"),
 ]
 LimitQuery = QueryEx[
     Annotated[str | None, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT})],
@@ -230,9 +244,19 @@ def _body(request: HttpRequest, model: type[_Body]) -> _Body:
 
 
 def _query_problems(
-    *, stage: str | None = None, area: str | None = None, limit: str | None = None, offset: str | None = None
+    *,
+    stage: str | None = None,
+    area: str | None = None,
+    limit: str | None = None,
+    offset: str | None = None,
+    search: str | None = None,
+    mine: str | None = None,
 ) -> list[Problem]:
     problems = []
+    if search is not None and len(search) > SEARCH_MAX:
+        problems.append(Problem("search", f"is at most {SEARCH_MAX} characters"))
+    if mine is not None and mine.lower() not in _BOOLEANS:
+        problems.append(Problem("mine", "is true or false"))
     if stage is not None and stage not in Stage.__members__.values():
         problems.append(Problem("stage", f"is one of {', '.join(Stage)}"))
     if area is not None and not SLUG_RE.fullmatch(area):
@@ -625,8 +649,15 @@ def person_needs(
         shelter=body.shelter,
         food=body.food,
         safety=body.safety,
+        clothing=body.clothing,
+        contact=body.contact,
+        childcare=body.childcare,
+        transportation=body.transportation,
+        legal=body.legal,
+        counseling=body.counseling,
         language=body.language or "",
         language_notes=body.language_notes,
+        concerns=body.concerns,
         urgent=body.urgent,
     )
     return Status(201, _recorded(person, standing, "needs_assessment", assessment.pk))
@@ -963,13 +994,20 @@ def person_preference_withdrawal(
     summary="The live board: every person with stage, next step and who owns it, and the alerts",
 )
 def board_read(
-    request: HttpRequest, code: OperationCode, stage: StageQuery = None, area: AreaQuery = None
+    request: HttpRequest,
+    code: OperationCode,
+    *,
+    stage: StageQuery = None,
+    area: AreaQuery = None,
+    search: SearchQuery = None,
+    mine: MineQuery = None,
 ) -> BoardOut:
-    """The same rows for everyone on the operation; designations, sensitive areas and separation alerts
-    for investigative agencies only. One audit event per request; a fixed number of queries. A client
-    that polls sends `X-Haven-Auto-Refresh: 1`."""
+    """The same rows for everyone on the operation, in the order of urgency (`board_urgency`: open
+    imminent danger, urgent needs, the longest waits for a provider, the rest); designations, sensitive
+    areas and separation alerts for investigative agencies only. One audit event per request; a fixed
+    number of queries. A client that polls sends `X-Haven-Auto-Refresh: 1`."""
     actor, operation, standing = _operation(request, code)
-    problems = _query_problems(stage=stage, area=area)
+    problems = _query_problems(stage=stage, area=area, search=search, mine=mine)
     if problems:
         raise ValidationFailed(problems, what="request")
     board = board_for(
@@ -978,6 +1016,8 @@ def board_read(
         operation,
         stage=stage or "",
         area=area or "",
+        search=search or "",
+        mine=_BOOLEANS.get((mine or "").lower(), False),
         limit_minutes=readiness_policy().provider_contact_limit_minutes,
     )
     record(
@@ -988,7 +1028,11 @@ def board_read(
         details={
             "via": "api",
             "count": len(board.rows),
-            "filters": [k for k, v in (("stage", stage), ("area", area)) if v],
+            "filters": [
+                k
+                for k, v in (("stage", stage), ("area", area), ("search", search), ("mine", mine))
+                if v and (k != "mine" or _BOOLEANS[v.lower()])
+            ],
         },
     )
     return BoardOut.model_validate(

@@ -258,7 +258,7 @@ class ServiceBriefingOut(Schema):
     persons_anticipated: int | None
     populations: list[str]
     minors_expected: bool
-    languages: list[str] = Field(description="anticipated languages besides English (ISO 639-1)")
+    languages: list[str] = Field(description="anticipated languages besides English (BCP 47 tags)")
     staging: StagingOut | None
     available_from: datetime | None = Field(
         description="the provider's call window, not the time of the action"

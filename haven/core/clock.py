@@ -70,3 +70,37 @@ def clock_day(minutes: int, moment: datetime | None = None) -> date:
     """The calendar day on the clock `minutes` away from UTC (an operation's) at `moment` (default: now):
     what people on the ground call today — at 20:00 on 6 December at UTC−05:00, UTC is already on the 7th."""
     return (moment or datetime.now(UTC)).astimezone(zone(minutes)).date()
+
+
+def duration(minutes: int) -> str:
+    """A length of time as people say it on the ground: `45 min`, `1 h 25 min`, `2 d 3 h` (past a day
+    the minutes no longer matter). The board's waits, the person page, the report and the planner all
+    show durations through this one function."""
+    if minutes < 0:
+        raise ValueError(f"a duration is a number of minutes from 0, not {minutes}")
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+#: English month names, whatever the machine's locale (strftime's %b follows it)
+_MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def clock_moment(moment: datetime, minutes: int, *, now: datetime | None = None) -> str:
+    """`today 06:40 UTC−05:00`, or `3 Dec 06:40 UTC−05:00` on another day (`3 Dec 2025 …` in another
+    year): a moment on the clock `minutes` away from UTC (an operation's), its day named relative to that
+    clock's today (`clock_day`) — so that a time after midnight never reads as the evening before."""
+    local = moment.astimezone(zone(minutes))
+    today = clock_day(minutes, now)
+    if local.date() == today:
+        day = "today"
+    elif local.year == today.year:
+        day = f"{local.day} {_MONTHS[local.month - 1]}"
+    else:
+        day = f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+    return f"{day} {local:%H:%M} {zone_label(local.tzinfo or zone(minutes))}"

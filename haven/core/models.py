@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from haven.core.languages import language_tag, language_tag_problem
+
+
+def validate_language_tag(value: str) -> None:
+    """A stored language is a BCP 47 tag in its canonical form (haven.core.languages): the services
+    canonicalise what people type, and this keeps anything else out of the column."""
+    problem = language_tag_problem(value)
+    if problem:
+        raise ValidationError(problem)
+    if language_tag(value) != value:
+        raise ValidationError(f"{value!r} is stored as {language_tag(value)!r}")
 
 
 class BaseModel(models.Model):

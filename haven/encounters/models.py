@@ -13,7 +13,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from haven.accounts.models import Agency, InterviewerRole
-from haven.core.models import BaseModel
+from haven.core.languages import MAX_TAG_LENGTH
+from haven.core.models import BaseModel, validate_language_tag
 from haven.operations.models import Area, InterviewLocation, Operation
 
 USER = settings.AUTH_USER_MODEL
@@ -87,8 +88,10 @@ class PersonTag(models.Model):
 
 
 class PersonLanguage(models.Model):
+    """A language the person speaks, as the roster records it (a BCP 47 tag, haven.core.languages)."""
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="languages")
-    code = models.CharField(max_length=2)
+    code = models.CharField(max_length=MAX_TAG_LENGTH, validators=[validate_language_tag])
 
     class Meta:
         ordering = ("code",)
@@ -172,13 +175,18 @@ class ObservationSign(models.Model):
 
 class NeedsAssessment(BaseModel):
     """A provider's needs assessment. The summary (assessed, urgent domains, language) is readable on the
-    operation; the full text only by the assessing provider agency."""
+    operation; the full text only by the assessing provider agency.
+
+    It has a field for every need the readiness policy allows (readiness.md, `allowed_information_needs`):
+    each need's text is sealed; the `language` need is the language the person prefers (a BCP 47 tag, in
+    the summary) with its sealed notes; and `concerns` holds what the person is worried about, in their
+    words ("needs and concerns")."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="needs_assessments")
     by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
-    language = models.CharField(max_length=2, blank=True)
+    language = models.CharField(max_length=MAX_TAG_LENGTH, blank=True, validators=[validate_language_tag])
     urgent_medical = models.BooleanField(default=False)
     urgent_shelter = models.BooleanField(default=False)
     urgent_food = models.BooleanField(default=False)
@@ -188,12 +196,35 @@ class NeedsAssessment(BaseModel):
     shelter_sealed = models.BinaryField(blank=True, default=b"")
     food_sealed = models.BinaryField(blank=True, default=b"")
     safety_sealed = models.BinaryField(blank=True, default=b"")
+    clothing_sealed = models.BinaryField(blank=True, default=b"")
+    contact_sealed = models.BinaryField(blank=True, default=b"")
+    childcare_sealed = models.BinaryField(blank=True, default=b"")
+    transportation_sealed = models.BinaryField(blank=True, default=b"")
+    legal_sealed = models.BinaryField(blank=True, default=b"")
+    counseling_sealed = models.BinaryField(blank=True, default=b"")
     language_notes_sealed = models.BinaryField(blank=True, default=b"")
+    concerns_sealed = models.BinaryField(blank=True, default=b"")
 
     class Meta:
         ordering = ("person", "at")
 
     URGENT_DOMAINS = ("medical", "shelter", "food", "safety", "language")
+    #: The needs with a text of their own, in the order the forms show them; with `language` (the tag and
+    #: `language_notes`) they are the readiness policy's allowed needs.
+    NEEDS = (
+        "medical",
+        "shelter",
+        "food",
+        "safety",
+        "clothing",
+        "contact",
+        "childcare",
+        "transportation",
+        "legal",
+        "counseling",
+    )
+    #: Every sealed text of an assessment (NEEDS_FULL): each need, the language notes, the concerns.
+    SEALED = (*NEEDS, "language_notes", "concerns")
 
     @property
     def urgent_domains(self) -> list[str]:
@@ -208,7 +239,7 @@ class InformationGiven(BaseModel):
     by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
-    language = models.CharField(max_length=2)
+    language = models.CharField(max_length=MAX_TAG_LENGTH, validators=[validate_language_tag])
     materials = models.JSONField(default=list, blank=True)
     questions_sealed = models.BinaryField(blank=True, default=b"")
     answers_sealed = models.BinaryField(blank=True, default=b"")

@@ -5,10 +5,15 @@ each decided once"). Pure: plain values in, plain values out, no database and no
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
+
+from haven.core import languages
+from haven.core.problems import Problem
+
+_Owner = TypeVar("_Owner")
 
 MINOR: Final = "minor"
 ADULT: Final = "adult"
@@ -53,7 +58,7 @@ def consent_state(*, given_on: date, expires_on: date, revoked: bool, today: dat
     return ConsentState.ACTIVE
 
 
-def relief_decider(owners: dict[str, str], kind: str) -> str:
+def relief_decider(owners: Mapping[str, _Owner], kind: str) -> _Owner:
     """Who decides a relief request: Continued Presence the plan's federal agency, a T- or U-visa
     certification the lead agency — the same on the board, the person's page and the API."""
     return owners["continued_presence"] if kind == "continued_presence" else owners["lead"]
@@ -126,3 +131,90 @@ def in_victim_care(designation: str) -> bool:
     interview, a nondetention setting): potential victims, witnesses and undetermined persons are; a person
     designated suspect leaves it at once, and comes back if the designation changes back."""
     return designation != SUSPECT
+
+
+# --- language access (interview-scheduling.md rule 4; issue 13) -----------------------------------------
+# What "share a language" means is decided once, in haven.core.languages, where the solver asks it too.
+
+
+def person_languages(registered: Iterable[str], assessed: Iterable[str]) -> list[str]:
+    """The languages of a person: those the roster records, then those a needs assessment found the person
+    prefers (the provider's finding counts as much as the officer's), each once."""
+    return list(dict.fromkeys([*registered, *(tag for tag in assessed if tag)]))
+
+
+class LanguageAccess(StrEnum):
+    """How an interview reaches the person in a language they understand, or why it does not."""
+
+    SHARED = "shared"  # the person and the interviewer share a language
+    INTERPRETED = "interpreted"  # an interpreter speaks one of each side's languages
+    NO_LANGUAGE = "no_language"  # nothing recorded for the person: no one can be matched
+    NO_INTERPRETER = "no_interpreter"  # no shared language, and no interpreter
+    INTERPRETER_NOT_THE_PERSONS = "interpreter_not_the_persons"  # the interpreter speaks none of the person's
+    INTERPRETER_NOT_THE_INTERVIEWERS = "interpreter_not_the_interviewers"  # … or none of the interviewer's
+
+
+def interview_language_access(
+    *, person: Sequence[str], interviewer: Sequence[str], interpreter: Sequence[str] | None
+) -> LanguageAccess:
+    """Rule 4 for one interview: held when the person and the interviewer share a language, or when an
+    interpreter speaks one of the person's languages and one of the interviewer's."""
+    if not person:
+        return LanguageAccess.NO_LANGUAGE
+    if not languages.interpreter_needed(person, interviewer):
+        return LanguageAccess.SHARED
+    if interpreter is None:
+        return LanguageAccess.NO_INTERPRETER
+    if not languages.speaks_any(interpreter, person):
+        return LanguageAccess.INTERPRETER_NOT_THE_PERSONS
+    if not languages.speaks_any(interpreter, interviewer):
+        return LanguageAccess.INTERPRETER_NOT_THE_INTERVIEWERS
+    return LanguageAccess.INTERPRETED
+
+
+INTERVIEW_HELD: Final = frozenset({LanguageAccess.SHARED, LanguageAccess.INTERPRETED})
+
+
+def information_language_problems(
+    *, language: str, person: Sequence[str], code: str, materials: Mapping[str, Sequence[str]]
+) -> list[Problem]:
+    """Information is given in a language of the person, and one each material given exists in (`materials`:
+    each title given, with the languages the plan holds it in; a title the plan does not hold is the
+    caller's to refuse)."""
+    shown = languages.language_label(language)
+    if not person:
+        return [
+            Problem(
+                "language",
+                f"no language is recorded for {code}: record the languages they speak (the roster, or the "
+                "language found in their needs assessment) first",
+            )
+        ]
+    if not languages.speaks_any([language], person):
+        return [
+            Problem(
+                "language",
+                f"{shown} is not a language of {code} ({languages.languages_label(person)}): give information "
+                "in a language the person speaks",
+            )
+        ]
+    return [
+        Problem(
+            "language",
+            f"{shown} is not a language the material is held in: {title!r} exists in "
+            f"{languages.languages_label(held) or 'no language'}",
+        )
+        for title, held in materials.items()
+        if not languages.speaks_any([language], held)
+    ]
+
+
+def interpreting_between(
+    *, person: Sequence[str], interviewer: Sequence[str], interpreter: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The languages an interpreter carries an interview between: those of the person's they speak, and
+    those of the interviewer's they speak (what their calendar names)."""
+    return (
+        languages.shared_languages(person, interpreter),
+        languages.shared_languages(interviewer, interpreter),
+    )

@@ -3,6 +3,7 @@ live board. Selectors start from what the actor may see; field-level rules come 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.clock import clock_time, utc_today
 from haven.core.errors import NotFound
+from haven.core.languages import language_name
 from haven.encounters.models import (
     AttorneyNote,
     ChildWelfareNotice,
@@ -288,10 +290,7 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
                     "agency": a.agency.name,
                     "urgent": a.urgent_domains,
                     "language": a.language,
-                    **{
-                        name: open_field(a, name, a.agency_id)
-                        for name in ("medical", "shelter", "food", "safety", "language_notes")
-                    },
+                    **{name: open_field(a, name, a.agency_id) for name in NeedsAssessment.SEALED},
                 }
             )
     view.needs_full = (
@@ -435,6 +434,18 @@ def with_stage(persons: QuerySet[Person], standing: Standing) -> QuerySet[Person
     )
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Who owns a next step: the agency's name as the plan gives it, and the plan's agency ids
+    (`Agency.slug`) — several for "the providers", none where the plan names no one ("a provider")."""
+
+    name: str
+    ids: tuple[str, ...] = ()
+
+
+NO_OWNER: Final = Owner("")
+
+
 @dataclass
 class RosterFacts:
     """What the records of one person say, as the roster, the board and the API show it."""
@@ -448,9 +459,11 @@ class RosterFacts:
     first_provider_contact: datetime | None
     designation: str
     pending_relief: list[tuple[str, datetime]]
-    next_interview_agency: str
+    next_interview_agency: Owner | None
     # for a person treated as a minor: when child welfare was notified, and which agency (None: not yet)
     child_welfare: tuple[datetime, str] | None = None
+    # when the oldest imminent-danger flag still unanswered was raised (None: none open)
+    danger_since: datetime | None = None
 
 
 def roster_facts(
@@ -484,7 +497,11 @@ def roster_facts(
     information = grouped(InformationGiven.objects.all(), "at", "agency__type")
     records = grouped(VictimServiceRecord.objects.all(), "at", "agency__type", "kind")
     interviews = grouped(
-        Interview.objects.exclude(status=InterviewStatus.CANCELLED), "status", "starts_at", "agency__name"
+        Interview.objects.exclude(status=InterviewStatus.CANCELLED),
+        "status",
+        "starts_at",
+        "agency__name",
+        "agency__slug",
     )
     danger = grouped(DangerFlag.objects.filter(responded_at__isnull=True), "flagged_at")
     designations = grouped(Designation.objects.all(), "at", "created_at", "status")
@@ -516,8 +533,8 @@ def roster_facts(
         for at, _, kind, status in sorted(relief.get(key, [])):
             latest[kind] = (status, at)
         scheduled = sorted(
-            (starts, agency)
-            for status, starts, agency in their_interviews
+            (starts, agency, slug)
+            for status, starts, agency, slug in their_interviews
             if status == InterviewStatus.SCHEDULED
         )
         history = sorted(designations.get(key, []))
@@ -528,13 +545,14 @@ def roster_facts(
             languages=sorted(code for (code,) in languages.get(key, [])),
             urgent=[d for d in NeedsAssessment.URGENT_DOMAINS if d in urgent],
             danger=key in danger,
+            danger_since=min(at for (at,) in danger[key]) if key in danger else None,
             first_provider_contact=min(contacts) if contacts else None,
             designation=history[-1][2] if history else DesignationStatus.UNDETERMINED,
             pending_relief=sorted(
                 ((kind, at) for kind, (status, at) in latest.items() if status == "requested"),
                 key=lambda item: item[1],
             ),
-            next_interview_agency=scheduled[0][1] if scheduled else "",
+            next_interview_agency=Owner(scheduled[0][1], (scheduled[0][2],)) if scheduled else None,
             child_welfare=notices[key][0] if key in notices else None,
         )
     return facts
@@ -565,6 +583,46 @@ class BoardRow:
     # notified"; "" for an adult
     child_welfare: str = ""
     child_welfare_pending: bool = False
+    # the plan's ids of the agencies that own the next step (`Agency.slug`): "my tasks" compares these
+    next_owner_ids: list[str] = field(default_factory=list)
+    # when the oldest unanswered imminent-danger flag was raised (None: no open flag, or not shown)
+    danger_since: datetime | None = None
+
+
+def board_urgency(row: BoardRow) -> tuple[int, datetime | int, str]:
+    """The board's order, one rule: open imminent danger first (the oldest flag first), then urgent needs
+    (encountered first, first), then those waiting for a provider's first contact (the longest wait first),
+    then everyone else by code, and last those with no next step (released or transferred). The page,
+    its 15-second refresh and the API board sort by this key alone."""
+    if row.danger:
+        return (0, row.danger_since or row.encountered_at, row.code)
+    if row.urgent:
+        return (1, row.encountered_at, row.code)
+    if row.waiting_minutes is not None:
+        return (2, -row.waiting_minutes, row.code)
+    if row.next_step != "—":
+        return (3, 0, row.code)
+    return (4, 0, row.code)
+
+
+def board_search_matches(row: BoardRow, search: str, area_id: str = "") -> bool:
+    """Whether a row answers the board's search: every word of it found in the person's code (any part:
+    `013`, `p-01`), one of their languages (its tag, `es`, exactly; a word of its name, `Span`, from the
+    start) or their area (a word of its name from the start, or its id in the plan) — the area as this
+    audience may read it, so a hidden area is never found."""
+    names = [language_name(c) for c in row.languages]
+    if row.area is not None:
+        names.append(row.area)
+    starts = {w for name in names for w in _SEARCH_WORD.findall(name.lower())}
+    exact = {*row.languages, area_id} - {""}
+    code = row.code.lower()
+    return all(
+        word in code or word in exact or any(s.startswith(word) for s in starts)
+        for word in search.lower().split()
+    )
+
+
+_SEARCH_WORD: Final = re.compile(r"\w+")
 
 
 @dataclass
@@ -580,33 +638,42 @@ class Board:
     now: datetime
 
 
-def _plan_owners(operation: Operation) -> dict[str, str]:
+def _plan_owners(operation: Operation) -> dict[str, Owner]:
     plan = current_plan(operation)
     names = {a.id: a.name for a in plan.agencies}
+
+    def owner(agency_id: str | None, fallback: str) -> Owner:
+        if agency_id and agency_id in names:
+            return Owner(names[agency_id], (agency_id,))
+        return Owner(agency_id or fallback, (agency_id,) if agency_id else ())
+
     vs = plan.victim_services
     info = plan.victim_information
     relief = plan.immigration_relief
-    by_population = {i.population.value: names.get(i.agency or "", i.agency or "") for i in plan.interviews}
+    by_population = {i.population.value: i.agency for i in plan.interviews}
+    providers = [p for p in (vs.providers if vs else ()) if p]
     return {
-        "lead": names.get(plan.operation.lead_agency, plan.operation.lead_agency),
-        "assess": names.get(vs.needs_assessment_by or "", "a victim service provider")
-        if vs
-        else "a provider",
-        "inform": names.get(info.questions_answered_by or "", "a victim service provider")
-        if info
-        else "a provider",
-        "interview_adult": by_population.get("adult", "the interviewing agency"),
-        "interview_minor": by_population.get("minor", "a forensic interviewer"),
-        "continued_presence": names.get(relief.continued_presence_by or "", "federal law enforcement")
-        if relief
-        else "federal law enforcement",
-        "providers": ", ".join(names.get(p, p) for p in (vs.providers if vs else ())) or "a provider",
+        "lead": owner(plan.operation.lead_agency, plan.operation.lead_agency),
+        "assess": owner(vs.needs_assessment_by, "a victim service provider")
+        if vs and vs.needs_assessment_by in names
+        else Owner("a victim service provider" if vs else "a provider"),
+        "inform": owner(info.questions_answered_by, "a victim service provider")
+        if info and info.questions_answered_by in names
+        else Owner("a victim service provider" if info else "a provider"),
+        "interview_adult": owner(by_population.get("adult"), "the interviewing agency"),
+        "interview_minor": owner(by_population.get("minor"), "a forensic interviewer"),
+        "continued_presence": owner(relief.continued_presence_by, "federal law enforcement")
+        if relief and relief.continued_presence_by in names
+        else Owner("federal law enforcement"),
+        "providers": Owner(", ".join(names.get(p, p) for p in providers), tuple(providers))
+        if providers
+        else Owner("a provider"),
     }
 
 
 def relief_deciders(operation: Operation) -> dict[str, str]:
     owners = _plan_owners(operation)
-    return {kind: relief_decider(owners, kind) for kind in ("continued_presence", "t_visa", "u_visa")}
+    return {kind: relief_decider(owners, kind).name for kind in ("continued_presence", "t_visa", "u_visa")}
 
 
 def board_for(
@@ -616,11 +683,15 @@ def board_for(
     *,
     stage: str = "",
     area: str = "",
+    search: str = "",
+    mine: bool = False,
     limit_minutes: int = 60,
 ) -> Board:
     """The live board: every person with stage, area, urgent needs, next step and who owns it, and the
     alerts — in a fixed number of queries whatever the number of persons. Service users get the same rows
-    without designations or sensitive areas."""
+    without designations or sensitive areas. The rows come in the order of urgency (`board_urgency`);
+    `search` keeps the rows that match it (`board_search_matches`), `mine` those whose next step the
+    actor's agency owns (compared by the plan's agency id, never by name)."""
     investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
     # An agency the plan dropped sees its own clients listed, and nothing of the live operation's work.
     live = allows(standing, Compartment.ROSTER, Access.READ)
@@ -647,7 +718,7 @@ def board_for(
         waited = max(0, int(((first_contact or now) - p["encountered_at"]).total_seconds() // 60))
         care = in_victim_care(facts.designation)
         step, owner, since = (
-            ("—", "", None)
+            ("—", NO_OWNER, None)
             if not live
             else _next_step(current, p, facts, owners, sees_relief=sees_relief)
             if care
@@ -669,9 +740,11 @@ def board_for(
                 urgent=facts.urgent if live else [],
                 designation=facts.designation if investigative else None,
                 next_step=step,
-                next_owner=owner,
+                next_owner=owner.name,
+                next_owner_ids=list(owner.ids),
                 next_since=since,
                 danger=facts.danger and live,
+                danger_since=facts.danger_since if live else None,
                 waiting_minutes=waited if waiting else None,
                 waited_too_long=waiting and waited > limit_minutes,
                 encountered_at=p["encountered_at"],
@@ -687,6 +760,13 @@ def board_for(
     if area:
         names = dict(all_areas)
         rows = [r for r in rows if r.area is not None and r.area == names.get(area)]
+    if search.strip():
+        plan_ids = {name: plan_id for plan_id, name in all_areas}
+        rows = [r for r in rows if board_search_matches(r, search, plan_ids.get(r.area or "", ""))]
+    if mine:
+        own = actor.agency.slug
+        rows = [r for r in rows if own in r.next_owner_ids]
+    rows.sort(key=board_urgency)
     danger = (
         [
             {"code": f.person.code, "since": f.flagged_at, "by": f.flagged_by.name}
@@ -750,11 +830,13 @@ def _child_welfare_label(facts: RosterFacts, operation: Operation) -> str:
     return f"Child welfare notified {clock_time(at, operation.utc_offset_minutes)} ({agency})"
 
 
-def _suspect_step(p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, str]) -> tuple[str, str, Any]:
+def _suspect_step(
+    p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, Owner]
+) -> tuple[str, Owner, Any]:
     """A suspect's next step, for investigative agencies: no care steps (rules.in_victim_care)."""
     m = facts.milestones
     if p["outcome"]:
-        return ("—", "", None)
+        return ("—", NO_OWNER, None)
     if not m.placed:
         return ("Separate: place in a suspects' area", owners["lead"], p["encountered_at"])
     if not m.interview_scheduled and not m.interviewed:
@@ -765,14 +847,14 @@ def _suspect_step(p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, st
 
 
 def _next_step(
-    stage: Stage, p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, str], *, sees_relief: bool
-) -> tuple[str, str, Any]:
+    stage: Stage, p: Mapping[str, Any], facts: RosterFacts, owners: dict[str, Owner], *, sees_relief: bool
+) -> tuple[str, Owner, Any]:
     """The next step of a person's workflow and the agency that owns it (and since when, where known);
     a pending relief request is left out for a viewer who may not read immigration relief."""
     m, tags = facts.milestones, facts.tags
     pending = facts.pending_relief if sees_relief else []
     if stage in (Stage.RELEASED, Stage.TRANSFERRED):
-        return ("—", "", None)
+        return ("—", NO_OWNER, None)
     if not m.placed:
         return ("Separate: place in an area", owners["lead"], p["encountered_at"])
     if not m.needs_assessed:

@@ -265,8 +265,15 @@ class NeedsEntry(_Entry):
     shelter: FreeText = ""
     food: FreeText = ""
     safety: FreeText = ""
+    clothing: FreeText = ""
+    contact: FreeText = ""
+    childcare: FreeText = ""
+    transportation: FreeText = ""
+    legal: FreeText = ""
+    counseling: FreeText = ""
     language: Language | None = None
     language_notes: FreeText = ""
+    concerns: FreeText = ""
     urgent: tuple[UrgentDomain, ...] = ()
 
 

@@ -15,6 +15,10 @@ trail as the web application (exercise.md).
 4. Every encounter record is written by its author in the order of its time, so that each guardrail sees
    the operation as it stood at that moment. The first refusal ends the load (`ExerciseRefused`, naming the
    record and the rule) and nothing of the file is stored.
+
+Placed (`start_at`, `haven.exercises.timing`), the exercise is first moved so that its operation starts
+then. A placement read from the clock (`now`) leaves an exercise already loaded where it is: the file is
+compared with it there, and only a reset places it anew.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ from haven.exercises.formats import (
     TextEntry,
     load_exercise_file,
 )
+from haven.exercises.timing import StartAt, placed
 from haven.operations.models import Operation, OperationStatus
 from haven.operations.services import SECTIONS as PLAN_SECTIONS
 from haven.operations.services import operation_approve, plan_import
@@ -92,7 +97,7 @@ Fields = dict[str, object]
 
 #: Fields whose text is compartment-only (sealed): a difference names the field, never its text.
 SEALED = frozenset(
-    {"text", "medical", "shelter", "food", "safety", "language_notes", "questions", "answers", "notes"}
+    {"text", *NeedsAssessment.SEALED, "questions", "answers", "notes"}
     | {"purpose", "guardian", "minor_may_consent", "response"}
 )
 
@@ -135,17 +140,20 @@ class LoadReport:
     users_created: int = 0
     users_updated: int = 0
     removed: dict[str, int] = field(default_factory=dict)
+    starts_at: datetime | None = None  # when the operation starts, as loaded (placed or as in the file)
+    placed: bool = False  # the file's times were moved (`start_at`)
 
 
-def exercise_load(path: str | Path, *, reset: bool = False) -> LoadReport:
-    """Load the exercise file at `path`; `InvalidInput` (what="exercise") for an invalid file."""
-    return exercise_apply(load_exercise_file(path), reset=reset)
+def exercise_load(path: str | Path, *, reset: bool = False, start_at: StartAt | None = None) -> LoadReport:
+    """Load the exercise file at `path` (placed so that it starts at `start_at`, when given); `InvalidInput`
+    (what="exercise") for an invalid file or a placement outside the years records may carry."""
+    return exercise_apply(load_exercise_file(path), reset=reset, start_at=start_at)
 
 
-def exercise_apply(exercise: Exercise, *, reset: bool = False) -> LoadReport:
+def exercise_apply(exercise: Exercise, *, reset: bool = False, start_at: StartAt | None = None) -> LoadReport:
     """Load a parsed exercise, all or nothing. A refusal is audited after its transaction rolled back."""
     try:
-        return _apply(exercise, reset=reset)
+        return _apply(exercise, reset=reset, start_at=start_at)
     except (ExerciseRefused, ExerciseDiffers) as refusal:
         record(
             actor=None,
@@ -166,9 +174,8 @@ def counts_of(exercise: Exercise) -> dict[str, int]:
 
 
 @transaction.atomic
-def _apply(exercise: Exercise, *, reset: bool) -> LoadReport:
-    plan = exercise.plan
-    code = plan.operation.code
+def _apply(exercise: Exercise, *, reset: bool, start_at: StartAt | None = None) -> LoadReport:
+    code = exercise.plan.operation.code
     operation = Operation.objects.select_related("current_version").filter(code=code).first()
     if operation is not None and not operation.is_exercise:
         raise ExerciseRefused(
@@ -177,6 +184,12 @@ def _apply(exercise: Exercise, *, reset: bool) -> LoadReport:
             f"{code} is an operation of the task force, not an exercise: an exercise file never overwrites "
             "or resets it (give the exercise another operation code)",
         )
+    if start_at is not None:
+        where = start_at.starts_at
+        if start_at.from_clock and operation is not None and not reset:
+            where = operation.starts_at  # read from the clock: the exercise loaded stays where it is
+        exercise = placed(exercise, where)
+    plan = exercise.plan
     user_differences = _user_differences(exercise)
     differences = [line for _, line in user_differences]
     if operation is not None:
@@ -199,6 +212,8 @@ def _apply(exercise: Exercise, *, reset: bool) -> LoadReport:
         users_created=created,
         users_updated=updated,
         removed=removed,
+        starts_at=plan.operation.starts_at,
+        placed=start_at is not None,
     )
 
 
@@ -577,12 +592,8 @@ class _Load:
             actor=self.users[n.by],
             person=self.persons[n.person],
             at=n.at,
-            medical=n.medical,
-            shelter=n.shelter,
-            food=n.food,
-            safety=n.safety,
+            **{name: getattr(n, name) for name in NeedsAssessment.SEALED},
             language=n.language or "",
-            language_notes=n.language_notes,
             urgent=[u.value for u in n.urgent],
         )
 
@@ -766,8 +777,7 @@ def _wanted(exercise: Exercise) -> dict[str, dict[Key, tuple[str, Fields]]]:
             {
                 "language": n.language or "",
                 "urgent": sorted({u.value for u in n.urgent}),
-                **{name: getattr(n, name).strip() for name in ("medical", "shelter", "food", "safety")},
-                "language_notes": n.language_notes.strip(),
+                **{name: getattr(n, name).strip() for name in NeedsAssessment.SEALED},
             },
         )
     for i, info in enumerate(enc.information):
@@ -775,7 +785,7 @@ def _wanted(exercise: Exercise) -> dict[str, dict[Key, tuple[str, Fields]]]:
             f"encounter.information[{i}]",
             {
                 "language": info.language,
-                "materials": [m.strip()[:200] for m in info.materials if m.strip()],
+                "materials": list(dict.fromkeys(m.strip()[:200] for m in info.materials if m.strip())),
                 "questions": info.questions.strip(),
                 "answers": info.answers.strip(),
             },
@@ -875,10 +885,7 @@ def _stored(operation: Operation) -> dict[str, dict[Key, Fields]]:
         stored["needs"][(n.person.code, n.by.username, _t(n.at))] = {
             "language": n.language,
             "urgent": sorted(n.urgent_domains),
-            **{
-                name: _opened(n, name, n.agency_id)
-                for name in ("medical", "shelter", "food", "safety", "language_notes")
-            },
+            **{name: _opened(n, name, n.agency_id) for name in NeedsAssessment.SEALED},
         }
     for info in InformationGiven.objects.filter(**on).select_related("person", "by"):
         stored["information"][(info.person.code, info.by.username, _t(info.at))] = {

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final, Literal
 
+from haven.core.languages import language_label
 from haven.core.markdown import markdown_text
 from haven.core.markings import EXERCISE_MARKING
 from haven.plans.addresses import normalise_address
@@ -27,7 +28,6 @@ from haven.plans.formats import (
     Anticipated,
     Plan,
 )
-from haven.plans.languages import language_name
 from haven.plans.wording import POPULATION_LABELS
 
 SERVICE_MARKING: Final = "SERVICE BRIEFING — NEED TO KNOW"
@@ -148,7 +148,7 @@ def _populations(tags: Iterable[str]) -> str:
 
 
 def _languages(codes: Iterable[str]) -> str:
-    labels = [f"{language_name(code)} ({code})" for code in codes]
+    labels = [language_label(code) for code in codes]
     return ", ".join(labels) if labels else "none"
 
 

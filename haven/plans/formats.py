@@ -26,8 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from haven.core.languages import language_tag, language_tag_problem, tags_match
 from haven.core.problems import format_path
-from haven.plans.languages import LANGUAGE_NAMES
 
 PLAN_FORMAT: Final = "haven.operation-plan/v1"
 
@@ -175,11 +175,11 @@ def _code(value: str) -> str:
 
 
 def _language(value: str) -> str:
-    if value not in LANGUAGE_NAMES:
-        raise _refuse(
-            f"{value!r} is not an ISO 639-1 language code (two lower-case letters, e.g. en, es, zh)"
-        )
-    return value
+    """A BCP 47 tag, kept in its canonical form (haven.core.languages)."""
+    problem = language_tag_problem(value)
+    if problem:
+        raise _refuse(problem)
+    return language_tag(value)
 
 
 #: Years outside this range are typos, and would overflow the date arithmetic of the rules.
@@ -364,8 +364,9 @@ class Anticipated(_Section):
 
     @property
     def languages_besides_english(self) -> tuple[str, ...]:
-        """The anticipated languages other than English, each once, in the plan's order."""
-        return tuple(dict.fromkeys(code for code in self.languages or () if code != "en"))
+        """The anticipated languages other than English (`en` or any English: `en-US`), each once, in the
+        plan's order."""
+        return tuple(dict.fromkeys(code for code in self.languages or () if not tags_match(code, "en")))
 
 
 class Staging(_Section):

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from haven.core.clock import zone_label
+from haven.core.languages import language_name, speaks_any
 from haven.plans.addresses import normalise_address
 from haven.plans.formats import (
     INVESTIGATIVE_TYPES,
@@ -25,7 +26,6 @@ from haven.plans.formats import (
     ResourceKind,
     Setting,
 )
-from haven.plans.languages import language_name
 from haven.plans.wording import POPULATION_LABELS, where
 from haven.readiness.facts import Facts
 from haven.readiness.rules import Outcome, check, failed, not_applicable, passed
@@ -587,10 +587,10 @@ def needs_assessment(facts: Facts) -> Outcome:
 def language_access(facts: Facts) -> Outcome:
     if not facts.languages:
         return not_applicable("No language besides English is expected.")
-    covered = {
+    covered = [
         code for resource in facts.resources.get(ResourceKind.INTERPRETER, ()) for code in resource.languages
-    }
-    missing = [code for code in facts.languages if code not in covered]
+    ]
+    missing = [code for code in facts.languages if not speaks_any([code], covered)]
     if missing:
         return failed(_fix(f"Arrange an interpreter for {_languages(missing)}", "resources.languages"))
     return passed(f"Interpreters are arranged for {_languages(facts.languages)}.")
@@ -790,10 +790,10 @@ def information_victim_materials(facts: Facts) -> Outcome:
                 "victim_information",
             )
         )
-    available = {code for material in information.materials for code in material.languages}
+    available = [code for material in information.materials for code in material.languages]
     needed = ("en", *facts.languages)
     faults: list[str] = []
-    missing = [code for code in needed if code not in available]
+    missing = [code for code in needed if not speaks_any([code], available)]
     if missing:
         faults.append(
             _fix(

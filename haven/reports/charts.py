@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -67,13 +67,51 @@ PAGE_FONTS = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', Arial, sans-serif"
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: what it shows in words (its text alternative), its data as a table, and how to draw it."""
+    """One chart: what it shows in words (its text alternative), its data as a table, and how to draw it.
+
+    `not_drawn`: why the chart is not drawn — every figure it would draw is withheld or zero (a small
+    exercise's shareable report), or nothing was recorded — said in words on the page and in the PDF instead
+    of axes with labels and no bars. `withheld_note`: drawn, but some of its figures are withheld and
+    written on it rather than drawn."""
 
     key: str
     title: str
     description: str
     table: Block
     draw: Callable[[], Figure]
+    not_drawn: str = ""
+    withheld_note: str = ""
+
+
+def _drawing(
+    report: Report, values: Iterable[Any], nothing: str, *, zero_is_drawn: bool = False
+) -> tuple[str, str]:
+    """`(not_drawn, withheld_note)` of a chart of these values: why it has nothing to draw, or — drawing
+    some and writing others — a note saying so; empty strings for a chart drawn whole.
+
+    A value is drawn when it is a number (a count above zero; for minutes, zero too); a marker ("fewer than
+    5", "withheld", "not shown") is written, never drawn; None is no data."""
+    values = list(values)
+    drawn = any((number := _number(v)) is not None and (zero_is_drawn or number > 0) for v in values)
+    hidden = any(isinstance(v, str) for v in values)
+    threshold = report.threshold
+    if not drawn and hidden:
+        return (
+            "No chart: every figure it would draw is withheld or zero. The shareable report withholds "
+            f"counts from 1 to {threshold - 1} (“{report.published.fewer}”) and the statistics of groups "
+            f"of fewer than {threshold} people, so that no one can be recognised from them "
+            "(de-identification). The table holds what can be shown.",
+            "",
+        )
+    if not drawn:
+        return f"No chart: {nothing}.", ""
+    if hidden:
+        return (
+            "",
+            f"Figures withheld for de-identification (counts from 1 to {threshold - 1}, statistics of "
+            f"fewer than {threshold} people) are written on the chart, not drawn.",
+        )
+    return "", ""
 
 
 # --- the charts ---------------------------------------------------------------------------------------
@@ -136,6 +174,7 @@ def _needs_chart(report: Report) -> Chart:
         f"Persons with an urgent need, by domain — {text}.",
         Block("", ("Domain", "Persons"), tuple((name, show(v)) for name, v in items)),
         lambda: _bars("Urgent needs by domain", items, "persons"),
+        *_drawing(report, counts.values(), "no urgent need was recorded"),
     )
 
 
@@ -182,6 +221,11 @@ def _services_chart(report: Report) -> Chart:
             tuple((label(k), show(v["provided"]), show(v["referred"])) for k, v in used),
         ),
         draw,
+        *_drawing(
+            report,
+            (v[status] for v in by_kind.values() for status in ("provided", "referred")),
+            "no service was provided or referred",
+        ),
     )
 
 
@@ -194,8 +238,12 @@ _MEASURES = (
 def _waits_chart(report: Report) -> Chart:
     figures = report.figures
     limit = report.limit_minutes
+    nothing = "no potential victim has been reached by a provider or interviewed yet"
     if report.internal:
         each = {name: list(figures.get(f"{name}.each") or []) for name, _ in _MEASURES}
+        drawing = _drawing(
+            report, (m for minutes in each.values() for m in minutes), nothing, zero_is_drawn=True
+        )
         description = "; ".join(
             f"{text.lower()}: {len(each[name])} potential victims, "
             f"median {show(figures.get(f'{name}.median'), 'min')}, longest {show(figures.get(f'{name}.max'), 'min')}"
@@ -233,6 +281,12 @@ def _waits_chart(report: Report) -> Chart:
 
     else:
         stats = ("median", "p90", "max")
+        drawing = _drawing(
+            report,
+            (figures.get(f"{name}.{s}") for name, _ in _MEASURES for s in stats),
+            nothing,
+            zero_is_drawn=True,
+        )
         description = "; ".join(
             f"{text.lower()}: " + ", ".join(f"{s} {show(figures.get(f'{name}.{s}'), 'min')}" for s in stats)
             for name, text in _MEASURES
@@ -282,6 +336,7 @@ def _waits_chart(report: Report) -> Chart:
         f"first contact is {limit} minutes.",
         table,
         draw,
+        *drawing,
     )
 
 

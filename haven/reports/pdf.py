@@ -161,9 +161,17 @@ def _story(report: Report, width: float) -> list[Flowable]:
     # each chart's data is already in a table of its section: here, the chart and its description
     for number, chart in enumerate(charts_for(report)):
         heading_ = [printing.paragraph("Charts", printing.HEADING)] if number == 0 else []
+        drawing: list[Flowable] = (
+            # nothing to draw (withheld or zero, or nothing recorded): say why instead of empty axes
+            [printing.paragraph(f"{chart.title}: {chart.not_drawn}", printing.BODY)]
+            if chart.not_drawn
+            else [ChartFlowable(chart)]
+        )
+        if chart.withheld_note:
+            drawing += [Spacer(1, 3), printing.paragraph(chart.withheld_note, printing.CELL)]
         parts = [
             *heading_,
-            ChartFlowable(chart),
+            *drawing,
             Spacer(1, 3),
             printing.paragraph(chart.description, printing.CELL),
             Spacer(1, 10),

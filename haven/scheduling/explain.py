@@ -9,66 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from haven.core.languages import language_label, speaks_any
 from haven.scheduling.formats import InterviewProblem, Person
 from haven.scheduling.greedy import Board
 from haven.scheduling.rules import bits, interviewer_fits, interviewer_qualifies, start_range, starts_within
-
-# ISO 639-1 (and a few ISO 639-3 for languages met in the field) to English names.
-LANGUAGE_NAMES: dict[str, str] = {
-    "am": "Amharic",
-    "ar": "Arabic",
-    "bn": "Bengali",
-    "de": "German",
-    "el": "Greek",
-    "en": "English",
-    "es": "Spanish",
-    "fa": "Persian",
-    "fr": "French",
-    "ha": "Hausa",
-    "he": "Hebrew",
-    "hi": "Hindi",
-    "ht": "Haitian Creole",
-    "hy": "Armenian",
-    "id": "Indonesian",
-    "ig": "Igbo",
-    "it": "Italian",
-    "ja": "Japanese",
-    "km": "Khmer",
-    "ko": "Korean",
-    "lo": "Lao",
-    "ms": "Malay",
-    "my": "Burmese",
-    "ne": "Nepali",
-    "pa": "Punjabi",
-    "pl": "Polish",
-    "ps": "Pashto",
-    "pt": "Portuguese",
-    "qu": "Quechua",
-    "ro": "Romanian",
-    "ru": "Russian",
-    "so": "Somali",
-    "sq": "Albanian",
-    "sw": "Swahili",
-    "th": "Thai",
-    "ti": "Tigrinya",
-    "tl": "Tagalog",
-    "tr": "Turkish",
-    "uk": "Ukrainian",
-    "ur": "Urdu",
-    "uz": "Uzbek",
-    "vi": "Vietnamese",
-    "yo": "Yoruba",
-    "zh": "Chinese",
-    "mam": "Mam",
-    "quc": "K'iche'",
-    "kjb": "Q'anjob'al",
-}
-
-
-def language_label(code: str) -> str:
-    """`ht` → `Haitian Creole (ht)`; an unknown code is shown as it is."""
-    name = LANGUAGE_NAMES.get(code.lower())
-    return f"{name} ({code})" if name else code
 
 
 def languages_label(codes: list[str], joiner: str = "or") -> str:
@@ -160,7 +104,7 @@ def intrinsic_reason(base: Board, person: Person) -> str | None:
     if not options:
         if not person.languages:
             return f"no language is recorded for {person.id}, so no interviewer or interpreter can be matched"
-        speakers = [t for t in problem.interpreters if any(code in t.languages for code in person.languages)]
+        speakers = [t for t in problem.interpreters if speaks_any(t.languages, person.languages)]
         wanted = languages_label(person.languages)
         if not speakers:
             return f"no interpreter for {wanted}, and no eligible {words} speaks it"

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from haven.core.clock import in_plausible_years
+from haven.core.languages import language_tag
 from haven.core.problems import InvalidInput, format_path
 from haven.core.problems import Problem as InputProblem
 from haven.plans.documents import json_whole_number, too_large_problems
@@ -47,7 +48,7 @@ def _window_in_order(window: tuple[int, int]) -> tuple[int, int]:
 
 Slot = Annotated[int, Field(ge=0)]
 Id = Annotated[str, Field(min_length=1)]
-LanguageCode = Annotated[str, Field(min_length=1)]
+LanguageCode = Annotated[str, AfterValidator(language_tag)]  # BCP 47, kept canonical (haven.core.languages)
 Window = Annotated[tuple[Slot, Slot], AfterValidator(_window_in_order)]
 Priority = Literal["urgent", "high", "normal"]
 Role = Literal["investigator", "prosecutor", "forensic_interviewer"]

@@ -57,6 +57,7 @@ from haven.encounters.rules import (
     open_danger_reason,
     treated_as_minor,
 )
+from haven.encounters.services import languages_of
 from haven.operations.models import InterviewLocation, Operation
 from haven.operations.selectors import current_plan
 from haven.scheduling.formats import (
@@ -341,7 +342,7 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
             first_information=Min("information__at"),
             open_danger=Exists(DangerFlag.objects.filter(person=OuterRef("pk"), responded_at__isnull=True)),
         )
-        .prefetch_related("tags", "languages")
+        .prefetch_related("tags", "languages", "needs_assessments")
         .order_by("code")
     )
     interviews_by_person: dict[Any, list[Interview]] = defaultdict(list)
@@ -416,7 +417,7 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         draft.persons[waiter.code] = {
             "id": waiter.code,
             "minor": treated_as_minor(tags),
-            "languages": sorted(lang.code for lang in waiter.languages.all()),
+            "languages": sorted(languages_of(waiter)),
             "ready": max(ready, now_slot),
             "duration": duration,
             "priority": waiter.priority or "normal",

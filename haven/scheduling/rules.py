@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from haven.core import languages
 from haven.core.problems import Problem as InputProblem
 
 if TYPE_CHECKING:
@@ -188,16 +189,13 @@ def interviewer_fits(person: Person, interviewer: Interviewer) -> bool:
 
 
 def shared_languages(person: Person, interviewer: Interviewer) -> list[str]:
-    spoken = set(interviewer.languages)
-    return [code for code in person.languages if code in spoken]
+    """The person's languages that the interviewer shares (haven.core.languages decides what "shares" is)."""
+    return languages.shared_languages(person.languages, interviewer.languages)
 
 
 def interpreter_bridges(person: Person, interviewer: Interviewer, interpreter: Interpreter) -> bool:
     """Rule 4's fixed part: the interpreter speaks one of the person's and one of the interviewer's languages."""
-    spoken = set(interpreter.languages)
-    return any(code in spoken for code in person.languages) and any(
-        code in spoken for code in interviewer.languages
-    )
+    return languages.bridges(interpreter.languages, person.languages, interviewer.languages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,8 +303,8 @@ def assignment_faults(
             ("4", f"{who} and interviewer {interviewer.id} share no language and no interpreter is assigned")
         )
     elif not shared and interpreter is not None:
-        spoken = set(interpreter.languages)
-        if not any(code in spoken for code in person.languages):
+        spoken = interpreter.languages
+        if not languages.speaks_any(spoken, person.languages):
             faults.append(
                 (
                     "4",
@@ -314,7 +312,7 @@ def assignment_faults(
                     f"({', '.join(person.languages) or 'none recorded'})",
                 )
             )
-        if not any(code in spoken for code in interviewer.languages):
+        if not languages.speaks_any(spoken, interviewer.languages):
             faults.append(
                 (
                     "4",

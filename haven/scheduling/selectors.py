@@ -112,7 +112,13 @@ def my_interviews(actor: User, standing_: Standing, operation: Operation) -> Que
     return (
         Interview.objects.filter(person__operation=operation, status=InterviewStatus.SCHEDULED)
         .filter(Q(interviewer=actor) | Q(interpreter=actor))
-        .select_related("person", "location")
+        .select_related("person", "location", "interviewer", "interpreter")
+        .prefetch_related(
+            "person__languages",
+            "person__needs_assessments",
+            "interviewer__languages",
+            "interpreter__languages",
+        )
         .order_by("starts_at")
     )
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from haven.core.languages import speaks_any
 from haven.scheduling.bound import BoundInput, Relaxation
 from haven.scheduling.explain import unscheduled_reason
 from haven.scheduling.formats import (
@@ -922,7 +923,7 @@ class _Search:
         alike = [
             i.id
             for i in self.index.problem.interviewers
-            if i.role == first.role or i.gender == first.gender or set(i.languages) & set(first.languages)
+            if i.role == first.role or i.gender == first.gender or speaks_any(i.languages, first.languages)
         ]
         picked = {first.id, *self.random.sample(alike, min(2, len(alike)))}
         pool = [

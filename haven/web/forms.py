@@ -102,6 +102,23 @@ def _agency_choices() -> list[tuple[str, str]]:
     return [(str(a.pk), f"{a.name} ({a.slug})") for a in Agency.objects.filter(is_active=True)]
 
 
+def _roles_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label="Roles besides member",
+        required=False,
+        choices=[c for c in Role.choices if c[0] != Role.MEMBER],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def _gender_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Gender (for interview preferences)",
+        required=False,
+        choices=[("", "Not stated"), *Gender.choices],
+    )
+
+
 class UserForm(forms.Form):
     username = forms.RegexField(
         label="Username",
@@ -110,17 +127,8 @@ class UserForm(forms.Form):
         error_messages={"invalid": "Use 2–150 lower-case letters, digits, '.', '_' or '-'."},
     )
     name = forms.CharField(label="Full name", max_length=200)
-    roles = forms.MultipleChoiceField(
-        label="Roles besides member",
-        required=False,
-        choices=[c for c in Role.choices if c[0] != Role.MEMBER],
-        widget=forms.CheckboxSelectMultiple,
-    )
-    gender = forms.ChoiceField(
-        label="Gender (for interview preferences)",
-        required=False,
-        choices=[("", "Not stated"), *Gender.choices],
-    )
+    roles = _roles_field()
+    gender = _gender_field()
     interviewer_roles = forms.MultipleChoiceField(
         label="Qualified to interview as",
         required=False,
@@ -128,7 +136,9 @@ class UserForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     languages = forms.CharField(
-        label="Languages spoken (ISO 639-1 codes, comma-separated)", required=False, max_length=200
+        label="Languages spoken (BCP 47 tags, comma-separated: en, es, yue, zh-Hant)",
+        required=False,
+        max_length=400,
     )
     password = forms.CharField(
         label="Initial password",
@@ -148,7 +158,8 @@ class UserForm(forms.Form):
 
     def clean_languages(self) -> list[str]:
         raw = self.cleaned_data.get("languages") or ""
-        return [code.strip().lower() for code in raw.replace(";", ",").split(",") if code.strip()]
+        # the service checks each tag and keeps it in its canonical form (haven.core.languages)
+        return [code.strip() for code in raw.replace(";", ",").split(",") if code.strip()]
 
 
 class ProposalForm(forms.Form):
@@ -164,17 +175,8 @@ class ProposalForm(forms.Form):
     username = forms.CharField(label="Username", max_length=150)
     name = forms.CharField(label="Full name", max_length=200)
     agency = forms.ChoiceField(label="Agency")
-    roles = forms.MultipleChoiceField(
-        label="Roles besides member",
-        required=False,
-        choices=[c for c in Role.choices if c[0] != Role.MEMBER],
-        widget=forms.CheckboxSelectMultiple,
-    )
-    gender = forms.ChoiceField(
-        label="Gender (for interview preferences)",
-        required=False,
-        choices=[("", "Not stated"), *Gender.choices],
-    )
+    roles = _roles_field()
+    gender = _gender_field()
     user = forms.ChoiceField(label="Account of your agency")
     agency_type = forms.ChoiceField(label="New type", choices=AgencyType.choices)
 

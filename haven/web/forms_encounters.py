@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from haven.accounts.models import Agency, AgencyType, InterviewerRole, User
 from haven.core.clock import FIRST_YEAR, LAST_YEAR, plausible_year
+from haven.core.languages import OFFERED, language_label, language_name
 from haven.core.problems import Problem
 from haven.encounters.models import (
     Consent,
@@ -31,7 +32,6 @@ from haven.encounters.models import (
 )
 from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Area, InterviewLocation, Operation
-from haven.plans.languages import LANGUAGE_NAMES, language_name
 from haven.web.timezones import label_times
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -93,10 +93,26 @@ def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> 
 
 
 def language_choices(first: list[str]) -> list[tuple[str, str]]:
-    """The person's languages first, then English, then every ISO 639-1 language by name."""
+    """The person's languages first, then English, then the languages offered by name
+    (haven.core.languages.OFFERED)."""
     leading = list(dict.fromkeys([*first, "en"]))
-    rest = sorted((c for c in LANGUAGE_NAMES if c not in leading), key=language_name)
-    return [(code, f"{language_name(code)} ({code})") for code in [*leading, *rest]]
+    rest = sorted((c for c in OFFERED if c not in leading), key=language_name)
+    return [(code, language_label(code)) for code in [*leading, *rest]]
+
+
+#: The needs of an assessment as the pages name them (NeedsAssessment.NEEDS, in order).
+NEED_LABELS = {
+    "medical": "Medical",
+    "shelter": "Shelter",
+    "food": "Food",
+    "safety": "Safety",
+    "clothing": "Clothing",
+    "contact": "Contact with family or others",
+    "childcare": "Childcare",
+    "transportation": "Transportation",
+    "legal": "Legal",
+    "counseling": "Counseling",
+}
 
 
 def split_codes(text: str) -> list[str]:
@@ -134,7 +150,7 @@ class RegisterForm(ActionForm):
     languages = forms.CharField(
         label="Languages",
         required=False,
-        help_text="ISO 639-1 codes, separated by commas: es, zh",
+        help_text="BCP 47 language tags, separated by commas: es, yue (Cantonese), zh-Hant",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
     )
     priority = forms.ChoiceField(label="Priority", choices=Priority.choices, initial=Priority.NORMAL)
@@ -206,7 +222,8 @@ class InterviewerField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         roles = ", ".join(InterviewerRole(r).label.lower() for r in obj.interviewer_roles)
         gender = f", {obj.gender}" if obj.gender else ""
-        return f"{obj.name} — {obj.agency.name} ({roles}{gender})"
+        languages = ", ".join(language_name(c) for c in obj.language_codes) or "no language recorded"
+        return f"{obj.name} ({languages}) — {obj.agency.name} ({roles}{gender})"
 
 
 class InterpreterField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -253,8 +270,35 @@ class NeedsForm(ActionForm):
     shelter = forms.CharField(label="Shelter", required=False, max_length=2000, widget=_text(2))
     food = forms.CharField(label="Food", required=False, max_length=2000, widget=_text(2))
     safety = forms.CharField(label="Safety", required=False, max_length=2000, widget=_text(2))
+    clothing = forms.CharField(
+        label=NEED_LABELS["clothing"], required=False, max_length=2000, widget=_text(2)
+    )
+    contact = forms.CharField(
+        label=NEED_LABELS["contact"],
+        required=False,
+        max_length=2000,
+        widget=_text(2),
+        help_text="Whom the person wants to reach, or must not be reached — never their contact details here.",
+    )
+    childcare = forms.CharField(
+        label=NEED_LABELS["childcare"], required=False, max_length=2000, widget=_text(2)
+    )
+    transportation = forms.CharField(
+        label=NEED_LABELS["transportation"], required=False, max_length=2000, widget=_text(2)
+    )
+    legal = forms.CharField(label=NEED_LABELS["legal"], required=False, max_length=2000, widget=_text(2))
+    counseling = forms.CharField(
+        label=NEED_LABELS["counseling"], required=False, max_length=2000, widget=_text(2)
+    )
     language = forms.ChoiceField(label="Language the person prefers", required=False)
     language_notes = forms.CharField(label="Language notes", required=False, max_length=500, widget=_text(2))
+    concerns = forms.CharField(
+        label="The person's concerns",
+        required=False,
+        max_length=4000,
+        widget=_text(3),
+        help_text="What the person is worried about, in their words.",
+    )
 
     def __init__(self, data: Any = None, *, languages: list[str], **kwargs: Any) -> None:
         super().__init__(data, auto_id="needs_%s", **kwargs)
@@ -267,12 +311,11 @@ class NeedsForm(ActionForm):
             medical = f"{medical}\nMedications: {data['medications'].strip()}".strip()
         return {
             "urgent": data["urgent"],
+            **{name: data[name] for name in NEED_LABELS},
             "medical": medical,
-            "shelter": data["shelter"],
-            "food": data["food"],
-            "safety": data["safety"],
             "language": data["language"],
             "language_notes": data["language_notes"],
+            "concerns": data["concerns"],
         }
 
 
@@ -291,11 +334,30 @@ class InformationForm(ActionForm):
     answers = forms.CharField(label="Answers given", required=False, max_length=4000, widget=_text())
 
     def __init__(
-        self, data: Any = None, *, materials: list[str], languages: list[str], **kwargs: Any
+        self,
+        data: Any = None,
+        *,
+        materials: list[tuple[str, list[str]]],
+        languages: list[str],
+        **kwargs: Any,
     ) -> None:
+        """`materials`: the plan's, each with the languages it exists in; `languages`: the person's."""
         super().__init__(data, auto_id="information_%s", **kwargs)
-        set_choices(self, "materials", [(m, m) for m in materials])
-        set_choices(self, "language", language_choices(languages))
+        set_choices(
+            self,
+            "materials",
+            [(title, f"{title} ({', '.join(language_name(t) for t in held)})") for title, held in materials],
+        )
+        language = self.fields["language"]
+        if languages:
+            set_choices(self, "language", [(tag, language_label(tag)) for tag in languages])
+            language.help_text = "One of the person's languages that every material given exists in."
+        else:
+            set_choices(self, "language", [("", "No language recorded")])
+            language.help_text = (
+                "No language is recorded for this person: record it on the roster, or in the needs "
+                "assessment, first."
+            )
 
 
 class VictimServiceForm(ActionForm):
@@ -392,7 +454,7 @@ def interviewers_on(operation: Operation) -> QuerySet[User]:
             is_active=True, agency__participations__operation=operation, qualifications__isnull=False
         )
         .select_related("agency")
-        .prefetch_related("qualifications")
+        .prefetch_related("qualifications", "languages")
         .distinct()
         .order_by("name")
     )

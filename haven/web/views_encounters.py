@@ -29,6 +29,7 @@ from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.clock import clock_day, utc_today
 from haven.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
+from haven.core.languages import language_label, language_name
 from haven.encounters import services
 from haven.encounters.models import (
     Consent,
@@ -58,9 +59,9 @@ from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Operation
 from haven.operations.selectors import current_plan, operation_for
 from haven.operations.services import readiness_policy
-from haven.plans.languages import language_name
 from haven.web.forms_encounters import (
     CONSENT_ITEM_LABELS,
+    NEED_LABELS,
     ActionForm,
     AttorneyNoteForm,
     BoardFilterForm,
@@ -84,6 +85,8 @@ from haven.web.forms_encounters import (
 )
 
 NO_SUCH_PERSON = "There is no such person on your operations."
+#: the board's search, as long as the API takes it; a longer one is cut (a page never errs on a URL)
+BOARD_SEARCH_MAX = 100
 
 
 def _actor(request: HttpRequest) -> User:
@@ -104,18 +107,24 @@ def _label(choices: Any, value: str) -> str:
 
 
 def _board(request: HttpRequest, actor: User, operation: Operation, standing: Standing) -> dict[str, Any]:
-    """The board as this actor may see it, filtered as the URL says; one audit event for the request."""
+    """The board as this actor may see it, filtered and searched as the URL says (so the 15-second refresh
+    keeps the same view); one audit event for the request."""
     stage = request.GET.get("stage", "")
     stage = stage if stage in Stage.__members__.values() else ""
     area = request.GET.get("area", "")[:40]
+    search = " ".join(request.GET.get("q", "").split())[:BOARD_SEARCH_MAX]
+    mine = request.GET.get("mine", "") == "1"
     board = board_for(
         actor,
         standing,
         operation,
         stage=stage,
         area=area,
+        search=search,
+        mine=mine,
         limit_minutes=readiness_policy().provider_contact_limit_minutes,
     )
+    chosen = {"stage": stage, "area": area, "q": search, "mine": "1" if mine else ""}
     record(
         actor=actor,
         event=AuditEvent.BOARD_VIEWED,
@@ -123,13 +132,18 @@ def _board(request: HttpRequest, actor: User, operation: Operation, standing: St
         operation_id=operation.pk,
         details={
             "count": len(board.rows),
-            "filters": [k for k, v in (("stage", stage), ("area", area)) if v],
+            "filters": [{"q": "search"}.get(k, k) for k, v in chosen.items() if v],
         },
     )
-    query = urlencode({k: v for k, v in (("stage", stage), ("area", area)) if v})
+
+    def query(**changes: str) -> str:
+        return urlencode({k: v for k, v in {**chosen, **changes}.items() if v})
+
     # one reverse() for the whole board, not one per row: the board holds hundreds of persons
     person_url = reverse("web:person", kwargs={"operation_code": operation.code, "person_code": "P-000"})[:-6]
     return {
+        # an agency the plan dropped keeps its own clients' records here, and sees nothing else
+        "retained": standing.retained,
         "operation": operation,
         "board": board,
         "rows": [{**_board_row(row), "url": f"{person_url}{row.code}/"} for row in board.rows],
@@ -141,8 +155,15 @@ def _board(request: HttpRequest, actor: User, operation: Operation, standing: St
         "total": sum(board.stages.values()),
         "waiting_too_long": sum(1 for r in board.rows if r.waited_too_long),
         "filters": BoardFilterForm(request.GET or None, areas=board.areas),
-        "filtered": bool(stage or area),
-        "query": query,
+        "filtered": any(chosen.values()),
+        "narrowed": bool(stage or area),
+        "search": search,
+        "stage": stage,
+        "area": area,
+        "mine": mine,
+        "query": query(),
+        "query_everyone": query(mine=""),
+        "query_mine": query(mine="1"),
     }
 
 
@@ -330,7 +351,7 @@ def _present(view: PersonView) -> dict[str, Any]:
     return {
         "stage_label": STAGE_LABELS[view.stage],
         "tags": _labels(Population.choices, view.tags),
-        "languages": [f"{language_name(c)} ({c})" for c in view.languages],
+        "languages": [language_label(c) for c in view.languages],
         "priority": _label(Priority.choices, person.priority),
         "designation": _label(DesignationStatus.choices, view.designation) if view.designation else "",
         "designation_history": [
@@ -358,27 +379,25 @@ def _present(view: PersonView) -> dict[str, Any]:
             for s in view.relief or []
         ],
         "needs_urgent": [d.capitalize() for d in view.needs_summary.get("urgent", [])],
-        "needs_language": language_name(view.needs_summary.get("language", "")),
+        "needs_language": language_label(view.needs_summary.get("language", "")),
         "needs_full": [
             {
                 **a,
                 "urgent": [d.capitalize() for d in a["urgent"]],
-                "language": language_name(a["language"]),
+                "language": language_label(a["language"]),
                 "fields": [
                     (label, a[name])
                     for name, label in (
-                        ("medical", "Medical"),
-                        ("shelter", "Shelter"),
-                        ("food", "Food"),
-                        ("safety", "Safety"),
+                        *NEED_LABELS.items(),
                         ("language_notes", "Language"),
+                        ("concerns", "The person's concerns"),
                     )
                     if a[name]
                 ],
             }
             for a in view.needs_full or []
         ],
-        "information": [{**i, "language": language_name(i["language"])} for i in view.information],
+        "information": [{**i, "language": language_label(i["language"])} for i in view.information],
         "service_records": [
             {
                 **r,
@@ -434,8 +453,8 @@ def _offer(
         "release": ReleaseForm,
         "withdraw": forms.Form,
         "danger": forms.Form,
-        "needs": lambda: NeedsForm(languages=view.languages),
-        "information": lambda: _information_form(None, person, view.languages),
+        "needs": lambda: NeedsForm(languages=services.languages_of(person)),
+        "information": lambda: _information_form(None, person),
         "interview": lambda: _interview_form(None, operation),
         "attorney": AttorneyNoteForm,
         "consent": lambda: ConsentForm(
@@ -560,11 +579,11 @@ def _recipients(operation: Operation, own: UUID) -> Any:
     return Agency.objects.filter(participations__operation=operation).exclude(pk=own).order_by("name")
 
 
-def _information_form(data: Any, person: Person, languages: list[str]) -> InformationForm:
+def _information_form(data: Any, person: Person) -> InformationForm:
     plan = current_plan(person.operation)
     info = plan.victim_information
-    materials = [m.title for m in (info.materials if info else ()) if m.title]
-    return InformationForm(data, materials=materials, languages=languages)
+    materials = [(m.title, list(m.languages)) for m in (info.materials if info else ()) if m.title]
+    return InformationForm(data, materials=materials, languages=services.languages_of(person))
 
 
 def _interview_form(data: Any, operation: Operation) -> InterviewScheduleForm:
@@ -685,7 +704,7 @@ def person_observation(request: HttpRequest, operation_code: str, person_code: s
 def person_needs(request: HttpRequest, operation_code: str, person_code: str) -> HttpResponse:
     actor, person, standing = _acting(request, operation_code, person_code)
     require(standing, Compartment.NEEDS_FULL, Access.WRITE, actor.agency_id, hide=False)
-    form = NeedsForm(request.POST, languages=[lang.code for lang in person.languages.all()])
+    form = NeedsForm(request.POST, languages=services.languages_of(person))
     return _act(
         request,
         actor,
@@ -701,7 +720,7 @@ def person_needs(request: HttpRequest, operation_code: str, person_code: str) ->
 def person_information(request: HttpRequest, operation_code: str, person_code: str) -> HttpResponse:
     actor, person, standing = _acting(request, operation_code, person_code)
     require(standing, Compartment.INFORMATION, Access.WRITE, hide=False)
-    form = _information_form(request.POST, person, [lang.code for lang in person.languages.all()])
+    form = _information_form(request.POST, person)
     return _act(
         request,
         actor,

@@ -72,8 +72,9 @@ def report_page(request: HttpRequest, code: str) -> HttpResponse:
     report = report_generate(actor=_actor(request), code=code, audience=audience, format="html", via="web")
     title, subtitle = heading(report)
     charts: list[tuple[Any, str]] = [
-        # svg_of rewrites matplotlib's own SVG, whose text it escaped: nothing from the request is in it
-        (chart, mark_safe(svg_of(chart)))  # noqa: S308
+        # svg_of rewrites matplotlib's own SVG, whose text it escaped: nothing from the request is in it;
+        # a chart with nothing to draw says why instead (Chart.not_drawn)
+        (chart, "" if chart.not_drawn else mark_safe(svg_of(chart)))  # noqa: S308
         for chart in charts_for(report)
     ]
     context = {

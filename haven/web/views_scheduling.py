@@ -31,10 +31,12 @@ from haven.accounts.models import InterviewerRole, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import NotFound, RuleViolation, ValidationFailed
+from haven.core.languages import language_name, languages_label
 from haven.core.problems import Problem
+from haven.encounters.rules import interpreting_between
+from haven.encounters.services import languages_of
 from haven.operations.models import InterviewLocation, Operation
 from haven.operations.selectors import operation_for
-from haven.plans.languages import language_name
 from haven.scheduling import services
 from haven.scheduling.live import default_role, floor_slot
 from haven.scheduling.models import Availability, AvailabilityKind, PlanningDay, SolveRun, SolveStatus
@@ -731,15 +733,36 @@ def my_calendar(request: HttpRequest, operation_code: str) -> HttpResponse:
         event.add("dtstamp", stamp)
         event.add("dtstart", interview.starts_at)
         event.add("dtend", interview_end(interview))
-        summary = f"Interpreting: interview {code}" if interpreting else f"Interview {code} ({role})"
+        # the languages to interpret (roster data, readable on the operation): never case content
+        person_side, interviewer_side = (
+            interpreting_between(
+                person=languages_of(interview.person),
+                interviewer=interview.interviewer.language_codes,
+                interpreter=interview.interpreter.language_codes,
+            )
+            if interview.interpreter is not None
+            else ([], [])
+        )
+        between = " ↔ ".join(
+            " / ".join(language_name(tag) for tag in side) or "?" for side in (person_side, interviewer_side)
+        )
+        summary = (
+            f"Interpreting {between}: interview {code}" if interpreting else f"Interview {code} ({role})"
+        )
         event.add("summary", summary)
         where = interview.location.name + (f", room {interview.room}" if interview.room else "")
         event.add("location", where)
-        event.add(
-            "description",
-            f"{operation.code} · {code} · {role} interview · {interview.minutes} minutes"
-            + (" · with an interpreter" if interview.interpreter_id and not interpreting else ""),
-        )
+        description = f"{operation.code} · {code} · {role} interview · {interview.minutes} minutes"
+        if interpreting:
+            description += (
+                f" · interpret {languages_label(person_side) or 'no shared language'} for {code} and "
+                f"{languages_label(interviewer_side) or 'no shared language'} for the interviewer"
+            )
+        elif interview.interpreter_id:
+            description += (
+                f" · with an interpreter of {' / '.join(language_name(t) for t in person_side) or 'unknown'}"
+            )
+        event.add("description", description)
         calendar.add_component(event)
     record(
         actor=actor,

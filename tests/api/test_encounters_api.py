@@ -44,9 +44,10 @@ from haven.encounters.models import (
     VictimServiceKind,
     VictimServiceRecord,
 )
-from haven.encounters.selectors import STAGE_MILESTONES
+from haven.encounters.selectors import STAGE_MILESTONES, board_for
 from haven.encounters.stages import Milestones, Stage, stage_of
 from haven.operations.models import InterviewLocation, Operation
+from haven.operations.selectors import standing
 from tests.access.matrix_api_encounters import Cast, cast_on
 from tests.access.matrix_encounters import (
     ANSWERS_TEXT,
@@ -166,7 +167,7 @@ def test_the_roster_stage_is_the_person_records_stage_along_the_workflow(
     minor = cast.minor
     services.person_place(actor=make_user("investigator"), person=minor, area="community-room")
     services.needs_assessment_record(actor=advocate, person=minor, language="en")
-    services.information_record(actor=advocate, person=minor, language="zh", materials=["A leaflet"])
+    services.information_record(actor=advocate, person=minor, language="zh", materials=["What happens next"])
     services.victim_service_record(
         actor=advocate, person=minor, kind="service", service_kind="shelter", service_status="referred"
     )
@@ -190,8 +191,10 @@ def test_filtering_by_stage_finds_exactly_the_persons_whose_row_shows_that_stage
     services.victim_service_record(
         actor=advocate, person=cast.minor, kind="service", service_kind="food", service_status="provided"
     )
-    extra = services.person_register(actor=investigator, operation=cast.operation, code="P-004")
-    services.information_record(actor=advocate, person=extra, language="en", materials=["Leaflet"])
+    extra = services.person_register(
+        actor=investigator, operation=cast.operation, code="P-004", languages=["en"]
+    )
+    services.information_record(actor=advocate, person=extra, language="en", materials=["What happens next"])
     services.person_register(
         actor=investigator, operation=cast.operation, code="P-005", area="community-room"
     )
@@ -328,7 +331,9 @@ def _populate(operation: Operation, first: int, last: int) -> None:
         if n % 2:
             services.needs_assessment_record(actor=advocate, person=person, urgent=["food"], language="es")
         if n % 4 == 0:
-            services.information_record(actor=advocate, person=person, language="es", materials=["A leaflet"])
+            services.information_record(
+                actor=advocate, person=person, language="es", materials=["What happens next"]
+            )
         if n % 5 == 0:
             services.danger_flag(actor=advocate, person=person)
         if n % 7 == 0:
@@ -463,7 +468,7 @@ def test_no_response_carries_a_marker_its_reader_may_not_read(
             client,
             "POST",
             person_path(cast, "P-003", "/information"),
-            {"language": "zh", "materials": ["Leaflet"]},
+            {"language": "zh", "materials": ["What happens next"]},
         ).content.decode()
     )
     found = set().union(*(_markers_in(body) for body in bodies))
@@ -635,6 +640,39 @@ def test_the_board_filters_by_stage_and_area_and_is_one_audit_event(cast: Cast, 
     assert json.loads(new[0][1])["filters"] == ["stage", "area"]
 
 
+def test_the_api_board_has_the_pages_rows_in_the_order_of_urgency(cast: Cast, client_for: Clients) -> None:
+    investigator = make_user("investigator")
+    services.danger_respond(actor=investigator, flag=cast.victim.danger_flags.get(), response="Unit sent")
+    services.danger_flag(actor=make_user("advocate"), person=cast.minor)  # P-003 in danger: before P-001
+    board = read(client_for("investigator"), path(cast, "/board"))
+    codes = [row["code"] for row in board["rows"]]
+    assert codes[0] == "P-003"
+    expected = board_for(investigator, standing(investigator, cast.operation), cast.operation).rows
+    assert codes == [row.code for row in expected]
+    assert [row["next_owner_ids"] for row in board["rows"]] == [row.next_owner_ids for row in expected]
+
+
+def test_the_api_board_searches_and_lists_my_tasks(cast: Cast, client_for: Clients) -> None:
+    client = client_for("investigator")
+    assert [r["code"] for r in read(client, path(cast, "/board"), search="chinese")["rows"]] == ["P-003"]
+    assert [r["code"] for r in read(client, path(cast, "/board"), search="p-00%20es")["rows"]] == ["P-001"]
+    everyone = read(client, path(cast, "/board"))["rows"]
+    mine = read(client, path(cast, "/board"), mine="true")["rows"]
+    assert [r["code"] for r in mine] == [r["code"] for r in everyone if "metro-pd" in r["next_owner_ids"]]
+    assert "P-003" in [r["code"] for r in mine]  # not placed yet: the lead agency places them
+    assert len(mine) < len(everyone)
+    assert read(client_for("advocate"), path(cast, "/board"), mine="true")["rows"] == []
+
+
+@pytest.mark.parametrize(("query", "problem"), [("mine=maybe", "mine"), ("search=" + "x" * 101, "search")])
+def test_the_boards_search_and_my_tasks_refuse_what_is_not_valid_by_name(
+    cast: Cast, client_for: Clients, query: str, problem: str
+) -> None:
+    response = send(client_for("investigator"), "GET", path(cast, f"/board?{query}"))
+    assert response.status_code == 400
+    assert [p["path"] for p in response.json()["problems"]] == [problem]
+
+
 # -- writes: who may, who is refused ------------------------------------------------------------------------------
 
 TODAY = date.today()
@@ -705,6 +743,7 @@ WRITES: dict[str, tuple[str, Callable[[Cast], dict[str, Any]], dict[str, int]]] 
             "location": "harbor-rooms",
             "starts_at": in_hours(6),
             "minutes": 45,
+            "interpreter": "ines.interpreter",  # P-001 speaks Spanish, Ivy English (rule 4)
         },
         {"investigator": 201},
     ),
@@ -961,7 +1000,7 @@ def test_the_interview_guardrails_refuse_and_allow_once_care_came_first(
     refused_by(schedule(), "interview.information-first")
     assert (
         send(
-            advocate, "POST", minor + "/information", {"language": "zh", "materials": ["Leaflet"]}
+            advocate, "POST", minor + "/information", {"language": "zh", "materials": ["What happens next"]}
         ).status_code
         == 201
     )
@@ -995,7 +1034,13 @@ def test_a_stated_interviewer_gender_is_honoured_until_the_person_withdraws_it(
 ) -> None:
     client = client_for("investigator")
     make_user("prosecutor")
-    body = {"interviewer": "pat.prosecutor", "role": "prosecutor", "location": "harbor-rooms", "minutes": 30}
+    body = {
+        "interviewer": "pat.prosecutor",
+        "role": "prosecutor",
+        "location": "harbor-rooms",
+        "minutes": 30,
+        "interpreter": "ines.interpreter",  # P-001 speaks Spanish, Pat English (rule 4)
+    }
     url = person_path(cast, tail="/interviews")
     PREPARED["/persons/P-001/interviews"](cast)
     refused_by(send(client, "POST", url, {**body, "starts_at": in_hours(7)}), "interview.gender-preference")
@@ -1209,7 +1254,7 @@ VALID = {
     "/persons/P-003/designations": ("investigator", {"status": "witness"}),
     "/persons/P-002/observations": ("investigator", {"signs": ["holds_money"]}),
     "/persons/P-003/needs": ("advocate", {"urgent": ["shelter"]}),
-    "/persons/P-003/information": ("advocate", {"language": "zh", "materials": ["Leaflet"]}),
+    "/persons/P-003/information": ("advocate", {"language": "zh", "materials": ["What happens next"]}),
     "/persons/P-001/service-records": ("advocate", {"kind": "case_note", "text": "Called her sister"}),
     "/persons/P-001/attorney-notes": ("attorney", {"text": "Eligible for a T visa"}),
     "/persons/P-001/consents": ("advocate", _consent()),
@@ -1222,6 +1267,7 @@ VALID = {
             "location": "harbor-rooms",
             "starts_at": "2030-01-01T10:00:00Z",
             "minutes": 30,
+            "interpreter": "ines.interpreter",
         },
     ),
     "/persons/P-001/interviews/{interview}/record": ("federal_agent", {"notes": "Official notes"}),
@@ -1384,6 +1430,7 @@ def test_the_write_answer_is_the_persons_roster_row_as_the_caller_may_read_it(
         {
             "code": "P-004",
             "tags": ["male", "adult"],
+            "languages": ["en"],
             "area": "undetermined-room",
             "interviewer_gender": "male",
         },
@@ -1396,7 +1443,7 @@ def test_the_write_answer_is_the_persons_roster_row_as_the_caller_may_read_it(
         client_for("advocate"),
         "POST",
         person_path(cast, "P-004", "/information"),
-        {"language": "en", "materials": ["Leaflet"], "questions": "Q", "answers": "A"},
+        {"language": "en", "materials": ["What happens next"], "questions": "Q", "answers": "A"},
     ).json()
     assert answer["recorded"] == "information"
     assert uuid.UUID(answer["id"])

@@ -244,6 +244,77 @@ def test_a_refusal_is_shown_next_to_the_form_in_the_browser(page: Page, operatio
     assert_accessible(page, "encounter-person-refusal")
 
 
+def test_language_access_and_every_need_in_the_browser(page: Page, operation: Operation):
+    """An advocate records every need and the person's concerns, and gives information only in a language
+    the person speaks; an interview in English for a Spanish speaker without an interpreter is refused,
+    naming both sides' languages (issue 13). axe-core checks the forms, open, at desktop and phone width."""
+    make_user("interpreter")
+    services.person_register(
+        actor=make_user("investigator"), operation=operation, code="P-001", tags=["female", "adult"],
+        languages=["es", "yue"], area="community-room",
+    )  # fmt: skip
+    sign_in(page, "advocate")
+    page.goto(person(operation, "P-001"))
+    expect(page.locator("#person-summary")).to_contain_text("Cantonese (yue)")
+    needs = page.locator("#sec-needs")
+    needs.locator("summary", has_text="Record needs").click()
+    for label, text in (
+        ("Clothing", "Only the clothes she wears"),
+        ("Contact with family or others", "Wants to call her sister"),
+        ("Childcare", "Her son is with a neighbour"),
+        ("Transportation", "No way to reach the clinic"),
+        ("Legal", "Asks about her visa"),
+        ("Counseling", "Cannot sleep"),
+        ("The person's concerns", "Worried about her mother at home"),
+    ):
+        needs.get_by_label(label, exact=True).fill(text)
+    needs.get_by_label("Language the person prefers").select_option("yue")
+    info = page.locator("#sec-information")
+    info.locator("summary", has_text="Record information given").click()
+    language = info.get_by_label("Language used")
+    expect(language.locator("option")).to_have_text(["Spanish (es)", "Cantonese (yue)"])
+    expect(info).to_contain_text("Your rights and the help available (English, Spanish, Chinese)")
+    assert_accessible(page, "encounter-person-needs-information-forms")
+    needs.get_by_role("button", name="Record needs").click()
+    needs = page.locator("#sec-needs")
+    expect(needs.get_by_role("status")).to_have_text("Needs assessment recorded.")
+    expect(needs).to_contain_text("Worried about her mother at home")
+    expect(needs).to_contain_text("Her son is with a neighbour")
+    info = page.locator("#sec-information")  # still open: only the needs section was swapped
+    info.get_by_role("checkbox", name=re.compile("Your rights and the help available")).check()
+    info.get_by_label("Language used").select_option("yue")
+    info.get_by_role("button", name="Record information").click()
+    error = page.locator("#information_language_error")
+    expect(error).to_contain_text("Cantonese (yue) is not a language the material is held in")
+    assert_accessible(page, "encounter-person-information-refused")
+    page.locator("#sec-information").get_by_label("Language used").select_option("es")
+    page.locator("#sec-information").get_by_role("button", name="Record information").click()
+    expect(page.locator("#sec-information").get_by_role("status")).to_have_text("Information recorded.")
+    sign_out(page)
+
+    investigator = make_user("investigator")
+    sign_in(page, "investigator")
+    page.goto(person(operation, "P-001"))
+    interviews = page.locator("#sec-interviews")
+    interviews.locator("summary", has_text="Schedule an interview").click()
+    interviews.get_by_label("Interviewer").select_option(str(investigator.pk))
+    interviews.get_by_label("Location").select_option(label="Harbor Center rooms 2A-2D")
+    starts = (timezone.now() + timedelta(hours=1)).astimezone(zone(operation.utc_offset_minutes))
+    interviews.get_by_label(f"Starts at ({zone_label(starts.tzinfo)})").fill(
+        starts.strftime("%Y-%m-%dT%H:%M")
+    )
+    interviews.get_by_role("button", name="Schedule").click()
+    alert = page.locator("#sec-interviews [role=alert]")
+    expect(alert).to_contain_text("Ivy Investigator speaks English (en)")
+    expect(alert).to_contain_text("an interpreter of Spanish or Cantonese")
+    assert_accessible(page, "encounter-person-language-refusal")
+    page.locator("#sec-interviews").get_by_label("Interpreter").select_option(
+        str(make_user("interpreter").pk)
+    )
+    page.locator("#sec-interviews").get_by_role("button", name="Schedule").click()
+    expect(page.locator("#sec-interviews").get_by_role("status")).to_have_text("Interview scheduled.")
+
+
 def test_the_board_and_a_person_page_at_phone_width(page: Page, operation: Operation):
     investigator = make_user("investigator")
     for n, area in enumerate(("community-room", "undetermined-room", None), start=1):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from haven.exercises.loader import exercise_load
 from tests.e2e.conftest import ARTIFACTS, assert_accessible
+from tests.exercises.builders import small_data, write
 from tests.personas import PASSWORD, current_code, make_user
 from tests.reports.builders import after_action_exercise
 
@@ -89,7 +91,12 @@ def test_service_agency_report_holds_its_own_figures_and_is_accessible(page: Pag
     _sign_in(page, "advocate")
     page.goto(f"/operations/{exercise.operation.code}/report/")
     expect(page.get_by_role("heading", name="Needs and services")).to_be_visible()
-    expect(page.get_by_role("img", name="Urgent needs by domain")).to_be_visible()
+    # its own clients' figures, each "fewer than 5" or 0: said in words, not drawn as empty axes (issue 14)
+    expect(page.get_by_role("heading", name="Urgent needs by domain")).to_be_visible()
+    expect(
+        page.get_by_text("No chart: every figure it would draw is withheld or zero.").first
+    ).to_be_visible()
+    assert page.get_by_role("img").count() == 0
     assert page.get_by_role("heading", name="People encountered").count() == 0
     assert page.get_by_role("heading", name="Interviews").count() == 0
     assert violations == []
@@ -108,3 +115,27 @@ def test_report_prints_with_its_charts(page: Page):
     assert pdf.startswith(b"%PDF")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "report-print.pdf").write_bytes(pdf)  # to look at: pdftoppm -png -r 60
+
+
+def test_a_small_exercises_shareable_report_says_why_its_charts_are_not_drawn(page: Page, tmp_path):
+    """Issue 14: three persons, almost every figure "fewer than 5" — no axes with labels and no bars, but a
+    sentence saying why, readable at desk and phone width."""
+    make_user("investigator")
+    code = exercise_load(write(tmp_path, small_data())).operation
+    violations = _violations(page)
+    _sign_in(page, "investigator")
+    page.goto(f"/operations/{code}/report/")
+    charts = page.locator("#section-charts").locator("..")
+    expect(charts.get_by_role("heading", name="Waits from the encounter")).to_be_visible()
+    expect(
+        charts.get_by_text("No chart: every figure it would draw is withheld or zero.").first
+    ).to_be_visible()
+    expect(charts.get_by_text("(de-identification)").first).to_be_visible()
+    expect(charts.get_by_text("No chart: no service was provided or referred.")).to_be_visible()
+    assert charts.locator("svg").count() == 0
+    assert page.get_by_role("img").count() == 0
+    # the figures stay at hand, as a table, for anyone who opens it
+    page.get_by_text("Urgent needs by domain: the data").click()
+    expect(charts.get_by_role("cell", name="fewer than 5").first).to_be_visible()
+    assert violations == []
+    assert_accessible(page, "report-small-shareable")

@@ -126,7 +126,7 @@ def test_a_dropped_provider_sees_nothing_else_of_the_operation(register, persona
     _safety_plan_and_consent(persona, client)
     services.danger_flag(actor=persona("investigator"), person=client)
     services.information_record(
-        actor=persona("other_provider"), person=client, language="es", materials=["Know your rights"]
+        actor=persona("other_provider"), person=client, language="es", materials=["What happens next"]
     )
     _drop(persona, operation)
     advocate = persona("advocate")

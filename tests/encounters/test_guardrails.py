@@ -127,7 +127,10 @@ def test_a_forensic_interview_provider_schedules_and_cancels_only_its_own_interv
 def test_an_interpreter_or_a_room_holds_one_interview_at_a_time(register, persona, rooms, t0, care):
     """interview-scheduling.md rule 5 holds for interviews booked by hand too: an interpreter was booked
     three times at once, and two persons into one room (the guardrails checked person and interviewer)."""
-    first, second, third = register("P-001"), register("P-002"), register("P-003")
+    # P-002 and P-003 speak English too: Ivy Investigator and Pat Prosecutor interview them without an
+    # interpreter (rule 4)
+    first = register("P-001")
+    second, third = register("P-002", languages=("es", "en")), register("P-003", languages=("es", "en"))
     for person in (first, second, third):
         care(person)
     _schedule(persona, first, rooms, t0, interpreter=persona("interpreter"), room="room-1")
@@ -152,7 +155,10 @@ def test_an_interviewer_must_be_qualified_for_the_role(register, persona, rooms,
     with pytest.raises(RuleViolation) as refused:
         _schedule(persona, person, rooms, t0, role="prosecutor")
     assert refused.value.rule == "interview.qualified"
-    assert _schedule(persona, person, rooms, t0, who="prosecutor", role="prosecutor").pk
+    interpreted = _schedule(
+        persona, person, rooms, t0, who="prosecutor", role="prosecutor", interpreter=persona("interpreter")
+    )
+    assert interpreted.pk
 
 
 def test_interviews_take_place_in_a_nondetention_setting(register, persona, rooms, t0, care, operation):
@@ -206,7 +212,9 @@ def test_interviews_are_individual(register, persona, rooms, t0, care):
     care(second)
     _schedule(persona, first, rooms, t0)
     with pytest.raises(RuleViolation) as refused:
-        _schedule(persona, first, rooms, t0, who="prosecutor", role="prosecutor")
+        _schedule(
+            persona, first, rooms, t0, who="prosecutor", role="prosecutor", interpreter=persona("interpreter")
+        )
     assert refused.value.rule == "interview.person-overlap"
     with pytest.raises(RuleViolation) as busy:
         _schedule(persona, second, rooms, t0)

@@ -78,9 +78,15 @@ def test_a_suspects_interview_needs_no_care_first_and_is_recorded_as_a_suspects(
         operation=operation, plan_id="station", name="Precinct interview room", setting="detention", private_rooms=1
     )  # fmt: skip
     interview = services.interview_schedule(
-        actor=persona("investigator"), person=person, interviewer=persona("investigator"), role="investigator",
-        location=station, starts_at=t0 + timedelta(hours=1), minutes=45,
-    )  # fmt: skip
+        actor=persona("investigator"),
+        person=person,
+        interviewer=persona("investigator"),
+        role="investigator",
+        location=station,
+        starts_at=t0 + timedelta(hours=1),
+        minutes=45,
+        interpreter=persona("interpreter"),
+    )  # fmt: skip (rule 4 holds for a suspect too: he speaks Spanish, Ivy English)
     assert interview.of_suspect
     victim = register("P-001")
     with pytest.raises(RuleViolation) as refused:

@@ -51,7 +51,7 @@ SMALL: dict[str, Any] = {
         _user("lnguyen", "hsi", gender="female", interviewer_roles=["investigator"], languages=["en", "es"]),
         _user("dmensah", "hsi", gender="male", interviewer_roles=["investigator"], languages=["en"]),
         _user("mlopez", "harbor-vs", gender="female", languages=["en", "es"]),
-        _user("radler", "county-cac", gender="female", interviewer_roles=["forensic_interviewer"]),
+        _user("radler", "county-cac", gender="female", interviewer_roles=["forensic_interviewer"], languages=["en"]),
         _user("jalvarez", "legal-aid"),
         _user("hkim", "metro-pd", roles=["member", "admin"]),
     ],

@@ -21,7 +21,20 @@ from haven.exercises.loader import exercise_load
 from tests.database_copy import database_copy_bytes
 
 SEALED_FIELDS = {
-    "needs": ("medical", "shelter", "food", "safety", "language_notes"),
+    "needs": (
+        "medical",
+        "shelter",
+        "food",
+        "safety",
+        "clothing",
+        "contact",
+        "childcare",
+        "transportation",
+        "legal",
+        "counseling",
+        "language_notes",
+        "concerns",
+    ),
     "information": ("questions", "answers"),
     "safety_plans": ("text",),
     "services": ("notes",),

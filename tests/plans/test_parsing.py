@@ -161,11 +161,22 @@ def test_ends_at_must_be_after_starts_at() -> None:
     assert line.startswith("operation.ends_at: must be after operation.starts_at")
 
 
-def test_a_language_must_be_an_iso_639_1_code() -> None:
-    assert [p.path for p in problems_of(edited({"anticipated.languages": ["es", "spa", "ZH"]}))] == [
-        "anticipated.languages[1]",
-        "anticipated.languages[2]",
+def test_a_language_must_be_a_bcp_47_tag() -> None:
+    typed = ["es", "yue", "zh-Hant", "e_s", "zz", "und"]
+    problems = problems_of(edited({"anticipated.languages": typed}))
+    assert [p.path for p in problems] == [
+        "anticipated.languages[3]",
+        "anticipated.languages[4]",
+        "anticipated.languages[5]",
     ]
+    assert "is not a BCP 47 language tag (e.g. en, es, yue, zh-Hant)" in problems[0].message
+
+
+def test_a_language_is_kept_in_its_canonical_form_and_cantonese_is_not_chinese() -> None:
+    typed = ["yue", "ZH-hant", "cmn", "zh-yue", "iw"]
+    plan = parse_plan(json.dumps(edited({"anticipated.languages": typed})))
+    assert plan.anticipated is not None
+    assert plan.anticipated.languages == ("yue", "zh-Hant", "cmn", "yue", "he")
 
 
 def test_required_fields_are_reported_missing() -> None:

@@ -693,6 +693,19 @@ CASES = [
     ),
     Case(
         "language.access",
+        "an interpreter of Chinese is not one of Cantonese",
+        FAIL,
+        {"anticipated.languages": ["es", "yue"]},
+        ("yue (Cantonese)",),
+    ),
+    Case(
+        "language.access",
+        "an interpreter of Chinese covers Traditional Chinese, whatever the case",
+        PASS,
+        {"anticipated.languages": ["es", "ZH-hant"]},
+    ),
+    Case(
+        "language.access",
         "no interpreter at all",
         FAIL,
         {"resources[4].kind": "counseling"},
@@ -906,6 +919,19 @@ CASES = [
         FAIL,
         {"victim_information.materials": [{"title": "Rights", "languages": ["en", "es"]}]},
         ("zh (Chinese)",),
+    ),
+    Case(
+        "information.victim-materials",
+        "a material in Chinese is not one in Cantonese",
+        FAIL,
+        {"anticipated.languages": ["es", "yue"]},
+        ("yue (Cantonese)",),
+    ),
+    Case(
+        "information.victim-materials",
+        "a material in Chinese serves Traditional Chinese",
+        PASS,
+        {"anticipated.languages": ["es", "zh-Hant"]},
     ),
     Case(
         "information.victim-materials",

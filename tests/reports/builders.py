@@ -94,7 +94,9 @@ def after_action_exercise(
             code=code,
             encountered_at=at(enc),
             tags=tags,
-            languages=("es",),
+            # P-002 and P-003 also speak English: the prosecutor and the investigator, who speak English
+            # only, interview them without an interpreter (interview-scheduling.md rule 4)
+            languages=("es", "en") if code in ("P-002", "P-003") else ("es",),
             area=area,
             **extra,
         )

@@ -158,6 +158,16 @@ def test_a_missing_field_is_named() -> None:
             "rooms[0].available[0]: a window [start, end] must not end before it starts (got [6, 2])",
         ),
         (("persons", 0, "id"), "", "persons[0].id: must not be empty"),
+        (
+            ("persons", 0, "languages", 0),
+            "e_s",
+            "persons[0].languages[0]: 'e_s' is not a BCP 47 language tag (e.g. en, es, yue, zh-Hant)",
+        ),
+        (
+            ("interpreters", 0, "languages", 0),
+            "und",
+            "interpreters[0].languages[0]: 'und' names no language",
+        ),
         (("format",), "haven.interview-problem/v2", "format: must be 'haven.interview-problem/v1'"),
     ],
 )
@@ -328,3 +338,9 @@ def test_eligible_interviewers_and_rooms_are_optional_and_must_name_what_exists(
         'persons[0].eligible_interviewers[1]: "I-09" names no interviewer',
         'persons[0].eligible_rooms[0]: "R-09" names no room',
     ]
+
+
+def test_languages_are_read_as_canonical_bcp_47_tags() -> None:
+    data = small(persons=[person("P-001", languages=["ZH-hant", "zh-yue"])])
+    problem = parse_problem(json.dumps(data))
+    assert problem.persons[0].languages == ["zh-Hant", "yue"]

@@ -66,13 +66,18 @@ def care(operation, persona):
     """Needs assessed and information given, as a provider does before any interview."""
 
     def give(person: Person) -> None:
+        # in the person's own language (a needs assessment's language is one of the person's, and
+        # information is given in one of theirs that the material exists in)
         at = operation.starts_at + timedelta(minutes=30)
-        encounters.needs_assessment_record(actor=persona("advocate"), person=person, at=at, language="es")
+        language = next((lang.code for lang in person.languages.all()), "es")
+        held = language in ("en", "es", "zh")  # the plan's material exists in these
+        encounters.needs_assessment_record(actor=persona("advocate"), person=person, at=at, language=language)
         encounters.information_record(
             actor=persona("advocate"),
             person=person,
-            language="es",
-            materials=["Your rights and the help available"],
+            language=language,
+            materials=["Your rights and the help available"] if held else [],
+            answers="" if held else "Explained what happens next, in person",
             at=at + timedelta(minutes=10),
         )
 
@@ -172,7 +177,11 @@ def test_ready_is_the_first_slot_after_both_needs_and_information(
     )
     information_at = ceil_slot(now) + timedelta(minutes=50)
     encounters.information_record(
-        actor=advocate, person=later, language="es", materials=["Your rights"], at=information_at
+        actor=advocate,
+        person=later,
+        language="es",
+        materials=["Your rights and the help available"],
+        at=information_at,
     )
     register("P-003")
     only_needs = register("P-004")
@@ -807,7 +816,8 @@ def test_a_run_refused_by_the_time_it_is_solved_says_why_on_the_page(
     coordinator = persona("coordinator")
     run = services.schedule_solve_start(actor=coordinator, operation=operation, time_limit=LIMIT)
     # the day's window is gone by the time the worker gets to it
-    PlanningDay.objects.update(ends_at=timezone.now() - timedelta(minutes=1))
+    gone = timezone.now() - timedelta(minutes=1)
+    PlanningDay.objects.update(starts_at=gone - timedelta(hours=8), ends_at=gone)
     services.schedule_solve_run(run_id=run.pk)
     run.refresh_from_db()
     assert run.status == SolveStatus.REFUSED
@@ -937,6 +947,7 @@ def test_accepting_leaves_an_interview_on_another_day_of_someone_the_plan_does_n
         location=rooms,
         starts_at=floor_slot(now) + timedelta(days=2),
         minutes=60,
+        interpreter=persona("interpreter"),  # rule 4: Fay speaks English and Spanish, Ines Chinese too
     )
     mark(interviewers=("federal_agent",))
     made = plan(coordinator, operation, now)

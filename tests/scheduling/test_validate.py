@@ -311,3 +311,28 @@ def test_an_interviewer_or_room_not_eligible_for_the_person_is_caught() -> None:
         "rule 2 (private, nondetention, available room): P-001 is in room R-02, which is not one of the rooms "
         "eligible for them (R-01)"
     ]
+
+
+def test_a_person_and_an_interviewer_share_a_language_by_whole_subtags() -> None:
+    # Traditional Chinese and Chinese are one language: no interpreter; Cantonese and Chinese are not
+    problem = make_problem(
+        persons=[person("P-001", languages=["zh-Hant"]), person("P-002", languages=["yue"])],
+        interviewers=[
+            interviewer("I-01", languages=["en", "zh"]),
+            interviewer("I-02", languages=["en", "zh"]),
+        ],
+        interpreters=[interpreter("T-01", languages=["en", "yue"])],
+        rooms=[room("R-01"), room("R-02")],
+    )
+    shared = make_schedule(
+        problem,
+        [
+            {"person": "P-001", "start": 0, "room": "R-01", "interviewer": "I-01", "interpreter": None},
+            {"person": "P-002", "start": 0, "room": "R-02", "interviewer": "I-02", "interpreter": None},
+        ],
+    )
+    violation = only(check_schedule(problem, shared))
+    assert (violation.rule, violation.message) == (
+        "4",
+        "P-002 and interviewer I-02 share no language and no interpreter is assigned",
+    )

@@ -49,19 +49,42 @@ def test_a_weak_password_is_refused_naming_the_field(persona, client_for):
     assert not User.objects.filter(username="weak.one").exists()
 
 
-def test_a_bad_language_code_is_refused_and_nothing_is_stored(persona, client_for):
+@pytest.mark.parametrize("typed", ["english", "en_US", "und"])
+def test_a_bad_language_tag_is_refused_and_nothing_is_stored(persona, client_for, typed):
     persona("advocate")
     response = client_for("admin").post(
         "/manage/users/new/",
         {
             "username": "lang.bad",
             "name": "Lan Bad",
-            "languages": "english",
+            "languages": f"en, {typed}",
             "password": "sparrow lantern quilt 55",
         },
     )
-    assert "is not an ISO 639-1 code" in response.content.decode()
+    page = response.content.decode()
+    assert "(e.g. en, es, yue, zh-Hant)" in page
+    assert "Languages spoken (BCP 47 tags" in page
     assert not User.objects.filter(username="lang.bad").exists()
+
+
+def test_an_interpreter_of_cantonese_and_traditional_chinese_is_recorded_with_bcp_47_tags(
+    persona, client_for
+):
+    persona("advocate")
+    response = client_for("admin").post(
+        "/manage/users/new/",
+        {
+            "username": "cantonese.interpreter",
+            "name": "Kam Interpreter",
+            "languages": "en, YUE, zh-hant, zh-cmn",
+            "password": "sparrow lantern quilt 55",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="cantonese.interpreter")
+    assert sorted(user.language_codes) == ["cmn", "en", "yue", "zh-Hant"]
+    edit = client_for("admin").get(f"/manage/users/{user.pk}/").content.decode()
+    assert "zh-Hant" in edit
 
 
 def test_admin_creates_and_renames_an_agency(client_for):

@@ -94,6 +94,7 @@ def test_the_dropped_provider_finds_its_client_from_its_home_page(client_for, pe
     board = advocate.get(f"/operations/{held.code}/board/")
     assert board.status_code == 200
     assert "P-001" in text_of(board.content.decode())
+    assert "Your agency is no longer on this operation's plan" in text_of(board.content.decode())
     person = advocate.get(f"/operations/{held.code}/persons/P-001/")
     assert person.status_code == 200
     assert "Stays with her sister" in text_of(person.content.decode())

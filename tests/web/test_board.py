@@ -25,6 +25,8 @@ from tests.personas import make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
+#: a moment's day on the operation's clock: "today", or "6 Dec" for one before its midnight
+DAY = r"(?:today|\d{1,2} [A-Z][a-z]{2})"
 AUTO = {f"HTTP_{settings.HAVEN_AUTO_REFRESH_HEADER.upper().replace('-', '_')}": "1"}
 
 
@@ -102,7 +104,9 @@ def test_imminent_danger_is_at_the_top_for_everyone_until_an_investigative_user_
         html = board_html(client_for(who), s.operation)
         danger = html.index('<h2 id="danger-heading">Imminent danger</h2>')
         assert danger < html.index("<table"), who
-        assert re.search(r">P-001</a> — flagged at .* by Ada Advocate; no response recorded yet", html)
+        assert re.search(
+            rf">P-001</a> — flagged <time [^>]*>{DAY} \d\d:\d\d UTC.* by Ada Advocate; no response", html
+        )
         assert "Imminent danger</span>" in row_of(html, "P-001")
     services.danger_respond(actor=make_user("investigator"), flag=s.flag, response="Officer with her")
     html = board_html(client_for("advocate"), s.operation)
@@ -113,8 +117,8 @@ def test_imminent_danger_is_at_the_top_for_everyone_until_an_investigative_user_
 def test_waiting_longer_than_the_limit_for_a_first_provider_contact_is_an_alert(s, client_for, settings):
     html = board_html(client_for("advocate"), s.operation)
     # the suspect (P-002) is not waiting for a provider, and not on a provider's board
-    assert "1 person is waiting longer than 60 minutes for a first contact with a provider." in html
-    assert "Waiting 90 min for a provider" in row_of(html, "P-003")
+    assert "1 person is waiting longer than 1 h for a first contact with a provider." in html
+    assert "Waiting 1 h 30 min for a provider" in row_of(html, "P-003")
     assert "Waiting" not in row_of(html, "P-001")  # assessed 60 minutes ago
     assert "badge--late" in row_of(html, "P-003")
 
@@ -129,7 +133,7 @@ def test_each_row_says_stage_urgent_needs_and_who_owns_the_next_step_since_when(
     minor = row_of(html, "P-003")
     assert "Encountered" in minor
     assert "Separate: place in an area" in minor
-    assert "Metro City Police Department, since" in minor
+    assert re.search(rf"Metro City Police Department, since <time [^>]*>{DAY} \d\d:\d\d UTC", minor)
 
 
 @pytest.mark.parametrize("who", ["interpreter", "forensic"])
@@ -322,7 +326,7 @@ def test_registration_problems_are_shown_at_their_fields_with_the_input_kept(s, 
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="register_languages_error"' in html
-    assert "&#x27;spanish&#x27; is not an ISO 639-1 code" in html
+    assert "&#x27;spanish&#x27; is not a BCP 47 language tag (e.g. en, es, yue, zh-Hant)" in html
     assert 'value="spanish"' in html
     assert '<option value="high" selected>' in html
     duplicate = client.post(
@@ -345,3 +349,46 @@ def test_exercise_operations_show_the_exercise_banner_on_the_board(persona, clie
     assert "is a rehearsal on fictional data" in html
     real = make_operation(starts_in=-timedelta(hours=1), changes={"operation.code": "REAL-1"})
     assert "banner--exercise" not in board_html(client_for("investigator"), real)
+
+
+# --- issue 14: the order, search and "my tasks", durations and days -----------------------------------------
+
+
+def _codes_in_order(html: str) -> list[str]:
+    return re.findall(r'<a class="board-row__code" id="board-link-(P-\d+)"', html)
+
+
+def test_the_page_lists_persons_in_the_order_of_urgency_as_the_selector_does(s, client_for):
+    from haven.encounters.selectors import board_for
+    from haven.operations.selectors import standing
+
+    for who in ("investigator", "advocate"):
+        html = board_html(client_for(who), s.operation)
+        actor = make_user(who)
+        expected = [r.code for r in board_for(actor, standing(actor, s.operation), s.operation).rows]
+        assert _codes_in_order(html) == expected, who
+        assert expected[0] == "P-001"  # the open imminent-danger flag first
+    # the longest wait (P-003, 90 min) comes before the rest, whatever the code order
+    rows = _codes_in_order(board_html(client_for("investigator"), s.operation))
+    assert rows.index("P-003") < rows.index("P-002")
+
+
+def test_search_and_my_tasks_are_kept_in_the_url_and_in_the_refresh(s, client_for):
+    client = client_for("investigator")
+    html = board_html(client, s.operation, q="chinese", mine="1")
+    assert _codes_in_order(html) == ["P-003"]  # Chinese-speaking, and the lead agency places them
+    assert re.search(r'hx-get="/operations/[^/]+/board/rows/\?q=chinese&amp;mine=1"', html)
+    assert 'value="chinese"' in html
+    assert re.search(r'<a [^>]*aria-current="page"[^>]*>My tasks</a>', html)
+    fragment = client.get(board_url(s.operation, rows=True), {"q": "chinese", "mine": "1"}, **AUTO)
+    assert _codes_in_order(fragment.content.decode()) == ["P-003"]
+    # my tasks, compared by agency: HSI owns the next step of none of these persons but P-001's decision
+    federal = board_html(client_for("federal_agent"), s.operation, mine="1")
+    assert _codes_in_order(federal) == ["P-001"]
+    assert "Decide on Continued Presence (requested)" in row_of(federal, "P-001")
+    assert "No one matches these filters." in board_html(client_for("interpreter"), s.operation, mine="1")
+
+
+def test_a_search_longer_than_the_api_takes_is_cut_not_an_error(s, client_for):
+    html = board_html(client_for("investigator"), s.operation, q="P-00" + "x" * 500)
+    assert "No one matches these filters." in html

@@ -3,6 +3,7 @@ times in it; the API, the audit page and the files stay in UTC."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -34,7 +35,10 @@ def test_the_person_page_shows_the_encounter_in_the_operations_offset(persona, c
     person.encountered_at = datetime(2026, 12, 3, 10, 40, tzinfo=UTC)
     person.save(update_fields=["encountered_at"])
     html = client_for("investigator").get(f"/operations/{s.operation.code}/persons/P-001/").content.decode()
-    assert '<time datetime="2026-12-03T05:40:00-05:00">3 Dec 2026, 05:40 UTC−05:00</time>' in html
+    # the day is named as the operation's clock reads it: the year only when it is not this year's
+    assert re.search(
+        r'<time datetime="2026-12-03T05:40:00-05:00">3 Dec(?: 2026)? 05:40 UTC−05:00</time>', html
+    )
     assert "10:40 UTC" not in html
 
 
@@ -69,7 +73,7 @@ def test_an_operation_at_utc_shows_utc_and_the_api_and_audit_page_stay_in_utc(pe
     person.save(update_fields=["encountered_at"])
     client = client_for("investigator")
     html = client.get(f"/operations/{s.operation.code}/persons/P-001/").content.decode()
-    assert "3 Dec 2026, 10:40 UTC</time>" in html
+    assert re.search(r"3 Dec(?: 2026)? 10:40 UTC</time>", html)
     Operation.objects.filter(pk=s.operation.pk).update(utc_offset_minutes=-300)
     api = client.get(f"/api/v1/operations/{s.operation.code}/persons/P-001")
     assert api.status_code == 200

@@ -547,6 +547,19 @@ def test_english_only_is_kept_through_the_anticipated_section(client_for):
     assert current_plan(Operation.objects.get(pk=operation.pk)).anticipated.languages == ()
 
 
+def test_the_plan_editor_takes_bcp_47_tags_and_cantonese_is_not_chinese(client_for):
+    operation = make_operation(approved=False)
+    client = client_for("coordinator")
+    data = open_section(client, operation, "anticipated")
+    assert "BCP 47" in client.get(f"/operations/{operation.code}/plan/").content.decode()
+    data["anticipated-languages"] = "es, YUE, zh-hant"
+    post_section(client, operation, "anticipated", data, **HX)
+    operation = Operation.objects.get(pk=operation.pk)
+    assert current_plan(operation).anticipated.languages == ("es", "yue", "zh-Hant")
+    panel = client.get(f"/operations/{operation.code}/readiness/", **HX).content.decode()
+    assert "yue (Cantonese)" in text_of(_failing_rules(panel)["language.access"])
+
+
 def test_approve_names_the_version_and_the_banner_says_who(client_for):
     operation = make_operation(approved=False)
     client = client_for("coordinator")

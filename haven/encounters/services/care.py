@@ -12,7 +12,9 @@ from haven.accounts.models import User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import ValidationFailed
+from haven.core.languages import language_tag, language_tag_problem
 from haven.core.problems import Problem
+from haven.encounters import rules
 from haven.encounters.models import (
     AttorneyNote,
     InformationGiven,
@@ -30,6 +32,8 @@ from haven.encounters.services._base import (
     _standing,
     _when,
 )
+from haven.encounters.services.persons import languages_of
+from haven.operations.selectors import current_plan
 
 
 @transaction.atomic
@@ -42,12 +46,21 @@ def needs_assessment_record(
     shelter: str = "",
     food: str = "",
     safety: str = "",
+    clothing: str = "",
+    contact: str = "",
+    childcare: str = "",
+    transportation: str = "",
+    legal: str = "",
+    counseling: str = "",
     language: str = "",
     language_notes: str = "",
+    concerns: str = "",
     urgent: Iterable[str] = (),
 ) -> NeedsAssessment:
-    """Record a provider's needs assessment. Rule: victim service providers on the operation; the full
-    text is sealed with the assessing agency's key; the summary (urgent domains, language) is shared."""
+    """Record a provider's needs assessment: a text for every need the readiness policy allows, the
+    language the person prefers, and the person's concerns. Rule: victim service providers on the
+    operation; the full text is sealed with the assessing agency's key; the summary (urgent domains,
+    language) is shared."""
     require(
         _standing(actor, person.operation), Compartment.NEEDS_FULL, Access.WRITE, actor.agency_id, hide=False
     )
@@ -57,16 +70,31 @@ def needs_assessment_record(
         for u in urgent
         if u not in NeedsAssessment.URGENT_DOMAINS
     ]
-    if language and not (len(language) == 2 and language.isalpha() and language.islower()):
-        problems.append(Problem("language", f"'{language}' is not an ISO 639-1 code"))
-    written = any(text.strip() for text in (medical, shelter, food, safety, language_notes))
-    if not (written or urgent or language):
+    if language and language_tag_problem(language):
+        problems.append(Problem("language", language_tag_problem(language)))
+    texts = {
+        "medical": medical,
+        "shelter": shelter,
+        "food": food,
+        "safety": safety,
+        "clothing": clothing,
+        "contact": contact,
+        "childcare": childcare,
+        "transportation": transportation,
+        "legal": legal,
+        "counseling": counseling,
+        "language_notes": language_notes,
+        "concerns": concerns,
+    }
+    assert tuple(texts) == NeedsAssessment.SEALED
+    if not (any(text.strip() for text in texts.values()) or urgent or language):
         # an empty form must not count as "needs assessed", which opens the way to an interview
         problems.append(
             Problem(
                 "",
-                "record what the assessment found: a need (medical, shelter, food, safety), an urgent "
-                "need, or the language it was done in",
+                "record what the assessment found: a need (medical, shelter, food, safety, clothing, contact, "
+                "childcare, transportation, legal, counseling), the person's concerns, an urgent need, or the "
+                "language it was done in",
             )
         )
     if problems:
@@ -76,16 +104,10 @@ def needs_assessment_record(
         by=actor,
         agency=actor.agency,
         at=_when(at),
-        language=language,
+        language=language_tag(language) if language else "",
         **{f"urgent_{d}": d in urgent for d in NeedsAssessment.URGENT_DOMAINS},
     )
-    for name, text in (
-        ("medical", medical),
-        ("shelter", shelter),
-        ("food", food),
-        ("safety", safety),
-        ("language_notes", language_notes),
-    ):
+    for name, text in texts.items():
         seal_field(assessment, name, actor.agency_id, text.strip())
     _clean(assessment)
     assessment.save()
@@ -111,18 +133,37 @@ def information_record(
     answers: str = "",
     at: datetime | None = None,
 ) -> InformationGiven:
-    """Record what the person was told and what they asked. Rule: anyone on the operation; questions and
-    answers are sealed for the recording agency alone."""
+    """Record what the person was told and what they asked. Rules: anyone on the operation; the materials
+    are the plan's; the language is one of the person's and one each material given exists in
+    (rules.information_language_problems); questions and answers are sealed for the recording agency alone."""
     require(_standing(actor, person.operation), Compartment.INFORMATION, Access.WRITE, hide=False)
-    if not (len(language) == 2 and language.isalpha() and language.islower()):
-        raise ValidationFailed(
-            [Problem("language", f"'{language}' is not an ISO 639-1 code")], what="information"
-        )
-    materials = [m.strip()[:200] for m in materials if m.strip()]
+    if language_tag_problem(language):
+        raise ValidationFailed([Problem("language", language_tag_problem(language))], what="information")
+    language = language_tag(language)
+    materials = list(dict.fromkeys(m.strip()[:200] for m in materials if m.strip()))
     if not materials and not answers.strip():
         raise ValidationFailed(
             [Problem("materials", "name the materials given, or the answers given")], what="information"
         )
+    information = current_plan(person.operation).victim_information
+    held = {m.title: m.languages for m in (information.materials if information else ()) if m.title}
+    unknown = [m for m in materials if m not in held]
+    if unknown:
+        offered = (
+            ", ".join(repr(title) for title in held) or "none: add them to the plan's victim information"
+        )
+        raise ValidationFailed(
+            [Problem("materials", f"{m!r} is not one of the plan's materials ({offered})") for m in unknown],
+            what="information",
+        )
+    problems = rules.information_language_problems(
+        language=language,
+        person=languages_of(person),
+        code=person.code,
+        materials={m: held[m] for m in materials},
+    )
+    if problems:
+        raise ValidationFailed(problems, what="information")
     info = InformationGiven(
         person=person,
         by=actor,

@@ -1,5 +1,5 @@
-"""Interviews: the guardrails (needs and information first, nondetention, the right interviewer, an
-interpreter), scheduling, the record of the interview, cancelling."""
+"""Interviews: the guardrails (needs and information first, nondetention, the right interviewer, a
+language the person understands), scheduling, the record of the interview, cancelling."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.clock import clock_time
 from haven.core.errors import Conflict, RuleViolation, ValidationFailed
+from haven.core.languages import language_name, languages_label
 from haven.core.problems import Problem
 from haven.encounters import rules
 from haven.encounters.models import (
@@ -31,7 +32,7 @@ from haven.encounters.services._base import (
     _when,
     refusals_audited,
 )
-from haven.encounters.services.persons import current_designation
+from haven.encounters.services.persons import current_designation, languages_of
 from haven.operations.models import InterviewLocation
 
 
@@ -111,6 +112,7 @@ def interview_guardrails(
             "may withdraw the preference (recorded) — it is never overridden.",
             rule="interview.gender-preference",
         )
+    _language_access(person, interviewer, interpreter)
     ends_at = starts_at + timedelta(minutes=minutes)
     busy = Interview.objects.exclude(status=InterviewStatus.CANCELLED)
     if ignore is not None:
@@ -152,6 +154,44 @@ def interview_guardrails(
                 f"Room {room} at {location.name} already holds an interview at that time.",
                 rule="interview.room-overlap",
             )
+
+
+def _language_access(person: Person, interviewer: User, interpreter: User | None) -> None:
+    """Rule 4 of interview-scheduling.md for an interview booked by hand, as the solver keeps it when it
+    plans: a language the person and the interviewer share, or an interpreter between the two."""
+    spoken = languages_of(person)
+    interviewing = interviewer.language_codes
+    interpreting = interpreter.language_codes if interpreter is not None else None
+    access = rules.interview_language_access(
+        person=spoken, interviewer=interviewing, interpreter=interpreting
+    )
+    if access in rules.INTERVIEW_HELD:
+        return
+    code = person.code
+    if access == rules.LanguageAccess.NO_LANGUAGE:
+        raise RuleViolation(
+            f"No language is recorded for {code}: record the languages they speak (on the roster, or in "
+            "their needs assessment) before booking an interview, so that it is held in a language they "
+            "understand.",
+            rule="interview.language",
+        )
+    person_words = f"{code} speaks {languages_label(spoken)}"
+    interviewer_words = f"{interviewer.name} speaks {languages_label(interviewing) or 'no recorded language'}"
+    wanted = " or ".join(language_name(tag) for tag in spoken)
+    if access == rules.LanguageAccess.NO_INTERPRETER:
+        message = (
+            f"{person_words}; {interviewer_words}: an interpreter of {wanted} and a language of the "
+            "interviewer is needed, or an interviewer who speaks one of the person's languages."
+        )
+    else:
+        assert interpreter is not None
+        whose = code if access == rules.LanguageAccess.INTERPRETER_NOT_THE_PERSONS else interviewer.name
+        message = (
+            f"{person_words}; {interviewer_words}; {interpreter.name} speaks "
+            f"{languages_label(interpreting or []) or 'no recorded language'}, none of {whose}'s languages: an "
+            f"interpreter of {wanted} and a language of the interviewer is needed."
+        )
+    raise RuleViolation(message, rule="interview.language")
 
 
 @refusals_audited(AuditEvent.INTERVIEW_REFUSED)

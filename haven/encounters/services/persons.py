@@ -15,6 +15,7 @@ from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.clock import clock_time
 from haven.core.errors import Conflict, RuleViolation, ValidationFailed
+from haven.core.languages import language_tag, language_tag_problem
 from haven.core.problems import Problem
 from haven.encounters import rules
 from haven.encounters.models import (
@@ -43,6 +44,14 @@ from haven.encounters.services._base import (
     refusals_audited,
 )
 from haven.operations.models import Area, AreaHolds, Operation
+
+
+def languages_of(person: Person) -> list[str]:
+    """The person's languages (rules.person_languages): the roster's, then any a needs assessment found."""
+    return rules.person_languages(
+        [lang.code for lang in person.languages.all()],
+        [a.language for a in person.needs_assessments.all() if a.language],
+    )
 
 
 def current_designation(person: Person) -> str:
@@ -221,11 +230,7 @@ def person_register(
         for t in tags
         if t not in Population.values
     ]
-    problems += [
-        Problem("languages", f"'{c}' is not an ISO 639-1 code")
-        for c in languages
-        if not (len(c) == 2 and c.isascii() and c.isalpha() and c.islower())
-    ]
+    problems += [Problem("languages", language_tag_problem(c)) for c in languages if language_tag_problem(c)]
     if Population.MINOR in tags and Population.ADULT in tags:
         problems.append(Problem("tags", "a person is tagged minor or adult, not both"))
     if operation.persons.filter(code=code).exists():
@@ -245,7 +250,7 @@ def person_register(
     person.save()
     PersonTag.objects.bulk_create([PersonTag(person=person, tag=t) for t in dict.fromkeys(tags)])
     PersonLanguage.objects.bulk_create(
-        [PersonLanguage(person=person, code=c) for c in dict.fromkeys(languages)]
+        [PersonLanguage(person=person, code=c) for c in dict.fromkeys(language_tag(c) for c in languages)]
     )
     record(actor=actor, event=AuditEvent.PERSON_REGISTERED, target=person, operation_id=operation.pk)
     if target_area is not None:

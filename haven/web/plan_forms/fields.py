@@ -167,13 +167,15 @@ class AgencyPicks(Picks):
 
 
 class Codes(PlanValue, forms.CharField):
-    """Language codes typed as a list: `es, zh`."""
+    """Language tags typed as a list: `es, yue, zh-Hant` (the plan parser checks each and keeps it in its
+    canonical form, haven.core.languages)."""
 
     def __init__(self, label: str, *, help_text: str = "") -> None:
         super().__init__(
             label=label,
             required=False,
-            help_text=help_text or "ISO 639-1 codes separated by commas, e.g. es, zh",
+            help_text=help_text
+            or "BCP 47 language tags separated by commas, e.g. es, yue (Cantonese), zh-Hant",
             widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
         )
 
@@ -181,7 +183,7 @@ class Codes(PlanValue, forms.CharField):
         return ", ".join(str(item) for item in value) if isinstance(value, list) else ""
 
     def to_plan(self, value: Any) -> object:
-        items = [item.lower() for item in re.split(r"[\s,;]+", str(value or "")) if item]
+        items = [item for item in re.split(r"[\s,;]+", str(value or "")) if item]
         return items or None
 
 
@@ -195,7 +197,7 @@ class ExpectedLanguages(Codes):
 
     def to_plan(self, value: Any) -> object:
         items = super().to_plan(value)
-        return [] if items == ["en"] else items
+        return [] if isinstance(items, list) and [i.lower() for i in items] == ["en"] else items
 
 
 class Lines(PlanValue, forms.CharField):

@@ -218,7 +218,8 @@ class AnticipatedForm(PlanForm):
     )
     languages = ExpectedLanguages(
         "Languages besides English",
-        help_text="ISO 639-1 codes separated by commas, e.g. es, zh; en alone if only English is expected.",
+        help_text="BCP 47 language tags separated by commas, e.g. es, yue (Cantonese), zh-Hant; en alone if "
+        "only English is expected.",
     )
 
 
@@ -294,7 +295,7 @@ class VictimInformationForm(PlanForm):
 
 class MaterialForm(PlanForm):
     title = Text("Title")
-    languages = Codes("Languages", help_text="ISO 639-1 codes, e.g. en, es, zh")
+    languages = Codes("Languages", help_text="BCP 47 language tags, e.g. en, es, zh-Hant")
 
 
 # -- how the sections are put together ----------------------------------------------------------------------

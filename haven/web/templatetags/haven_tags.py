@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+
+from haven.core.clock import clock_moment, duration, offset_minutes
 
 register = template.Library()
+
+
+@register.filter
+def moment(value: datetime | None) -> str:
+    """`today 06:40 UTC−05:00` or `3 Dec 06:40 UTC−05:00`: a moment on the page's clock (the operation's,
+    activated by `haven.web.timezones`), its day named relative to that clock's today."""
+    if value is None:
+        return ""
+    return clock_moment(value, offset_minutes(value.astimezone(timezone.get_current_timezone())))
+
+
+@register.filter
+def minutes(value: int | None) -> str:
+    """`45 min`, `1 h 25 min`, `2 d 3 h` (`haven.core.clock.duration`)."""
+    return "" if value is None else duration(value)
 
 
 @register.filter

@@ -1,4 +1,5 @@
-"""`haven exercise load FILE [--reset]`: set up a whole fictional operation from an exercise file."""
+"""`haven exercise load FILE [--reset] [--start-at WHEN]`: set up a whole fictional operation from an
+exercise file, at its own times or placed so that it starts at WHEN."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
+from haven.core.clock import clock_time, offset_minutes
 from haven.core.problems import InvalidInput
 from haven.exercises.loader import ExerciseDiffers, ExerciseRefused, LoadReport, exercise_load
+from haven.exercises.timing import FORMS, parse_start_at
 
 LABELS = {
     "users": "users",
@@ -45,10 +49,22 @@ class Command(BaseCommand):
             help="remove the exercise operation already loaded under the same code (the audit trail keeps "
             "the removal) and load the file afresh",
         )
+        load.add_argument(
+            "--start-at",
+            metavar="WHEN",
+            help=f"place the exercise so that its operation starts at WHEN: {FORMS}. Every time of the file "
+            "and of its plan moves with it (the file is not changed). Placed at now, an exercise already "
+            "loaded stays where it is until --reset places it anew",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            report = exercise_load(options["file"], reset=options["reset"])
+            start_at = (
+                parse_start_at(options["start_at"], now=timezone.now())
+                if options.get("start_at") is not None
+                else None
+            )
+            report = exercise_load(options["file"], reset=options["reset"], start_at=start_at)
         except InvalidInput as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
@@ -78,6 +94,10 @@ def summary(report: LoadReport, source: str) -> str:
                 "the removal."
             )
         lines.append(f"Loaded exercise {title} from {source}:")
+    if report.placed and report.starts_at is not None:
+        # on the operation's own clock, as its pages show it
+        start = clock_time(report.starts_at, offset_minutes(report.starts_at))
+        lines.append(f"  placed in time: the operation starts at {report.starts_at:%Y-%m-%d} {start}")
     for key, label in LABELS.items():
         count = report.counts.get(key, 0)
         note = ""
