@@ -97,6 +97,7 @@ class AuditEvent(models.TextChoices):
     REPORT_GENERATED = "report.generated", "After-action report generated"
     # notifications (no case content: the kind, the operation, how many)
     NOTIFICATIONS_SENT = "notification.sent", "Notifications raised"
+    NOTIFICATIONS_VIEWED = "notification.viewed", "Notification centre viewed"
     NOTIFICATION_READ = "notification.read", "Notification marked read"
     NOTIFICATION_PREFERENCES_CHANGED = "notification.preferences_changed", "Notification preferences changed"
     NOTIFICATION_EMAILED = "notification.emailed", "Notification e-mailed"

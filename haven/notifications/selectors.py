@@ -7,16 +7,23 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from haven.access.policies import may_read_notification
 from haven.accounts.models import User
 from haven.core.errors import NotFound
-from haven.notifications.models import ALWAYS_EMAILED, Kind, Notification, Preference
-from haven.notifications.services import email_address
+from haven.notifications.models import ALWAYS_EMAILED, EmailSettings, Kind, Notification, Preference
 
 PAGE = 100
 
 
+def email_address(user: User) -> str:
+    return EmailSettings.objects.filter(user=user).values_list("address", flat=True).first() or ""
+
+
 def notifications_for(actor: User) -> QuerySet[Notification]:
-    """The actor's notifications, newest first, with their e-mail's state."""
+    """The actor's notifications, newest first, with their e-mail's state: those addressed to the actor,
+    the only ones the policy (`may_read_notification`) lets anyone read."""
+    if not may_read_notification(actor, actor.pk):
+        return Notification.objects.none()
     return Notification.objects.filter(recipient=actor).select_related("delivery").order_by("-created_at")
 
 
@@ -24,13 +31,13 @@ def unread_count(actor: User) -> int:
     """How many of the actor's notifications are unread (the header's count)."""
     if not actor.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).count()
+    return notifications_for(actor).filter(read_at__isnull=True).count()
 
 
 def notification_for(actor: User, notification_id: uuid.UUID) -> Notification:
     """Fetch and authorise: the actor's own notification; anyone else's and a missing one look the same."""
-    notification = Notification.objects.filter(pk=notification_id, recipient=actor).first()
-    if notification is None:
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None or not may_read_notification(actor, notification.recipient_id):
         raise NotFound("No such notification.")
     return notification
 

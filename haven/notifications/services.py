@@ -21,7 +21,7 @@ from django.utils import timezone
 from haven.accounts.models import User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.errors import NotFound, ValidationFailed
+from haven.core.errors import ValidationFailed
 from haven.core.problems import Problem
 from haven.notifications import tasks
 from haven.notifications.models import (
@@ -32,6 +32,7 @@ from haven.notifications.models import (
     Notification,
     Preference,
 )
+from haven.notifications.selectors import email_address, notification_for, notifications_for
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,6 @@ def wants_email(user: User, kind: str) -> bool:
         return True
     choice = Preference.objects.filter(user=user, kind=kind).values_list("by_email", flat=True).first()
     return True if choice is None else bool(choice)
-
-
-def email_address(user: User) -> str:
-    return EmailSettings.objects.filter(user=user).values_list("address", flat=True).first() or ""
 
 
 def notification_send(
@@ -112,18 +109,10 @@ def notification_send(
     return created
 
 
-def _own(actor: User, notification_id: uuid.UUID) -> Notification:
-    """Fetch and authorise: a user's own notification; anyone else's looks missing."""
-    notification = Notification.objects.filter(pk=notification_id, recipient=actor).first()
-    if notification is None:
-        raise NotFound("No such notification.")
-    return notification
-
-
 @transaction.atomic
 def notification_mark_read(*, actor: User, notification_id: uuid.UUID, read: bool = True) -> Notification:
     """Mark one of the actor's notifications read (or unread again). Rule: only the recipient."""
-    notification = _own(actor, notification_id)
+    notification = notification_for(actor, notification_id)
     if (notification.read_at is not None) == read:
         return notification
     notification.read_at = timezone.now() if read else None
@@ -141,8 +130,10 @@ def notification_mark_read(*, actor: User, notification_id: uuid.UUID, read: boo
 @transaction.atomic
 def notifications_mark_all_read(*, actor: User) -> int:
     """Mark every unread notification of the actor read; returns how many."""
-    count = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
-        read_at=timezone.now(), updated_at=timezone.now()
+    count = (
+        notifications_for(actor)
+        .filter(read_at__isnull=True)
+        .update(read_at=timezone.now(), updated_at=timezone.now())
     )
     if count:
         record(

@@ -17,6 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from haven.accounts.models import User
+from haven.audit.events import AuditEvent
+from haven.audit.services import record
 from haven.core.errors import ValidationFailed
 from haven.notifications import services
 from haven.notifications.email import detail, headline
@@ -62,6 +64,12 @@ def _page(request: HttpRequest, form: PreferencesForm | None = None, status: int
         {"notification": n, "headline": headline(n), "detail": detail(n)}
         for n in notifications_for(actor)[:PAGE]
     ]
+    record(
+        actor=actor,
+        event=AuditEvent.NOTIFICATIONS_VIEWED,
+        target_type="notification",
+        details={"count": len(items)},
+    )
     context: dict[str, Any] = {
         "items": items,
         "unread": unread_count(actor),

@@ -291,3 +291,30 @@ def test_a_notification_is_its_recipients_alone(operation, person):
 
 def _json(data: dict[str, Any]) -> str:
     return json.dumps(data)
+
+
+@pytest.mark.parametrize("who", ["admin", "auditor"])
+def test_not_even_an_admin_or_auditor_of_the_recipients_agency_opens_their_notification(
+    operation, person, who
+):
+    encounters.danger_flag(actor=make_user("advocate"), person=person)
+    theirs = Notification.objects.get(recipient__username="cole.coordinator", kind=Kind.DANGER)
+    client = Client()
+    sign_in(client, make_user(who))  # both of Metro PD, the coordinator's agency
+    assert client.get(f"/notifications/{theirs.pk}/").status_code == 404
+    assert client.post(f"/notifications/{theirs.pk}/read/").status_code == 404
+    assert str(theirs.pk) not in client.get("/notifications/").content.decode()
+
+
+def test_reading_the_notification_centre_is_audited_as_a_view(operation, person):
+    from haven.audit.models import AuditRecord
+
+    encounters.danger_flag(actor=make_user("investigator"), person=person)
+    client = Client()
+    coordinator = make_user("coordinator")
+    sign_in(client, coordinator)
+    before = AuditRecord.objects.filter(event_type="notification.viewed", actor=coordinator).count()
+    assert client.get("/notifications/").status_code == 200
+    viewed = AuditRecord.objects.filter(event_type="notification.viewed", actor=coordinator)
+    assert viewed.count() == before + 1
+    assert json.loads(viewed.latest("sequence").details)["count"] == 1
