@@ -318,3 +318,20 @@ def test_reading_the_notification_centre_is_audited_as_a_view(operation, person)
     viewed = AuditRecord.objects.filter(event_type="notification.viewed", actor=coordinator)
     assert viewed.count() == before + 1
     assert json.loads(viewed.latest("sequence").details)["count"] == 1
+
+
+@pytest.mark.parametrize(
+    "target", ["https://elsewhere.example/", "//elsewhere.example/", "/\\elsewhere.example"]
+)
+def test_a_notification_opens_only_a_path_on_haven(operation, target):
+    from haven.notifications.services import notification_send
+
+    (notification,) = notification_send(
+        actor=None, kind=Kind.SEPARATION, recipients=[make_user("investigator")],
+        operation_id=operation.pk, operation_code=operation.code, target=target,
+    )  # fmt: skip
+    client = Client()
+    sign_in(client, make_user("investigator"))
+    opened = client.get(f"/notifications/{notification.pk}/")
+    assert opened.status_code == 302
+    assert opened["Location"] == "/notifications/"
