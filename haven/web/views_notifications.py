@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from haven.accounts.models import User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
+from haven.core.clock import clock_moment
 from haven.core.errors import ValidationFailed
 from haven.notifications import services
 from haven.notifications.email import detail, headline
@@ -30,6 +31,7 @@ from haven.notifications.selectors import (
     preferences_for,
     unread_count,
 )
+from haven.operations.models import Operation
 
 
 def _actor(request: HttpRequest) -> User:
@@ -60,9 +62,21 @@ def _page(request: HttpRequest, form: PreferencesForm | None = None, status: int
         form = PreferencesForm(
             initial={"address": address, "by_email": [c.kind for c in choices if c.by_email]}
         )
+    notifications = list(notifications_for(actor)[:PAGE])
+    # dated on each operation's own clock, as every page of an operation is (issue 14)
+    offsets = dict(
+        Operation.objects.filter(
+            pk__in={n.operation_id for n in notifications if n.operation_id}
+        ).values_list("pk", "utc_offset_minutes")
+    )
     items = [
-        {"notification": n, "headline": headline(n), "detail": detail(n)}
-        for n in notifications_for(actor)[:PAGE]
+        {
+            "notification": n,
+            "headline": headline(n),
+            "detail": detail(n),
+            "when": clock_moment(n.created_at, offsets.get(n.operation_id, 0)),
+        }
+        for n in notifications
     ]
     record(
         actor=actor,

@@ -335,3 +335,15 @@ def test_a_notification_opens_only_a_path_on_haven(operation, target):
     opened = client.get(f"/notifications/{notification.pk}/")
     assert opened.status_code == 302
     assert opened["Location"] == "/notifications/"
+
+
+def test_the_centre_dates_a_notification_on_its_operations_clock(operation, person):
+    from haven.core.clock import clock_moment
+
+    assert operation.utc_offset_minutes != 0
+    encounters.danger_flag(actor=make_user("investigator"), person=person)
+    danger = Notification.objects.get(recipient__username="cole.coordinator", kind=Kind.DANGER)
+    client = Client()
+    sign_in(client, make_user("coordinator"))
+    page = client.get("/notifications/").content.decode()
+    assert clock_moment(danger.created_at, operation.utc_offset_minutes) in page  # "today 00:14 UTC−05:00"
