@@ -64,7 +64,7 @@ def _page(request: HttpRequest, form: PreferencesForm | None = None, status: int
         )
     notifications = list(notifications_for(actor)[:PAGE])
     # dated on each operation's own clock, as every page of an operation is (issue 14)
-    offsets = dict(
+    offsets: dict[UUID | None, int] = dict(
         Operation.objects.filter(
             pk__in={n.operation_id for n in notifications if n.operation_id}
         ).values_list("pk", "utc_offset_minutes")
