@@ -22,14 +22,20 @@ from playwright.sync_api import Page, expect
 
 from haven.encounters import services as encounters
 from haven.encounters.models import Interview, InterviewStatus
+from haven.notifications.models import Kind
+from haven.notifications.services import notification_preferences_set
 from haven.operations.models import Operation
 from haven.scheduling.models import InterviewPlan, PlanStatus
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.test_encounter_browser import no_horizontal_scroll, sign_in, sign_out
+from tests.mailserver import Inbox, smtp
 from tests.operations.fixtures import make_operation
-from tests.personas import make_user
+from tests.personas import PERSONAS, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+__all__ = ["smtp"]  # the test SMTP server, a fixture
+FAY = f"{PERSONAS['federal_agent'].username}@taskforce.example"
 
 
 @pytest.fixture
@@ -131,8 +137,12 @@ def plan_page(operation: Operation) -> str:
     return f"/operations/{operation.code}/interviews/plan/"
 
 
-def test_a_coordinator_plans_pins_replans_and_accepts(page: Page, operation: Operation, worker: Any) -> None:
+def test_a_coordinator_plans_pins_replans_and_accepts(
+    page: Page, operation: Operation, worker: Any, smtp: Inbox
+) -> None:
     page.on("dialog", lambda dialog: dialog.accept())
+    fay = make_user("federal_agent")
+    notification_preferences_set(actor=fay, address=FAY, by_email=Kind.values)
     sign_in(page, "coordinator")
     page.goto(f"/operations/{operation.code}/board/")
     page.get_by_role("link", name="Interview plan").click()
@@ -229,4 +239,19 @@ def test_a_coordinator_plans_pins_replans_and_accepts(page: Page, operation: Ope
     body = Path(download.value.path()).read_bytes()
     events = [c for c in Calendar.from_ical(body).walk() if c.name == "VEVENT"]
     assert len(events) == theirs.count()
+
+    # --- and the worker e-mailed each booking, with the same calendar entry as the download ------------
+    deadline = time.monotonic() + 20
+    while len(smtp.to(FAY)) < theirs.count() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    mails = smtp.to(FAY)
+    assert len(mails) == theirs.count()
+    assert {m["Subject"] for m in mails} == {
+        f"Haven: An interview was booked for you on operation {operation.code}"
+    }
+    mailed = set()
+    for mail in mails:
+        (ics,) = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
+        mailed |= {str(e["UID"]) for e in Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")}
+    assert mailed == {str(e["UID"]) for e in events}
     assert b"Fay Federal" not in body
