@@ -33,10 +33,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "haven.core",
     "haven.audit",
     "haven.accounts",
     "haven.access",
+    "haven.notifications",
     "haven.operations",
     "haven.encounters",
     "haven.scheduling",
@@ -185,6 +188,25 @@ HAVEN_KEK_FILE = DATA_DIR / "keys" / "kek.key"
 # use; production: the environment (haven/audit/keys.py, docs/security.md).
 HAVEN_AUDIT_KEY = os.environ.get("HAVEN_AUDIT_KEY", "")
 HAVEN_AUDIT_KEY_FILE = DATA_DIR / "keys" / "audit.key"
+
+# Background tasks (Django's tasks API; the django-tasks backport on Django 5.2) queued in the database and
+# run by `haven worker`: notification e-mail and the interview solver never run inside a request.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# E-mail (notifications): SMTP from the environment (docs/deploying.md, "E-mail"). Messages carry no case
+# content; the worker sends and retries them (haven/notifications/delivery.py).
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("HAVEN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("HAVEN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("HAVEN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("HAVEN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("HAVEN_EMAIL_USE_TLS", "") == "1"  # STARTTLS (port 587)
+EMAIL_USE_SSL = os.environ.get("HAVEN_EMAIL_USE_SSL", "") == "1"  # TLS from the start (port 465)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("HAVEN_EMAIL_FROM", "haven@localhost")
+# The address people reach Haven at: the links in e-mail point there (sign-in required).
+HAVEN_BASE_URL = os.environ.get("HAVEN_BASE_URL", "http://127.0.0.1:8000")
+HAVEN_EMAIL_MAX_ATTEMPTS = int(os.environ.get("HAVEN_EMAIL_MAX_ATTEMPTS", "12"))
 
 LOGGING = {
     "version": 1,

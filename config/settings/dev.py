@@ -22,3 +22,6 @@ if not SECRET_KEY:
         exposed_hint="delete the file: a new one is made at the next start, and every session ends",
     ).hex()
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# Without a mail server named, the demo's e-mail is written to the worker's console.
+if not os.environ.get("HAVEN_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

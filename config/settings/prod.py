@@ -51,6 +51,9 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ["HAVEN_ALLOWED_HOSTS"].split(",")
 HAVEN_KEK = os.environ["HAVEN_KEK"]
 HAVEN_AUDIT_KEY = os.environ["HAVEN_AUDIT_KEY"]
 CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS]
+# E-mail goes through SMTP (HAVEN_EMAIL_HOST …, read in base); its links point at the first public host.
+HAVEN_BASE_URL = os.environ.get("HAVEN_BASE_URL", f"https://{ALLOWED_HOSTS[0]}")
+DEFAULT_FROM_EMAIL = os.environ.get("HAVEN_EMAIL_FROM", f"haven@{ALLOWED_HOSTS[0]}")
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

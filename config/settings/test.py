@@ -31,3 +31,7 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # The suite signs the cast in many times a minute from one address; the throttle's own tests set a limit.
 HAVEN_SIGN_IN_ATTEMPTS_PER_MINUTE = 1000
+# Tasks run at once where a test is not about the queue; the queue's own tests use the database backend and
+# `haven worker` (tests/notifications/test_queue.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+HAVEN_BASE_URL = "http://testserver"

@@ -213,6 +213,12 @@ def require(
     )
 
 
+def may_read_notification(actor: User, recipient_id: UUID) -> bool:
+    """A notification is its recipient's alone (issue 14): not their coordinator's, their agency's admin's or
+    auditor's — it says what needs that person. Everyone else's, and a missing one, look the same."""
+    return bool(actor.is_active and actor.pk == recipient_id)
+
+
 def may_create_operation(actor: User) -> bool:
     """Coordinators of investigative agencies create operations for the task force."""
     return actor.is_active and actor.is_coordinator and actor.agency.type in INVESTIGATIVE_TYPES

@@ -91,9 +91,16 @@ class AuditEvent(models.TextChoices):
     SCHEDULE_VIEWED = "schedule.viewed", "Interview plan viewed"
     SCHEDULE_CHANGED = "schedule.changed", "Interview planning changed (availability, rooms, pins)"
     SCHEDULE_EXPORTED = "schedule.exported", "Interview calendar downloaded"
+    SCHEDULE_SOLVE_STARTED = "schedule.solve_started", "Interview planning started in the background"
     EXERCISE_LOADED = "exercise.loaded", "Exercise loaded"
     EXERCISE_RESET = "exercise.reset", "Exercise reset"
     REPORT_GENERATED = "report.generated", "After-action report generated"
+    # notifications (no case content: the kind, the operation, how many)
+    NOTIFICATIONS_SENT = "notification.sent", "Notifications raised"
+    NOTIFICATIONS_VIEWED = "notification.viewed", "Notification centre viewed"
+    NOTIFICATION_READ = "notification.read", "Notification marked read"
+    NOTIFICATION_PREFERENCES_CHANGED = "notification.preferences_changed", "Notification preferences changed"
+    NOTIFICATION_EMAILED = "notification.emailed", "Notification e-mailed"
     # encryption at rest
     DATA_KEY_CREATED = "keys.data_key_created", "Agency data key created"
     KEYS_ROTATED = "keys.rotated", "Key-encryption key rotated"
@@ -145,4 +152,6 @@ DETAIL_KEYS: dict[str, tuple[type, ...]] = {
     "proof": (str,),
     "problem": (str,),
     "operation": (str,),
+    "attempt": (int,),
+    "kinds": (list,),
 }

@@ -7,10 +7,12 @@ lists it; a user whose agency is not on the plan does not see that the operation
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
-from haven.access.policies import Access, Compartment, Standing, require
+from haven.access.policies import Access, Compartment, Standing, allows, require
 from haven.accounts.models import User
 from haven.core.errors import NotFound
 from haven.operations.models import Operation, OperationAgency, PlanVersion, RecordHolder
@@ -90,3 +92,35 @@ def versions_for(actor: User, operation: Operation, standing_: Standing) -> Quer
     """The plan's versions and amendments belong to the full plan compartment."""
     require(standing_, Compartment.FULL_PLAN, Access.READ, hide=False)
     return operation.versions.select_related("author", "author__agency").order_by("-number")
+
+
+def readers_on(
+    operation: Operation,
+    compartment: Compartment,
+    *,
+    owner: UUID | None = None,
+    among: Iterable[User] | None = None,
+) -> list[User]:
+    """The active users (of `among`, or of every agency on the operation) whose standing on the operation
+    lets them read `compartment` (of a record `owner` holds): whom a notification about it may reach. Rule
+    (issue 14): a notification never tells anyone what the access policy hides from them."""
+    listings = {listing.agency_id: listing for listing in OperationAgency.objects.filter(operation=operation)}
+    holders = set(RecordHolder.objects.filter(operation=operation).values_list("agency_id", flat=True))
+    if among is None:
+        candidates: Iterable[User] = User.objects.filter(
+            Q(agency_id__in=listings) | Q(agency_id__in=holders), is_active=True
+        ).select_related("agency")
+    else:
+        candidates = among
+    readers = []
+    for user in candidates:
+        listing = listings.get(user.agency_id)
+        standing_ = standing_from(
+            user,
+            listed=listing is not None,
+            on_full_plan=bool(listing and listing.on_full_plan),
+            holds_records=user.agency_id in holders,
+        )
+        if allows(standing_, compartment, Access.READ, owner):
+            readers.append(user)
+    return readers

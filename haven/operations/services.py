@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from haven.access.policies import Access, Compartment, may_create_operation, require
@@ -19,6 +20,8 @@ from haven.audit.services import record
 from haven.core.clock import clock_time, offset_minutes
 from haven.core.errors import ConfirmationRequired, Conflict, Forbidden, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
+from haven.notifications.models import Kind
+from haven.notifications.services import notification_send
 from haven.operations.models import (
     Area,
     InterviewLocation,
@@ -29,8 +32,9 @@ from haven.operations.models import (
     RecordHolder,
     VersionKind,
 )
-from haven.operations.selectors import operations_visible_to, plan_of, standing
+from haven.operations.selectors import operations_visible_to, plan_of, readers_on, standing
 from haven.plans import Plan, parse_plan, plan_to_dict
+from haven.plans.briefing import service_briefing
 from haven.readiness import DEFAULT_POLICY, Policy, evaluate, load_policy_file
 
 SECTIONS = (
@@ -432,6 +436,8 @@ def _plan_save(
         operation_id=operation.pk,
         details={"version": version.number, "sections": version.sections_changed},
     )
+    if version.kind == VersionKind.AMENDMENT:
+        _amendment_notify(actor, operation, version, before=plan_of(current), after=plan)
     if returned:
         record(
             actor=actor,
@@ -441,6 +447,38 @@ def _plan_save(
             details={"version": version.number},
         )
     return SaveResult(version=version, changed=True, returned_to_review=returned)
+
+
+def _amendment_notify(
+    actor: User, operation: Operation, version: PlanVersion, *, before: Plan, after: Plan
+) -> None:
+    """An amendment reaches the plan's distribution list (issue 14): who reads the full plan learns which
+    sections changed; an agency on the service briefing's list that does not read the full plan learns
+    only that the briefing changed, and only when it did."""
+    full = readers_on(operation, Compartment.FULL_PLAN)
+    notification_send(
+        actor=actor,
+        kind=Kind.PLAN_AMENDED,
+        recipients=full,
+        operation_id=operation.pk,
+        operation_code=operation.code,
+        target=reverse("web:history", kwargs={"code": operation.code}),
+        sections=version.sections_changed,
+    )
+    if list(service_briefing(before).texts()) == list(service_briefing(after).texts()):
+        return
+    listed = OperationAgency.objects.filter(operation=operation, on_service_briefing=True)
+    among = User.objects.filter(is_active=True, agency_id__in=listed.values("agency_id")).exclude(
+        pk__in=[u.pk for u in full]
+    )
+    notification_send(
+        actor=actor,
+        kind=Kind.BRIEFING_AMENDED,
+        recipients=readers_on(operation, Compartment.SERVICE_BRIEFING, among=among.select_related("agency")),
+        operation_id=operation.pk,
+        operation_code=operation.code,
+        target=reverse("web:briefing", kwargs={"code": operation.code}),
+    )
 
 
 def operation_approve(*, actor: User, operation: Operation, version: int | None = None) -> PlanVersion:

@@ -203,3 +203,44 @@ class InterviewPlan(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.operation_id} plan {self.created_at:%H:%M:%S} ({self.status})"
+
+
+class SolveStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Planning"
+    DONE = "done", "Planned"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_SOLVES = (SolveStatus.QUEUED, SolveStatus.RUNNING)
+
+
+class SolveRun(BaseModel):
+    """One request to plan (or re-plan) the day, solved by `haven worker` and not in the request (issue 14):
+    the page shows its progress from `started_at` and `time_limit`, then its plan or why it was refused."""
+
+    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="solve_runs")
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    previous = models.ForeignKey(
+        InterviewPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )  # re-planning this plan
+    time_limit = models.FloatField()
+    status = models.CharField(max_length=8, choices=SolveStatus.choices, default=SolveStatus.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    plan = models.ForeignKey(
+        InterviewPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # a refusal in the planner's words (no planning day, a newer plan), or that the solver failed
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ("operation", "-created_at")
+
+    def __str__(self) -> str:
+        return f"{self.operation_id} solve {self.created_at:%H:%M:%S} ({self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_SOLVES

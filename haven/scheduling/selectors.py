@@ -27,7 +27,7 @@ from haven.encounters.models import Interview, InterviewStatus
 from haven.operations.models import Operation
 from haven.scheduling.formats import InterviewProblem, Schedule
 from haven.scheduling.live import SLOT, current_day, eligibility, eligibility_summary
-from haven.scheduling.models import InterviewPlan, Pin, PlanningDay, PlanStatus
+from haven.scheduling.models import ACTIVE_SOLVES, InterviewPlan, Pin, PlanningDay, PlanStatus, SolveRun
 from haven.scheduling.words import plan_summary
 
 # Longer runs of a timeline are split: the stylesheet has span classes up to this many slots.
@@ -427,3 +427,22 @@ def plan_now_slot(problem: InterviewProblem) -> int:
 
 def interview_end(interview: Interview) -> datetime:
     return interview.starts_at + timedelta(minutes=interview.minutes)
+
+
+def latest_run(operation: Operation) -> SolveRun | None:
+    """The planning run under way for the operation (waiting for the worker, or solving), if any."""
+    return (
+        SolveRun.objects.filter(operation=operation, status__in=ACTIVE_SOLVES)
+        .select_related("requested_by")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def run_for(standing_: Standing, operation: Operation, run_id: UUID) -> SolveRun:
+    """Fetch and authorise one planning run: the same NotFound whether it is missing, elsewhere or hidden."""
+    require_reader(standing_)
+    found = SolveRun.objects.filter(operation=operation, pk=run_id).first()
+    if found is None:
+        raise NotFound("No such planning run.")
+    return found

@@ -13,11 +13,14 @@ guardrail of the encounter workflow holds; one refusal stores nothing, and says 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,7 +31,7 @@ from haven.accounts.models import AgencyType, User
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
 from haven.core.clock import clock_time
-from haven.core.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
+from haven.core.errors import Conflict, Forbidden, HavenError, NotFound, RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.encounters import services as encounters
 from haven.encounters.models import Interview, InterviewStatus, Person
@@ -54,12 +57,18 @@ from haven.scheduling.models import (
     PlanningDay,
     PlanningRoom,
     PlanStatus,
+    SolveRun,
+    SolveStatus,
 )
 from haven.scheduling.selectors import may_accept, may_plan, plan_documents
 from haven.scheduling.solver import solve
 from haven.scheduling.validate import check_schedule
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_TIME_LIMIT = 10.0
+# a run not finished this long after its time limit was lost with its worker: a new one may start
+RUN_GRACE = timedelta(minutes=5)
 MAX_DAY = timedelta(hours=24)
 ROOM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -555,6 +564,91 @@ def schedule_replan(
     return schedule_plan(actor=actor, operation=plan.operation, time_limit=time_limit, now=now, previous=plan)
 
 
+# --- planning in the background (issue 14) ---------------------------------------------------------------
+
+
+def schedule_solve_start(
+    *,
+    actor: User,
+    operation: Operation,
+    previous: InterviewPlan | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    now: datetime | None = None,
+) -> SolveRun:
+    """Start planning (or re-planning `previous`) in the background and return at once: `haven worker`
+    solves it (`schedule_solve_run`), and the page follows its progress. Rules: planners only; a planning
+    day is under way; a re-plan works from the newest plan; one run at a time per operation (a run under
+    way is returned, not doubled). Queued when the transaction commits."""
+    run, created = _solve_run_create(actor, operation, previous, time_limit, now or timezone.now())
+    if created:
+        from haven.scheduling import tasks  # noqa: PLC0415 - the task module imports these services
+
+        transaction.on_commit(partial(tasks.enqueue_solve, run.pk))
+    return run
+
+
+@transaction.atomic
+def _solve_run_create(
+    actor: User, operation: Operation, previous: InterviewPlan | None, time_limit: float, now: datetime
+) -> tuple[SolveRun, bool]:
+    require_planner(actor, operation)
+    _day(operation, now)
+    if previous is not None:
+        _require_current(previous)
+    ongoing = (
+        SolveRun.objects.select_for_update()
+        .filter(operation=operation, status__in=[SolveStatus.QUEUED, SolveStatus.RUNNING])
+        .order_by("-created_at")
+        .first()
+    )
+    if ongoing is not None:
+        if ongoing.created_at + timedelta(seconds=ongoing.time_limit) + RUN_GRACE > now:
+            return ongoing, False
+        ongoing.status, ongoing.finished_at = SolveStatus.FAILED, now
+        ongoing.message = "The worker did not finish this planning run; it was started again."
+        ongoing.save(update_fields=["status", "finished_at", "message", "updated_at"])
+    run = SolveRun(operation=operation, requested_by=actor, previous=previous, time_limit=time_limit)
+    _clean(run)
+    run.save()
+    record(
+        actor=actor,
+        event=AuditEvent.SCHEDULE_SOLVE_STARTED,
+        target=run,
+        operation_id=operation.pk,
+        details={"action": "replan" if previous is not None else "plan"},
+    )
+    return run, True
+
+
+def schedule_solve_run(*, run_id: UUID) -> SolveRun:
+    """Solve one queued run (the worker's task), as the coordinator who asked: every rule of planning is
+    checked again now. A refusal is kept in its words for the page; a run is solved once."""
+    now = timezone.now()
+    taken = SolveRun.objects.filter(pk=run_id, status=SolveStatus.QUEUED).update(
+        status=SolveStatus.RUNNING, started_at=now, updated_at=now
+    )
+    run = SolveRun.objects.select_related("operation", "requested_by", "previous").get(pk=run_id)
+    if not taken:
+        return run
+    try:
+        if run.previous is not None:
+            plan = schedule_replan(actor=run.requested_by, plan=run.previous, time_limit=run.time_limit)
+        else:
+            plan = schedule_plan(actor=run.requested_by, operation=run.operation, time_limit=run.time_limit)
+    except HavenError as refusal:
+        run.status, run.message = SolveStatus.REFUSED, refusal.message[:500]
+    except Exception as failure:  # the page must say it stopped, not spin forever
+        logger.exception("Planning run %s failed", run.pk)
+        run.status = SolveStatus.FAILED
+        run.message = f"The planner stopped unexpectedly ({type(failure).__name__}): plan again."
+    else:
+        run.status, run.plan = SolveStatus.DONE, plan
+    run.finished_at = timezone.now()
+    _clean(run)
+    run.save(update_fields=["status", "message", "plan", "finished_at", "updated_at"])
+    return run
+
+
 @dataclass
 class _Booking:
     code: str
@@ -699,6 +793,8 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
         starts_at__gt=now,
     ).select_related("person")
     keep: set[str] = set()
+    moved: dict[str, Interview] = {}  # a person's interview the plan's booking replaces: a move
+    making_way: list[Interview] = []
     by_code = {b.code: b for b in bookings}
     for interview in waiting:
         booking = by_code.get(interview.person.code)
@@ -707,7 +803,14 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
         if booking is not None and booking.code not in keep and _same(interview, booking):
             keep.add(booking.code)
             continue
-        encounters.interview_cancel(actor=actor, interview=interview)
+        making_way.append(interview)
+    for interview in making_way:
+        code = interview.person.code
+        # the first interview of a person the plan books anew is moved, not cancelled (for the notices)
+        moving = code in by_code and code not in keep and code not in moved
+        if moving:
+            moved[code] = interview
+        encounters.interview_cancel(actor=actor, interview=interview, moving=moving)
 
     created = 0
     for booking in bookings:
@@ -724,6 +827,7 @@ def _accept(actor: User, plan: InterviewPlan, now: datetime) -> InterviewPlan:
                 minutes=booking.minutes,
                 interpreter=booking.interpreter,
                 room=booking.room,
+                replaces=moved.get(booking.code),
             )
         except RuleViolation as refusal:
             raise _not_accepted(

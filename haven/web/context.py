@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from haven.accounts.otp import second_factor_passed
+from haven.notifications.selectors import unread_count
 from haven.web.timezones import current_zone_label
 
 
@@ -19,5 +20,9 @@ def haven_context(request: HttpRequest) -> dict[str, Any]:
         "nav_auditor": verified and bool(getattr(user, "is_auditor", False)),
         "nav_admin": verified and bool(getattr(user, "is_admin", False)),
         "auto_refresh_header": settings.HAVEN_AUTO_REFRESH_HEADER,
-        "tz_label": current_zone_label(),  # the offset the page's times are shown in (see haven.web.timezones)
+        "tz_label": current_zone_label(),
+        # the header's "Notifications, N unread" (one count query per page, for the signed-in only)
+        "notifications_unread": unread_count(user)
+        if verified and user is not None
+        else 0,  # the offset the page's times are shown in (see haven.web.timezones)
     }

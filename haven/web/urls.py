@@ -109,4 +109,30 @@ urlpatterns += [
     path(_plan + "unpin/", views_scheduling.plan_unpin, name="interview-unpin"),
     path(_plan + "accept/", views_scheduling.plan_accept, name="interview-accept"),
     path(_interviews + "mine.ics", views_scheduling.my_calendar, name="interview-calendar"),
+    path(
+        _interviews + "plan/runs/<uuid:run_id>/", views_scheduling.solve_status, name="interview-solve-status"
+    ),
+]
+
+# The notification centre (views_notifications): one's own notifications and e-mail choices.
+from haven.web import views_notifications  # noqa: E402 - appended with its routes, after the others
+
+urlpatterns += [
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path(
+        "notifications/preferences/",
+        views_notifications.notification_preferences,
+        name="notifications-preferences",
+    ),
+    path("notifications/read-all/", views_notifications.notification_read_all, name="notifications-read-all"),
+    path(
+        "notifications/<uuid:notification_id>/",
+        views_notifications.notification_open,
+        name="notification-open",
+    ),
+    path(
+        "notifications/<uuid:notification_id>/read/",
+        views_notifications.notification_read,
+        name="notification-read",
+    ),
 ]

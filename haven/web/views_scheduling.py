@@ -30,7 +30,7 @@ from haven.access.policies import Standing
 from haven.accounts.models import InterviewerRole, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.errors import RuleViolation, ValidationFailed
+from haven.core.errors import NotFound, RuleViolation, ValidationFailed
 from haven.core.languages import language_name, languages_label
 from haven.core.problems import Problem
 from haven.encounters.rules import interpreting_between
@@ -39,17 +39,19 @@ from haven.operations.models import InterviewLocation, Operation
 from haven.operations.selectors import operation_for
 from haven.scheduling import services
 from haven.scheduling.live import ceil_slot, default_role, floor_slot
-from haven.scheduling.models import Availability, AvailabilityKind, PlanningDay
+from haven.scheduling.models import Availability, AvailabilityKind, PlanningDay, SolveRun, SolveStatus
 from haven.scheduling.selectors import (
     day_for,
     interview_end,
     latest_plan,
+    latest_run,
     may_accept,
     may_plan,
     my_interviews,
     plan_for,
     plan_view,
     require_reader,
+    run_for,
 )
 from haven.scheduling.words import default_window
 from haven.web.timezones import label_times
@@ -91,7 +93,7 @@ def _planning(request: HttpRequest, operation_code: str) -> tuple[User, Operatio
 def _page_url(operation: Operation, saved: str = "") -> str:
     url = reverse("web:interview-plan", kwargs={"operation_code": operation.code})
     if not saved:
-        return url
+        return url + "#plan-result"
     return f"{url}?saved={saved}#{SAVED[saved][0]}"
 
 
@@ -427,6 +429,11 @@ def _page(
             room_form = room_form or RoomForm(operation=operation)
             gone_form = gone_form or GoneForm(day=day)
     mine = my_interviews(actor, standing, operation).count()
+    run = latest_run(operation)
+    ended = _ended_run(request, standing, operation)
+    if ended is not None and ended.status in (SolveStatus.REFUSED, SolveStatus.FAILED) and not refusal:
+        # the run this page was sent back from was refused: say why, where the plan would be
+        refusal, refusal_section = ended.message, "plan-result"
     context = {
         "operation": operation,
         "day": day,
@@ -440,6 +447,8 @@ def _page(
         "refusal": refusal,
         "refusal_section": refusal_section,
         "time_limit": round(_time_limit()),
+        "run": run,
+        "run_elapsed": _elapsed(run) if run is not None else 0,
         "mine": mine,
         "open_availability": planner
         and (day is None or saved_key == "availability" or refusal_section == "availability"),
@@ -579,15 +588,35 @@ def _refused(
     )
 
 
+def _ended_run(request: HttpRequest, standing: Standing, operation: Operation) -> SolveRun | None:
+    try:
+        run_id = UUID(request.GET.get("run", ""))
+    except ValueError:
+        return None
+    try:
+        return run_for(standing, operation, run_id)
+    except NotFound:
+        return None
+
+
+def _elapsed(run: SolveRun) -> int:
+    """Whole seconds the solver has been at it (none while the run waits for the worker)."""
+    if run.started_at is None:
+        return 0
+    return max(0, min(int((timezone.now() - run.started_at).total_seconds()), int(run.time_limit)))
+
+
 @require_POST
 def plan_solve(request: HttpRequest, operation_code: str) -> HttpResponse:
+    """Start planning in the background (issue 14): the answer comes at once, and the page follows the
+    run's progress until the plan is there."""
     actor, operation, standing = _planning(request, operation_code)
     services.require_planner(actor, operation)
     try:
-        services.schedule_plan(actor=actor, operation=operation, time_limit=_time_limit())
+        services.schedule_solve_start(actor=actor, operation=operation, time_limit=_time_limit())
     except RuleViolation as error:
         return _refused(request, actor, operation, standing, error)
-    return _after_plan(request, actor, operation, standing, "planned")
+    return _after_plan(request, actor, operation, standing, "")
 
 
 @require_POST
@@ -596,10 +625,31 @@ def plan_replan(request: HttpRequest, operation_code: str, plan_id: UUID) -> Htt
     plan = plan_for(standing, operation, plan_id)
     services.require_planner(actor, operation)
     try:
-        services.schedule_replan(actor=actor, plan=plan, time_limit=_time_limit())
+        services.schedule_solve_start(
+            actor=actor, operation=operation, previous=plan, time_limit=_time_limit()
+        )
     except RuleViolation as error:
         return _refused(request, actor, operation, standing, error)
-    return _after_plan(request, actor, operation, standing, "planned")
+    return _after_plan(request, actor, operation, standing, "")
+
+
+@require_GET
+def solve_status(request: HttpRequest, operation_code: str, run_id: UUID) -> HttpResponse:
+    """A planning run's progress, polled by the page while it runs. When it has ended, htmx is sent back
+    to the page (with the plan, or why it was refused)."""
+    _, operation, standing = _planning(request, operation_code)
+    run = run_for(standing, operation, run_id)
+    if not run.active:
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = (
+            _page_url(operation, "planned")
+            if run.status == SolveStatus.DONE
+            else reverse("web:interview-plan", kwargs={"operation_code": operation.code})
+            + f"?run={run.pk}#plan-result"
+        )
+        return response
+    context = {"operation": operation, "run": run, "run_elapsed": _elapsed(run)}
+    return render(request, "web/scheduling/_progress.html", context)
 
 
 def _pin_action(request: HttpRequest, operation_code: str, plan_id: UUID, *, pin: bool) -> HttpResponse:

@@ -29,6 +29,8 @@ PLANNED = {**OFF, "coordinator": 303, "*": 403}
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     INTERVIEWS + "plan/": ("GET", {**OFF, "*": 200}),
     INTERVIEWS + "mine.ics": ("GET", {**OFF, "*": 200}),
+    # a planning run's progress, polled by the page: everyone who reads the plan
+    INTERVIEWS + "plan/runs/<uuid:run_id>/": ("GET", {**OFF, "*": 200}),
     INTERVIEWS + "plan/availability/": ("POST", PLANNER),
     INTERVIEWS + "plan/rooms/": ("POST", PLANNER),
     INTERVIEWS + "plan/gone/": ("POST", PLANNER),
@@ -58,4 +60,10 @@ def arrange() -> dict[str, str]:
         now=now,
     )
     plan = services.schedule_plan(actor=coordinator, operation=operation, time_limit=1.0, now=now)
-    return {"<str:operation_code>": operation.code, "<uuid:plan_id>": str(plan.pk)}
+    # a run waiting for the worker (the matrix's transaction never commits, so it is never queued)
+    run = services.schedule_solve_start(actor=coordinator, operation=operation, previous=plan, time_limit=1.0)
+    return {
+        "<str:operation_code>": operation.code,
+        "<uuid:plan_id>": str(plan.pk),
+        "<uuid:run_id>": str(run.pk),
+    }

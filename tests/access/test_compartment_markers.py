@@ -153,6 +153,8 @@ def scenario(db):
         "url": "nothing/",
         "app_label": "accounts",
         "plan_id": str(uuid.uuid4()),
+        "run_id": str(uuid.uuid4()),
+        "notification_id": str(uuid.uuid4()),
     }
 
 

@@ -17,10 +17,30 @@ from haven.exercises.management.commands import demo as demo_command
 pytestmark = pytest.mark.django_db
 
 
+class FakeWorker:
+    """`haven worker` as the demo starts it, without starting a process."""
+
+    started: list[list[str]] = []
+
+    def __init__(self, args: list[str]) -> None:
+        self.args, self.stopped = args, False
+        FakeWorker.started.append(args)
+        FakeWorker.last = self
+
+    def terminate(self) -> None:
+        self.stopped = True
+
+    def wait(self, timeout: float | None = None) -> int:
+        return 0
+
+
 @pytest.fixture
 def served(monkeypatch) -> list[tuple[Any, ...]]:
-    """The runserver calls the command makes (every other command runs as it is)."""
+    """The runserver calls the command makes (every other command runs as it is); the background worker
+    it starts is a stand-in (`FakeWorker`)."""
     calls: list[tuple[Any, ...]] = []
+    FakeWorker.started = []
+    monkeypatch.setattr(demo_command.subprocess, "Popen", FakeWorker)
 
     def call(name: str, *args: Any, **options: Any) -> None:
         if name == "runserver":
@@ -78,3 +98,16 @@ def test_the_demo_says_when_the_operation_it_serves_started(served):
         r"\d\d:\d\d UTC−05:00",
         out,
     )
+
+
+def test_the_demo_serves_with_the_background_worker_and_stops_it_with_the_server(served):
+    out = run_demo()
+    [args] = FakeWorker.started
+    assert args[1:] == ["-m", "haven.cli", "worker", "--verbosity", "0"]
+    assert FakeWorker.last.stopped  # the server returned: the worker is stopped with it
+    assert "with the background worker" in out
+
+
+def test_the_demo_without_serving_starts_no_worker(served):
+    run_demo("--no-serve")
+    assert FakeWorker.started == []

@@ -22,7 +22,7 @@ from haven.operations.models import InterviewLocation, Operation
 from haven.scheduling import services
 from haven.scheduling.formats import InterviewProblem, Schedule
 from haven.scheduling.live import build_problem, ceil_slot, current_day, floor_slot
-from haven.scheduling.models import InterviewPlan, PlanStatus
+from haven.scheduling.models import InterviewPlan, PlanningDay, PlanStatus, SolveRun, SolveStatus
 from haven.scheduling.selectors import plan_documents
 from haven.scheduling.services import Marked, RoomMarked
 from haven.scheduling.validate import check_schedule
@@ -752,27 +752,83 @@ def test_the_plan_page_is_one_audit_event_and_its_queries_do_not_grow_with_the_p
     assert AuditRecord.objects.filter(event_type="schedule.viewed").count() == viewed + 1
 
 
-def test_planning_from_the_page_answers_htmx_with_the_plan(
-    operation, register, care, mark, client_for, settings
+def test_planning_from_the_page_starts_a_run_and_the_page_follows_it_to_the_plan(
+    operation, register, care, mark, client_for, settings, django_capture_on_commit_callbacks
 ):
+    """Issue 14: the request that starts planning returns at once, with the run's progress; the worker
+    solves it (here the tests' immediate backend, when the transaction commits); the progress endpoint then
+    sends the page to the plan."""
     settings.HAVEN_SCHEDULE_TIME_LIMIT = LIMIT
     ready_person(register, care, "P-001")
     client = client_for("coordinator")
     base = f"/operations/{operation.code}/interviews/plan/"
-    # before availability is marked, planning is refused with the reason
+    # before availability is marked, planning is refused with the reason, in the request
     refused = client.post(base + "solve/", headers={"HX-Request": "true"})
     assert refused.status_code == 422
     assert "Mark who is available today first" in refused.content.decode()
     mark()
-    answered = client.post(base + "solve/", headers={"HX-Request": "true"})
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        answered = client.post(base + "solve/", headers={"HX-Request": "true"})
     assert answered.status_code == 200
-    assert 'id="plan-result"' in answered.content.decode()
-    assert "Planned." in answered.content.decode()
+    page = answered.content.decode()
+    assert 'id="plan-result"' in page
+    assert 'id="plan-progress"' in page
+    assert "waiting for the worker to start" in page
+    assert not InterviewPlan.objects.exists()  # nothing was solved in the request
+    run = SolveRun.objects.get()
+    assert run.status == SolveStatus.QUEUED
+    status_url = base + f"runs/{run.pk}/"
+    polled = client.get(status_url, headers={"HX-Request": "true"})
+    assert polled.status_code == 200
+    assert "waiting for the worker" in polled.content.decode()
+    assert len(queued) == 1
+    queued[0]()  # the worker's turn: the task solves the run
+    run.refresh_from_db()
+    assert run.status == SolveStatus.DONE
     made = InterviewPlan.objects.get()
-    # without JavaScript: back to the page, at the plan
-    again = client.post(f"/operations/{operation.code}/interviews/plans/{made.pk}/replan/")
+    assert run.plan == made
+    done = client.get(status_url, headers={"HX-Request": "true"})
+    assert done["HX-Redirect"].endswith("?saved=planned#plan-result")
+    assert "Planned." in client.get(done["HX-Redirect"]).content.decode()
+    # without JavaScript: back to the page, at the plan, where the run's progress is shown
+    with django_capture_on_commit_callbacks(execute=False):
+        again = client.post(f"/operations/{operation.code}/interviews/plans/{made.pk}/replan/")
     assert again.status_code == 303
-    assert again["Location"].endswith("?saved=planned#plan-result")
+    assert again["Location"].endswith("/interviews/plan/#plan-result")
+    assert SolveRun.objects.get(status=SolveStatus.QUEUED).previous == made
+    assert "Planning the interviews" in client.get(again["Location"]).content.decode()
+
+
+def test_a_second_start_while_a_run_is_under_way_joins_it(operation, register, care, mark, persona):
+    ready_person(register, care, "P-001")
+    mark()
+    coordinator = persona("coordinator")
+    first = services.schedule_solve_start(actor=coordinator, operation=operation, time_limit=LIMIT)
+    second = services.schedule_solve_start(actor=coordinator, operation=operation, time_limit=LIMIT)
+    assert first == second
+    assert SolveRun.objects.count() == 1
+
+
+def test_a_run_refused_by_the_time_it_is_solved_says_why_on_the_page(
+    operation, register, care, mark, persona, client_for
+):
+    ready_person(register, care, "P-001")
+    mark()
+    coordinator = persona("coordinator")
+    run = services.schedule_solve_start(actor=coordinator, operation=operation, time_limit=LIMIT)
+    # the day's window is gone by the time the worker gets to it
+    gone = timezone.now() - timedelta(minutes=1)
+    PlanningDay.objects.update(starts_at=gone - timedelta(hours=8), ends_at=gone)
+    services.schedule_solve_run(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == SolveStatus.REFUSED
+    assert "Mark who is available today first" in run.message
+    client = client_for("coordinator")
+    polled = client.get(
+        f"/operations/{operation.code}/interviews/plan/runs/{run.pk}/", headers={"HX-Request": "true"}
+    )
+    page = client.get(polled["HX-Redirect"]).content.decode()
+    assert "Mark who is available today first" in page
 
 
 def test_the_availability_form_saves_and_refuses_with_the_field(operation, persona, client_for):

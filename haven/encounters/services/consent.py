@@ -20,6 +20,7 @@ from haven.encounters.models import (
     Person,
 )
 from haven.encounters.sealing import seal_field
+from haven.encounters.services import notices
 from haven.encounters.services._base import (
     _clean,
     _holds_records,
@@ -152,4 +153,5 @@ def consent_revoke(
         subject_agency_id=consent.agency_id,
         details={"via": "orally" if orally else "in writing"},
     )
+    notices.consent_revoked(actor=actor, consent=consent)
     return consent

@@ -23,6 +23,7 @@ from haven.encounters.models import (
     Person,
 )
 from haven.encounters.sealing import seal_field
+from haven.encounters.services import notices
 from haven.encounters.services._base import (
     _clean,
     _holds_records,
@@ -206,10 +207,12 @@ def interview_schedule(
     note_taker: User | None = None,
     interpreter: User | None = None,
     room: str = "",
+    replaces: Interview | None = None,
 ) -> Interview:
     """Schedule an interview, only once care came first (see `interview_guardrails`). Rule:
     investigative agencies schedule, forensic interview providers for their own interviewers; interviewers
-    are on the operation."""
+    are on the operation. The interviewer and the interpreter are notified, with the calendar entry; an
+    interview that `replaces` one cancelled for it (`interview_cancel(moving=True)`) is a move."""
     operation = person.operation
     require(
         _standing(actor, operation),
@@ -262,6 +265,7 @@ def interview_schedule(
         operation_id=operation.pk,
         details={"role": role, "kind": "suspect" if interview.of_suspect else "victim-centered"},
     )
+    notices.interview_booked(actor=actor, interview=interview, replaces=replaces)
     return interview
 
 
@@ -313,8 +317,9 @@ def interview_conduct(
 
 
 @transaction.atomic
-def interview_cancel(*, actor: User, interview: Interview) -> Interview:
-    """Cancel a scheduled interview (the person declined, or the plan changed)."""
+def interview_cancel(*, actor: User, interview: Interview, moving: bool = False) -> Interview:
+    """Cancel a scheduled interview (the person declined, or the plan changed). Its interviewer and
+    interpreter are notified — unless it is `moving`: the interview that replaces it says so."""
     require(
         _standing(actor, interview.person.operation),
         Compartment.INTERVIEW_SCHEDULE,
@@ -334,4 +339,6 @@ def interview_cancel(*, actor: User, interview: Interview) -> Interview:
         operation_id=interview.person.operation_id,
         details={"status": "cancelled"},
     )
+    if not moving:
+        notices.interview_cancelled(actor=actor, interview=interview)
     return interview

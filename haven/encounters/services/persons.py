@@ -34,6 +34,7 @@ from haven.encounters.models import (
     Sign,
 )
 from haven.encounters.sealing import seal_field
+from haven.encounters.services import notices
 from haven.encounters.services._base import (
     _clean,
     _locked,
@@ -171,9 +172,11 @@ def _refresh_alerts(operation: Operation, moment: datetime) -> None:
                 operation_id=operation.pk,
                 actor_label="haven",
             )
+    raised = False
     for (area_id, mover_id, other_id), reason in wanted.items():
         if (area_id, mover_id, other_id) in open_pairs:
             continue
+        raised = True
         alert = SeparationAlert.objects.create(
             operation=operation,
             area_id=area_id,
@@ -190,6 +193,8 @@ def _refresh_alerts(operation: Operation, moment: datetime) -> None:
             actor_label="haven",
             details={"reason": reason},
         )
+    if raised:
+        notices.separation_raised(operation=operation)
 
 
 def _area_of(operation: Operation, area_id: str | None) -> Area | None:

@@ -19,6 +19,7 @@ from haven.encounters.models import (
     DangerFlag,
     Person,
 )
+from haven.encounters.services import notices
 from haven.encounters.services._base import (
     _clean,
     _locked,
@@ -37,6 +38,7 @@ def danger_flag(*, actor: User, person: Person, at: datetime | None = None) -> D
         return open_flag
     flag = DangerFlag.objects.create(person=person, flagged_by=actor, flagged_at=_when(at))
     record(actor=actor, event=AuditEvent.DANGER_FLAGGED, target=flag, operation_id=person.operation_id)
+    notices.danger_raised(actor=actor, person=person)
     return flag
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import subprocess
+import sys
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -82,9 +84,18 @@ class Command(BaseCommand):
             )
         if options["no_serve"]:
             return
-        self.stdout.write(f"Serving on {', '.join(urls)} — press Ctrl-C to stop.\n")
+        # the background tasks (notification e-mail, the interview solver) run in `haven worker`, beside the
+        # server, as in production (docs/deploying.md); it stops with the demo
+        worker = subprocess.Popen([sys.executable, "-m", "haven.cli", "worker", "--verbosity", "0"])
+        self.stdout.write(
+            f"Serving on {', '.join(urls)}, with the background worker — press Ctrl-C to stop.\n"
+        )
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        call_command("runserver", bind, use_reloader=False, use_threading=True, use_ipv6=":" in host)
+        try:
+            call_command("runserver", bind, use_reloader=False, use_threading=True, use_ipv6=":" in host)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
 
 
 def _address(host: str) -> str:

@@ -14,8 +14,9 @@
       return;
     }
     var region = document.getElementById("plan-progress");
-    if (region) {
-      region.querySelector(".sched-progress__text").textContent = region.getAttribute("data-busy-text");
+    var text = region && region.querySelector(".sched-progress__text");
+    if (text) {
+      text.textContent = region.getAttribute("data-busy-text");
     }
     var result = document.getElementById("plan-result");
     if (result) {
@@ -28,9 +29,13 @@
     if (!source || !source.hasAttribute || !source.hasAttribute("data-plan-form")) {
       return;
     }
+    // the answer brought the run's progress (the worker plans; the page polls it): leave it be
     var region = document.getElementById("plan-progress");
-    if (region) {
-      region.querySelector(".sched-progress__text").textContent = "";
+    if (region && !region.classList.contains("is-running")) {
+      var text = region.querySelector(".sched-progress__text");
+      if (text) {
+        text.textContent = "";
+      }
     }
     var result = document.getElementById("plan-result");
     if (result) {
