@@ -100,10 +100,10 @@ def test_a_dropped_provider_keeps_reading_and_managing_its_own_records(register,
     advocate = persona("advocate")
     found, standing = person_for(advocate, operation.code, person.code)
     view = person_view(advocate, standing, found)
-    assert [r["text"] for r in view.service_records] == ["Stays with her sister on Elm Row"]
+    assert [r.text for r in view.service_records or ()] == ["Stays with her sister on Elm Row"]
     assert view.needs_full
-    assert view.needs_full[0]["medical"] == "Needs insulin twice a day"
-    assert [c["consent"].pk for c in view.consents_recorded] == [consent.pk]
+    assert view.needs_full[0].medical == "Needs insulin twice a day"
+    assert [c.consent.pk for c in view.consents_recorded or ()] == [consent.pk]
     # and writes its own records there
     services.victim_service_record(actor=advocate, person=found, kind="case_note", text="Called back")
     assert VictimServiceRecord.objects.filter(person=person, agency=advocate.agency).count() == 2
@@ -134,9 +134,9 @@ def test_a_dropped_provider_sees_nothing_else_of_the_operation(register, persona
         person_for(advocate, operation.code, stranger.code)
     found, standing = person_for(advocate, operation.code, client.code)
     view = person_view(advocate, standing, found)
-    assert view.danger == []  # the imminent-danger flag is live operation work
-    assert view.information == []  # the information others gave
-    assert view.interviews == []
+    assert view.danger == ()  # the imminent-danger flag is live operation work
+    assert view.information == ()  # the information others gave
+    assert view.interviews == ()
     assert view.area is None
     assert not view.needs_summary
     board = board_for(advocate, standing, operation)
@@ -168,8 +168,8 @@ def test_a_deactivated_providers_consents_release_nothing(register, persona, ope
     agent = persona("federal_agent")
     found, standing = person_for(agent, operation.code, person.code)
     view = person_view(agent, standing, found)
-    assert view.released_items == []
-    assert view.service_records is None or view.service_records == []
+    assert view.released_items == ()
+    assert view.service_records is None or view.service_records == ()
 
 
 def test_a_deactivated_agency_has_no_live_access_and_its_records_stay(register, persona, operation):
