@@ -4,7 +4,6 @@ calendars. Solver time limits stay short (1–2 s): these problems are small."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +25,7 @@ from haven.scheduling.selectors import plan_documents
 from haven.scheduling.services import Marked, RoomMarked
 from haven.scheduling.validate import check_schedule
 from haven.web.timezones import zone
-from tests.operations.fixtures import make_operation
+from tests.operations.fixtures import amend_interviews, make_operation
 
 LIMIT = 1.5
 
@@ -251,11 +250,9 @@ def test_keep_apart_from_designations_and_observations(operation, register, care
     mark()
     problem = build_problem(operation, current_day(operation, now), now=now).problem
     pairs = {frozenset((p.id, other)) for p in problem.persons for other in p.keep_apart}
-    assert pairs == {
-        frozenset(("P-001", "P-002")),
-        frozenset(("P-001", "P-003")),
-        frozenset(("P-004", "P-005")),
-    }
+    # the suspect is not in the problem at all (off the victim-care pathway): nothing to keep apart from
+    assert "P-001" not in {p.id for p in problem.persons}
+    assert pairs == {frozenset(("P-004", "P-005"))}
 
 
 def test_interviewed_released_and_transferred_persons_are_left_out(
@@ -1046,24 +1043,6 @@ def test_an_interview_booked_before_the_flag_is_neither_kept_nor_planned_while_i
 # --- the plan says who interviews whom (issue 13) ---------------------------------------------------------
 
 
-def amend_interviews(operation: Operation, coordinator: User, entries: list[dict[str, Any]]) -> None:
-    """Amend the plan's `interviews` section (the operation has started: an amendment)."""
-    from haven.operations.selectors import current_plan
-    from haven.operations.services import plan_save
-    from haven.plans import parse_plan, plan_to_dict
-
-    document = plan_to_dict(current_plan(operation))
-    document["interviews"] = entries
-    operation.refresh_from_db()
-    plan_save(
-        actor=coordinator,
-        operation=operation,
-        plan=parse_plan(json.dumps(document)),
-        base_version=operation.current_version.number,
-    )
-    operation.refresh_from_db()
-
-
 def test_the_plans_interviews_section_says_who_interviews_whom(
     operation, register, care, coordinator, mark, client_for, now
 ):
@@ -1289,3 +1268,32 @@ def test_a_pin_the_plan_no_longer_allows_is_released(operation, register, care, 
         for note in again.notes
     ), again.notes
     assert {a["interviewer"] for a in by_person(again).values()} == {"fay.federal"}
+
+
+def test_a_suspect_is_never_planned_as_a_victim_interview_nor_listed_as_waiting_for_care(
+    operation, register, care, persona, mark, now
+):
+    # given: two persons designated suspect — one cared for before the designation, one never — and a victim
+    investigator = persona("investigator")
+    cared_for = ready_person(register, care, "P-001", tags=("male", "adult"), area=None)
+    uncared = register("P-002", tags=("male", "adult"), area=None)
+    victim = ready_person(register, care, "P-003")
+    for suspect in (cared_for, uncared):
+        encounters.designation_record(actor=investigator, person=suspect, status="suspect")
+    encounters.designation_record(actor=investigator, person=victim, status="potential_victim")
+    mark()
+    # when
+    live = build_problem(operation, current_day(operation, now), now=now)
+    # then: suspects leave the victim-care pathway (issue 13): not planned, not waiting, and the plan says so
+    assert [p.id for p in live.problem.persons] == ["P-003"]
+    assert [w.person for w in live.waiting] == []
+    assert [n for n in live.notes if "suspect" in n] == [
+        "P-001 is designated suspect: left out of the plan, which holds victim-centered interviews; a "
+        "suspect's interview is booked by hand and recorded as such.",
+        "P-002 is designated suspect: left out of the plan, which holds victim-centered interviews; a "
+        "suspect's interview is booked by hand and recorded as such.",
+    ]
+    # and a designation changed back brings the person back (bonded victims exist)
+    encounters.designation_record(actor=investigator, person=cared_for, status="potential_victim")
+    again = build_problem(operation, current_day(operation, now), now=now)
+    assert sorted(p.id for p in again.problem.persons) == ["P-001", "P-003"]
