@@ -129,3 +129,18 @@ def amend_interviews(operation: Operation, coordinator: User, entries: list[dict
         base_version=operation.current_version.number,
     )
     operation.refresh_from_db()
+
+
+#: A plan `interviews` section that lets investigators and prosecutors of any agency interview adults (the
+#: test plan has adults interviewed by investigators of hsi, and hand booking follows it: issue 13). Tests
+#: of other rules that book Ivy (metro-pd) or Pat (a prosecutor) for an adult use it.
+ANY_INTERVIEWER_FOR_ADULTS: list[dict[str, Any]] = [
+    {"population": "adult", "conducted_by": "investigator"},
+    {"population": "adult", "conducted_by": "prosecutor"},
+    {"population": "minor", "conducted_by": "forensic_interviewer", "agency": "county-cac"},
+]
+
+
+def allow_any_interviewer_for_adults(operation: Operation) -> None:
+    """Amend a started operation's plan to `ANY_INTERVIEWER_FOR_ADULTS`."""
+    amend_interviews(operation, make_user("coordinator"), ANY_INTERVIEWER_FOR_ADULTS)
