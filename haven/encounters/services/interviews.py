@@ -264,7 +264,7 @@ def interview_schedule(
         interviewer=interviewer,
         role=role,
         location=location,
-        starts_at=_when(starts_at),
+        starts_at=_when(starts_at, "starts_at"),
         minutes=minutes,
         note_taker=note_taker,
         interpreter=interpreter,
