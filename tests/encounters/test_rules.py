@@ -154,6 +154,18 @@ def test_a_consent_given_on_a_later_day_is_refused_naming_the_field(register, pe
 
 
 @pytest.mark.django_db
+def test_a_consent_given_before_the_year_2000_is_refused_by_the_service_naming_the_field(register, persona):
+    with pytest.raises(ValidationFailed) as refused:
+        services.consent_record(
+            actor=persona("advocate"), person=register(), recipient=persona("federal_agent").agency,
+            items=["needs_details"], purpose="Plan the interview", in_writing=True,
+            given_on=date(1999, 12, 31), expires_on=date(2000, 6, 1),
+        )  # fmt: skip
+    assert {p.path for p in refused.value.problems} == {"given_on"}
+    assert not Consent.objects.exists()
+
+
+@pytest.mark.django_db
 def test_an_interview_record_of_five_thousand_minutes_is_refused(register, care, persona, rooms, t0):
     person = _ready(care, register, tags=("female", "adult"))
     interview = services.interview_schedule(
