@@ -131,12 +131,13 @@ def amend_interviews(operation: Operation, coordinator: User, entries: list[dict
     operation.refresh_from_db()
 
 
-#: A plan `interviews` section that lets investigators and prosecutors of any agency interview adults (the
-#: test plan has adults interviewed by investigators of hsi, and hand booking follows it: issue 13). Tests
-#: of other rules that book Ivy (metro-pd) or Pat (a prosecutor) for an adult use it.
+#: A plan `interviews` section that lets interviewers of every role and agency interview adults (the test
+#: plan has adults interviewed by investigators of hsi, and hand booking follows it: issue 13). Tests of
+#: other rules that book Ivy (metro-pd), Pat (a prosecutor) or Fern (county-cac) for an adult use it.
 ANY_INTERVIEWER_FOR_ADULTS: list[dict[str, Any]] = [
     {"population": "adult", "conducted_by": "investigator"},
     {"population": "adult", "conducted_by": "prosecutor"},
+    {"population": "adult", "conducted_by": "forensic_interviewer"},
     {"population": "minor", "conducted_by": "forensic_interviewer", "agency": "county-cac"},
 ]
 
