@@ -19,7 +19,7 @@ from haven.encounters.models import Interview, InterviewStatus, Person
 from haven.operations.models import InterviewLocation, Operation
 from haven.scheduling import services
 from haven.scheduling.formats import InterviewProblem, Schedule
-from haven.scheduling.live import build_problem, ceil_slot, current_day, floor_slot
+from haven.scheduling.live import build_problem, ceil_slot, current_day, floor_slot, suspect_left_out
 from haven.scheduling.models import InterviewPlan, PlanStatus
 from haven.scheduling.selectors import plan_documents
 from haven.scheduling.services import Marked, RoomMarked
@@ -369,9 +369,14 @@ def test_every_plan_keeps_every_rule(operation, register, care, persona, coordin
     problem, schedule = documents(made)
     assert check_schedule(problem, schedule) == []
     assert made.status == PlanStatus.DRAFT
+    # everyone is planned or said unscheduled, except the suspect: off the victim-care pathway (issue 13)
     assert {a.person for a in schedule.assignments} | {u.person for u in schedule.unscheduled} == {
-        f"P-00{n}" for n in range(1, 6)
+        "P-001",
+        "P-002",
+        "P-004",
+        "P-005",
     }
+    assert suspect_left_out("P-003") in made.notes
     assert made.unscheduled_weight == schedule.cost.unscheduled_weight
     assert made.solver_status in ("optimal", "feasible")
     assert AuditRecord.objects.filter(event_type="schedule.planned", target_id=str(made.pk)).count() == 1
