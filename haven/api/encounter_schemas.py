@@ -552,7 +552,9 @@ class PersonOut(Out):
     legal_notes: list[LegalNoteOut] | None = Field(
         description="for a minor, the plan's legal-authority notes for minors (readers of the full plan only)"
     )
-    needs_summary: NeedsSummaryOut
+    needs_summary: NeedsSummaryOut | None = Field(
+        description="everyone on the operation reads it; null only when the policy hides it"
+    )
     information: list[InformationOut]
     interviews: list[InterviewOut]
     consents_received: list[ConsentReceivedOut] = Field(description="active consents naming your agency")

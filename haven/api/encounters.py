@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Final, TypeVar
@@ -97,6 +97,7 @@ from haven.plans.formats import CODE_RE, SLUG_RE
 router = Router(tags=["encounters"])
 
 _Body = TypeVar("_Body", bound=EncounterIn)
+_Entry = TypeVar("_Entry")
 
 PERSONS: Final = "/{code}/persons"
 PERSON: Final = PERSONS + "/{person_code}"
@@ -334,7 +335,7 @@ def _row(person: Person, standing: Standing) -> dict[str, Any]:
 
 
 def _listed(
-    entries: list[Any] | None, convert: Callable[[Any], dict[str, Any]]
+    entries: Sequence[_Entry] | None, convert: Callable[[_Entry], dict[str, Any]]
 ) -> list[dict[str, Any]] | None:
     """A section the selector hid stays hidden (None); a shown one is converted entry by entry."""
     return None if entries is None else [convert(entry) for entry in entries]
@@ -382,40 +383,18 @@ def _person_out(view: PersonView, standing: Standing) -> PersonOut:
                 if view.child_welfare is not None
                 else None
             ),
-            "legal_notes": view.legal_notes,
-            "needs_summary": view.needs_summary,
-            "information": [
-                {
-                    **{k: i[k] for k in ("at", "by", "agency", "language")},
-                    "materials": [str(m) for m in i["materials"]],
-                    "questions_and_answers": {"questions": i["questions"], "answers": i["answers"]}
-                    if "questions" in i
-                    else None,
-                }
-                for i in view.information
-            ],
-            "interviews": [
-                {
-                    **{k: i[k] for k in ("id", "starts_at", "minutes", "role", "location", "room", "status")},
-                    "record": {k: i[k] for k in ("interviewer", "interpreter", "notes", "may_record")}
-                    if "notes" in i
-                    else None,
-                }
-                for i in view.interviews
-            ],
-            "consents_received": [
-                {"from_agency": c["from"], "items": c["items"], "expires_on": c["expires_on"]}
-                for c in view.consents_received
-            ],
+            "legal_notes": _listed(view.legal_notes, asdict),
+            "needs_summary": asdict(view.needs_summary) if view.needs_summary is not None else None,
+            "information": [asdict(i) for i in view.information],
+            "interviews": [asdict(i) for i in view.interviews],
+            "consents_received": [asdict(c) for c in view.consents_received],
             "released_items": view.released_items,
             "designation": view.designation,
             "designation_history": _listed(
                 view.designation_history, lambda d: {"status": d.status, "by": d.by.name, "at": d.at}
             ),
-            "observations": _listed(view.observations, dict),
-            "shown_towards": _listed(
-                view.shown_towards, lambda o: {"from_person": o["from"], "signs": o["signs"], "at": o["at"]}
-            ),
+            "observations": _listed(view.observations, asdict),
+            "shown_towards": _listed(view.shown_towards, asdict),
             "relief": _listed(
                 view.relief,
                 lambda s: {
@@ -426,25 +405,22 @@ def _person_out(view: PersonView, standing: Standing) -> PersonOut:
                     "at": s.at,
                 },
             ),
-            "needs_assessments": _listed(view.needs_full, dict),
-            "service_records": _listed(view.service_records, dict),
-            "attorney_notes": _listed(view.attorney_notes, dict),
+            "needs_assessments": _listed(view.needs_full, asdict),
+            "service_records": _listed(view.service_records, asdict),
+            "attorney_notes": _listed(view.attorney_notes, asdict),
             "consents_recorded": _listed(
                 view.consents_recorded,
                 lambda entry: {
-                    "id": entry["consent"].pk,
-                    "recipient": {
-                        "id": entry["consent"].recipient.slug,
-                        "name": entry["consent"].recipient.name,
-                    },
-                    "items": entry["consent"].items,
-                    "purpose": entry["purpose"],
-                    "given_on": entry["consent"].given_on,
-                    "expires_on": entry["consent"].expires_on,
-                    "state": consent_state_of(entry["consent"]).value,
-                    "revoked_at": entry["consent"].revoked_at,
-                    "revoked_orally": entry["consent"].revoked_orally,
-                    "reads": entry["reads"],
+                    "id": entry.consent.pk,
+                    "recipient": {"id": entry.consent.recipient.slug, "name": entry.consent.recipient.name},
+                    "items": entry.consent.items,
+                    "purpose": entry.purpose,
+                    "given_on": entry.consent.given_on,
+                    "expires_on": entry.consent.expires_on,
+                    "state": consent_state_of(entry.consent).value,
+                    "revoked_at": entry.consent.revoked_at,
+                    "revoked_orally": entry.consent.revoked_orally,
+                    "reads": [asdict(r) for r in entry.reads],
                 },
             ),
         }

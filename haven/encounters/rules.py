@@ -96,6 +96,26 @@ def conducts(conductors: tuple[Conductor, ...] | None, *, role: str, agency: str
     return any(role == wanted and (of is None or of == agency) for wanted, of in conductors)
 
 
+_ROLE_PLURAL: Final = {
+    "investigator": "investigators",
+    "prosecutor": "prosecutors",
+    "forensic_interviewer": "forensic interviewers",
+}
+
+
+def conductors_words(conductors: Iterable[Conductor], agency_names: Mapping[str, str]) -> str:
+    """Who conducts, in words: "investigators of Homeland Security Investigations, Metro office or
+    prosecutors" (`agency_names`: plan id → name) — the plan page and the booking guardrail say it alike."""
+    return " or ".join(
+        _ROLE_PLURAL.get(role, role) + (f" of {agency_names.get(agency, agency)}" if agency else "")
+        for role, agency in conductors
+    )
+
+
+#: The rule that an interview booked by hand follows the plan's `interviews` section, as the planner does.
+PLAN_CONDUCTOR: Final = "interview.plan-conductor"
+
+
 #: The rule that holds every interview back while a person's imminent-danger flag has no response.
 DANGER_OPEN: Final = "interview.danger-open"
 

@@ -163,38 +163,201 @@ def active_consents(person: Person, recipient_agency_id: UUID, today: date | Non
 
 
 # --- one person's record, per audience -------------------------------------------------------------
+#
+# Each section is a frozen record of its own. A section the policy hides from this audience is None (or,
+# for a list every audience reads, holds only the entries it may read); a part of an entry that only some
+# readers may see is a nested record that is None for the others. No dict whose keys say who may read it.
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class ObservationEntry:
+    """An observation of the person (investigative agencies)."""
+
+    at: datetime
+    by: str
+    #: the code of the person the signs were shown towards, if any
+    towards: str | None
+    signs: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShownTowardsEntry:
+    """Signs another person was seen showing towards this one (investigative agencies)."""
+
+    from_person: str
+    signs: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LegalNote:
+    """The plan's legal-authority note for minors (readers of the full plan, for a minor)."""
+
+    reviewed_by: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsSummary:
+    """Assessed or not, the urgent domains, the language (everyone on the operation)."""
+
+    assessed: bool
+    urgent: tuple[str, ...]
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsAssessmentEntry:
+    """One full needs assessment: the assessing provider, or a recipient under a consent releasing
+    `needs_details`. One field per sealed text of `NeedsAssessment.SEALED` (a test pins the two)."""
+
+    at: datetime
+    by: str
+    agency: str
+    urgent: tuple[str, ...]
+    language: str
+    medical: str
+    shelter: str
+    food: str
+    safety: str
+    clothing: str
+    contact: str
+    childcare: str
+    transportation: str
+    legal: str
+    counseling: str
+    language_notes: str
+    concerns: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionsAndAnswers:
+    """The person's questions and the answers given: the agency that gave the information only."""
+
+    questions: str
+    answers: str
+
+
+@dataclass(frozen=True, slots=True)
+class InformationEntry:
+    """Information given to the person (everyone on the operation); the questions and answers are None
+    for every reader but the agency that gave it."""
+
+    at: datetime
+    by: str
+    agency: str
+    language: str
+    materials: tuple[str, ...]
+    questions_and_answers: QuestionsAndAnswers | None
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewRecord:
+    """Who conducted an interview and its official notes: investigative agencies and the agency that
+    conducted it."""
+
+    interviewer: str
+    interpreter: str | None
+    notes: str
+    #: the reader is the interviewer, who records it
+    may_record: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewEntry:
+    """An interview on the schedule; `record` is None for a reader of the schedule only."""
+
+    id: UUID
+    starts_at: datetime
+    minutes: int
+    role: str
+    location: str
+    room: str
+    status: str
+    record: InterviewRecord | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRecordEntry:
+    """A victim service record: the provider that keeps it, or a recipient under a consent."""
+
+    at: datetime
+    kind: str
+    by: str
+    agency: str
+    service_kind: str
+    service_status: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttorneyNoteEntry:
+    """A victim attorney's note: the attorney's agency only."""
+
+    at: datetime
+    by: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRead:
+    """One read made under a consent."""
+
+    at: datetime
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecorded:
+    """A consent the reader's agency recorded, with every read made under it (the recording provider)."""
+
+    consent: Consent
+    purpose: str
+    reads: tuple[ConsentRead, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentReceived:
+    """An active consent naming the reader's agency: what it releases and until when."""
+
+    from_agency: str
+    items: tuple[str, ...]
+    expires_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class PersonView:
     """What one actor may see of one person; a section is None when the policy hides it."""
 
     person: Person
     stage: Stage
-    tags: list[str]
-    languages: list[str]
+    tags: tuple[str, ...]
+    languages: tuple[str, ...]
     #: the area as this audience may read it (`readable_area`): None also when it may not
     area: Area | None
     interviewer_gender: str
-    designation: str | None = None
-    designation_history: list[Designation] | None = None
-    observations: list[dict[str, Any]] | None = None
-    shown_towards: list[dict[str, Any]] | None = None
-    danger: list[DangerFlag] = field(default_factory=list)
-    relief: list[ReliefStep] | None = None
-    needs_summary: dict[str, Any] = field(default_factory=dict)
-    needs_full: list[dict[str, Any]] | None = None
-    information: list[dict[str, Any]] = field(default_factory=list)
-    interviews: list[dict[str, Any]] = field(default_factory=list)
-    service_records: list[dict[str, Any]] | None = None
-    attorney_notes: list[dict[str, Any]] | None = None
-    consents_recorded: list[dict[str, Any]] | None = None
-    consents_received: list[dict[str, Any]] = field(default_factory=list)
-    released_items: list[str] = field(default_factory=list)
+    # investigative agencies only
+    designation: str | None
+    designation_history: tuple[Designation, ...] | None
+    observations: tuple[ObservationEntry, ...] | None
+    shown_towards: tuple[ShownTowardsEntry, ...] | None
+    # readers of the imminent-danger compartment (empty for the others)
+    danger: tuple[DangerFlag, ...]
+    relief: tuple[ReliefStep, ...] | None
+    needs_summary: NeedsSummary | None
+    needs_full: tuple[NeedsAssessmentEntry, ...] | None
+    information: tuple[InformationEntry, ...]
+    interviews: tuple[InterviewEntry, ...]
+    service_records: tuple[ServiceRecordEntry, ...] | None
+    attorney_notes: tuple[AttorneyNoteEntry, ...] | None
+    consents_recorded: tuple[ConsentRecorded, ...] | None
+    consents_received: tuple[ConsentReceived, ...]
+    released_items: tuple[str, ...]
     # a person treated as a minor: the child welfare notice (None: not yet) — and, for readers of the full
     # plan, the plan's legal-authority notes for minors (None: not a minor, or not the reader's to read)
-    child_welfare: ChildWelfareNotice | None = None
-    legal_notes: list[dict[str, str]] | None = None
+    child_welfare: ChildWelfareNotice | None
+    legal_notes: tuple[LegalNote, ...] | None
 
 
 def _milestones(person: Person, standing: Standing) -> Milestones:
@@ -210,65 +373,88 @@ def _milestones(person: Person, standing: Standing) -> Milestones:
     )
 
 
-def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
-    """Assemble the person's record as this actor may see it. Every read under a consent is audited with
-    the consent's id."""
-    investigative = allows(standing, Compartment.INVESTIGATIVE, Access.READ)
-    view = PersonView(
-        person=person,
-        stage=stage_of(_milestones(person, standing)),
-        tags=[t.tag for t in person.tags.all()],
-        languages=[lang.code for lang in person.languages.all()],
-        area=readable_area(standing, person.area),
-        interviewer_gender=person.stated_interviewer_gender,
+def _needs_assessment_entry(a: NeedsAssessment) -> NeedsAssessmentEntry:
+    def text(name: str) -> str:
+        return open_field(a, name, a.agency_id)
+
+    return NeedsAssessmentEntry(
+        at=a.at,
+        by=a.by.name,
+        agency=a.agency.name,
+        urgent=tuple(a.urgent_domains),
+        language=a.language,
+        medical=text("medical"),
+        shelter=text("shelter"),
+        food=text("food"),
+        safety=text("safety"),
+        clothing=text("clothing"),
+        contact=text("contact"),
+        childcare=text("childcare"),
+        transportation=text("transportation"),
+        legal=text("legal"),
+        counseling=text("counseling"),
+        language_notes=text("language_notes"),
+        concerns=text("concerns"),
     )
-    if investigative:
-        history = list(person.designations.select_related("by").order_by("at", "created_at"))
-        view.designation_history = history
-        view.designation = history[-1].status if history else DesignationStatus.UNDETERMINED
-        view.observations = [
-            {
-                "at": o.at,
-                "by": o.by.name,
-                "towards": o.towards.code if o.towards else None,
-                "signs": [s.sign for s in o.signs.all()],
-                "text": open_field(o, "text", o.agency_id),
-            }
+
+
+def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
+    """Assemble the person's record as this actor may see it: each section asks the policy whether this
+    audience reads it. Every read under a consent is audited with the consent's id."""
+    tags = tuple(t.tag for t in person.tags.all())
+    designation: str | None = None
+    history: tuple[Designation, ...] | None = None
+    observations: tuple[ObservationEntry, ...] | None = None
+    shown_towards: tuple[ShownTowardsEntry, ...] | None = None
+    if allows(standing, Compartment.INVESTIGATIVE, Access.READ):
+        history = tuple(person.designations.select_related("by").order_by("at", "created_at"))
+        designation = history[-1].status if history else DesignationStatus.UNDETERMINED
+        observations = tuple(
+            ObservationEntry(
+                at=o.at,
+                by=o.by.name,
+                towards=o.towards.code if o.towards else None,
+                signs=tuple(s.sign for s in o.signs.all()),
+                text=open_field(o, "text", o.agency_id),
+            )
             for o in person.observations.select_related("by", "towards").prefetch_related("signs")
-        ]
-        view.shown_towards = [
-            {"from": o.person.code, "signs": [s.sign for s in o.signs.all()], "at": o.at}
+        )
+        shown_towards = tuple(
+            ShownTowardsEntry(from_person=o.person.code, signs=tuple(s.sign for s in o.signs.all()), at=o.at)
             for o in person.observed_towards.select_related("person").prefetch_related("signs")
-        ]
+        )
+    danger: tuple[DangerFlag, ...] = ()
     if allows(standing, Compartment.IMMINENT_DANGER, Access.READ):
-        view.danger = list(person.danger_flags.select_related("flagged_by", "responded_by"))
-    if treated_as_minor(view.tags) and allows(standing, Compartment.ROSTER, Access.READ):
-        view.child_welfare = (
+        danger = tuple(person.danger_flags.select_related("flagged_by", "responded_by"))
+    child_welfare: ChildWelfareNotice | None = None
+    legal_notes: tuple[LegalNote, ...] | None = None
+    if treated_as_minor(tags) and allows(standing, Compartment.ROSTER, Access.READ):
+        child_welfare = (
             ChildWelfareNotice.objects.filter(person=person).select_related("agency", "by").first()
         )
         if allows(standing, Compartment.FULL_PLAN, Access.READ):
             plan = current_plan(person.operation)
             names = {a.id: a.name for a in plan.agencies}
-            view.legal_notes = [
-                {
-                    "reviewed_by": names.get(entry.reviewed_by or "", entry.reviewed_by or ""),
-                    "notes": entry.notes or "",
-                }
+            legal_notes = tuple(
+                LegalNote(
+                    reviewed_by=names.get(entry.reviewed_by or "", entry.reviewed_by or ""),
+                    notes=entry.notes or "",
+                )
                 for entry in plan.legal_authorities
                 if entry.population.value == "minor"
-            ]
+            )
+    relief: tuple[ReliefStep, ...] | None = None
     if allows(standing, Compartment.CONTINUED_PRESENCE, Access.READ):
-        view.relief = list(person.relief_steps.select_related("by", "agency"))
+        relief = tuple(person.relief_steps.select_related("by", "agency"))
     assessments = list(person.needs_assessments.select_related("by", "agency"))
+    needs_summary: NeedsSummary | None = None
     if allows(standing, Compartment.NEEDS_SUMMARY, Access.READ):
-        view.needs_summary = {
-            "assessed": bool(assessments),
-            "urgent": sorted({d for a in assessments for d in a.urgent_domains}),
-            "language": next((a.language for a in reversed(assessments) if a.language), ""),
-        }
+        needs_summary = NeedsSummary(
+            assessed=bool(assessments),
+            urgent=tuple(sorted({d for a in assessments for d in a.urgent_domains})),
+            language=next((a.language for a in reversed(assessments) if a.language), ""),
+        )
     consents = active_consents(person, standing.agency_id) if standing.on_operation else []
-    released = {item for c in consents for item in c.items}
-    view.released_items = sorted(released)
     consent_reads: dict[Consent, set[str]] = {}
 
     def via_consent(item: str, owner: UUID) -> Consent | None:
@@ -278,61 +464,62 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
                 return consent
         return None
 
-    full = []
-    for a in assessments:
-        if allows(standing, Compartment.NEEDS_FULL, Access.READ, a.agency_id) or via_consent(
-            "needs_details", a.agency_id
-        ):
-            full.append(
-                {
-                    "at": a.at,
-                    "by": a.by.name,
-                    "agency": a.agency.name,
-                    "urgent": a.urgent_domains,
-                    "language": a.language,
-                    **{name: open_field(a, name, a.agency_id) for name in NeedsAssessment.SEALED},
-                }
-            )
-    view.needs_full = (
+    full = tuple(
+        _needs_assessment_entry(a)
+        for a in assessments
+        if allows(standing, Compartment.NEEDS_FULL, Access.READ, a.agency_id)
+        or via_consent("needs_details", a.agency_id)
+    )
+    needs_full = (
         full if full or allows(standing, Compartment.NEEDS_FULL, Access.READ, standing.agency_id) else None
     )
-    information = allows(standing, Compartment.INFORMATION, Access.READ)
+    information_read = allows(standing, Compartment.INFORMATION, Access.READ)
+    information: list[InformationEntry] = []
     for info in person.information.select_related("by", "agency"):
         questions = allows(standing, Compartment.QUESTIONS, Access.READ, info.agency_id)
-        if not (information or questions):
+        if not (information_read or questions):
             continue
-        entry: dict[str, Any] = {
-            "at": info.at,
-            "by": info.by.name,
-            "agency": info.agency.name,
-            "language": info.language,
-            "materials": info.materials,
-        }
-        if questions:
-            entry["questions"] = open_field(info, "questions", info.agency_id)
-            entry["answers"] = open_field(info, "answers", info.agency_id)
-        view.information.append(entry)
+        information.append(
+            InformationEntry(
+                at=info.at,
+                by=info.by.name,
+                agency=info.agency.name,
+                language=info.language,
+                materials=tuple(str(m) for m in info.materials),
+                questions_and_answers=QuestionsAndAnswers(
+                    questions=open_field(info, "questions", info.agency_id),
+                    answers=open_field(info, "answers", info.agency_id),
+                )
+                if questions
+                else None,
+            )
+        )
     schedule = allows(standing, Compartment.INTERVIEW_SCHEDULE, Access.READ)
+    interviews: list[InterviewEntry] = []
     for interview in person.interviews.select_related("interviewer", "location", "agency", "interpreter"):
         own_record = allows(standing, Compartment.INTERVIEW_RECORD, Access.READ, interview.agency_id)
         if not (schedule or own_record):
             continue
-        item: dict[str, Any] = {
-            "id": interview.pk,
-            "starts_at": interview.starts_at,
-            "minutes": interview.minutes,
-            "role": interview.role,
-            "location": interview.location.name,
-            "room": interview.room,
-            "status": interview.status,
-        }
-        if own_record:
-            item["interviewer"] = interview.interviewer.name
-            item["interpreter"] = interview.interpreter.name if interview.interpreter else None
-            item["notes"] = open_field(interview, "notes", interview.agency_id)
-            item["may_record"] = interview.interviewer_id == actor.pk
-        view.interviews.append(item)
-    records = []
+        interviews.append(
+            InterviewEntry(
+                id=interview.pk,
+                starts_at=interview.starts_at,
+                minutes=interview.minutes,
+                role=interview.role,
+                location=interview.location.name,
+                room=interview.room,
+                status=interview.status,
+                record=InterviewRecord(
+                    interviewer=interview.interviewer.name,
+                    interpreter=interview.interpreter.name if interview.interpreter else None,
+                    notes=open_field(interview, "notes", interview.agency_id),
+                    may_record=interview.interviewer_id == actor.pk,
+                )
+                if own_record
+                else None,
+            )
+        )
+    records: list[ServiceRecordEntry] = []
     for kept in person.service_records.select_related("by", "agency"):
         item_name = {
             VictimServiceKind.SAFETY_PLAN: "safety_plan",
@@ -342,32 +529,31 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
         own = allows(standing, Compartment.VICTIM_SERVICE_RECORD, Access.READ, kept.agency_id)
         if own or (item_name and via_consent(item_name, kept.agency_id)):
             records.append(
-                {
-                    "at": kept.at,
-                    "kind": kept.kind,
-                    "by": kept.by.name,
-                    "agency": kept.agency.name,
-                    "service_kind": kept.service_kind,
-                    "service_status": kept.service_status,
-                    "text": open_field(kept, "text", kept.agency_id),
-                }
+                ServiceRecordEntry(
+                    at=kept.at,
+                    kind=kept.kind,
+                    by=kept.by.name,
+                    agency=kept.agency.name,
+                    service_kind=kept.service_kind,
+                    service_status=kept.service_status,
+                    text=open_field(kept, "text", kept.agency_id),
+                )
             )
     provider = allows(standing, Compartment.CONSENT, Access.READ, standing.agency_id)
-    view.service_records = records if records or provider else None
+    attorney_notes: tuple[AttorneyNoteEntry, ...] | None = None
     if allows(standing, Compartment.ATTORNEY_NOTES, Access.READ, standing.agency_id):
-        view.attorney_notes = [
-            {"at": n.at, "by": n.by.name, "text": open_field(n, "text", n.agency_id)}
+        attorney_notes = tuple(
+            AttorneyNoteEntry(at=n.at, by=n.by.name, text=open_field(n, "text", n.agency_id))
             for n in person.attorney_notes.select_related("by").filter(agency_id=standing.agency_id)
-        ]
+        )
+    consents_recorded: tuple[ConsentRecorded, ...] | None = None
     if provider:
-        view.consents_recorded = [
-            {"consent": c, "purpose": open_field(c, "purpose", c.agency_id), "reads": consent_read_events(c)}
+        consents_recorded = tuple(
+            ConsentRecorded(
+                consent=c, purpose=open_field(c, "purpose", c.agency_id), reads=consent_read_events(c)
+            )
             for c in person.consents.select_related("recipient").filter(agency_id=standing.agency_id)
-        ]
-    # what releases today: the consents read from above (not one given for a later day)
-    view.consents_received = [
-        {"consent": c, "items": c.items, "expires_on": c.expires_on, "from": c.agency.name} for c in consents
-    ]
+        )
     for consent, items in consent_reads.items():
         # the recording provider's data: its auditors see every read made under its consents
         record(
@@ -378,21 +564,49 @@ def person_view(actor: User, standing: Standing, person: Person) -> PersonView:
             operation_id=person.operation_id,
             details={"consent_id": str(consent.pk), "items": sorted(items)},
         )
-    return view
+    return PersonView(
+        person=person,
+        stage=stage_of(_milestones(person, standing)),
+        tags=tags,
+        languages=tuple(lang.code for lang in person.languages.all()),
+        area=readable_area(standing, person.area),
+        interviewer_gender=person.stated_interviewer_gender,
+        designation=designation,
+        designation_history=history,
+        observations=observations,
+        shown_towards=shown_towards,
+        danger=danger,
+        relief=relief,
+        needs_summary=needs_summary,
+        needs_full=needs_full,
+        information=tuple(information),
+        interviews=tuple(interviews),
+        service_records=tuple(records) if records or provider else None,
+        attorney_notes=attorney_notes,
+        consents_recorded=consents_recorded,
+        # what releases today: the consents read from above (not one given for a later day)
+        consents_received=tuple(
+            ConsentReceived(from_agency=c.agency.name, items=tuple(c.items), expires_on=c.expires_on)
+            for c in consents
+        ),
+        released_items=tuple(sorted({item for c in consents for item in c.items})),
+        child_welfare=child_welfare,
+        legal_notes=legal_notes,
+    )
 
 
-def consent_read_events(consent: Consent) -> list[dict[str, Any]]:
+def consent_read_events(consent: Consent) -> tuple[ConsentRead, ...]:
     """Every read made under a consent, for the provider that recorded it."""
     from haven.audit.models import AuditRecord  # noqa: PLC0415 - reading the trail, not writing it
 
-    return [
-        {"at": e.occurred_at, "by": e.actor_label}
+    return tuple(
+        ConsentRead(at=e.occurred_at, by=e.actor_label)
         for e in AuditRecord.objects.filter(
             event_type=AuditEvent.CONSENT_READ, details__contains=str(consent.pk)
         )
         .only("occurred_at", "actor_label")
         .order_by("sequence")
-    ]
+    )
 
 
 # --- facts of many persons at once (roster, board, API) --------------------------------------------------

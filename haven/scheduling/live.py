@@ -11,8 +11,12 @@ what it needs to turn a schedule back into interview records:
   someone responds: safety comes before any interview.
 - `minor` from the tags: tagged `minor`, or not tagged `adult` — a person whose age is not recorded is
   planned as a minor, with a forensic interviewer (the safe default; never an adult by omission).
-- keep-apart, the safe default: every current suspect with every current potential victim, and both people
-  of every group observation made towards someone (whatever the designations say yet).
+- persons designated suspect are left out, each with a note: they leave the victim-care pathway (issue 13),
+  so they are neither planned nor listed as waiting for care; a suspect's interview is booked by hand and
+  recorded as such, and its interviewer, interpreter and room are busy for the plan like any interview the
+  problem does not hold. A designation changed back brings the person back.
+- keep-apart, the safe default: both people of every group observation made towards someone (whatever the
+  designations say yet).
 - interviewers: users marked available for the day, in the role marked for them; interpreters likewise;
   rooms: the private rooms of the nondetention locations the coordinator left checked, and rooms they added.
 - who may interview whom, and where (`Eligibility`): the plan's `interviews` entry for the person's
@@ -52,7 +56,9 @@ from haven.encounters.models import (
 from haven.encounters.rules import (
     Conductor,
     InterviewEntry,
+    conductors_words,
     conducts,
+    in_victim_care,
     interview_conductors,
     open_danger_reason,
     treated_as_minor,
@@ -225,13 +231,6 @@ class Eligibility:
         return not self.minors_at or (location_id in self.minors_at) == minor
 
 
-_ROLE_PLURAL = {
-    "investigator": "investigators",
-    "prosecutor": "prosecutors",
-    "forensic_interviewer": "forensic interviewers",
-}
-
-
 def eligibility_summary(operation: Operation, allowed: Eligibility) -> list[str]:
     """What the plan and the day say about who interviews whom and where, in words for the plan page:
     "Adults: investigators of Homeland Security Investigations, Metro office (the plan's interviews
@@ -241,10 +240,7 @@ def eligibility_summary(operation: Operation, allowed: Eligibility) -> list[str]
     for minor, population in ((False, "Adults"), (True, "Minors, and anyone whose age is not recorded")):
         conductors = allowed.conductors(minor=minor)
         if conductors is not None:
-            who = " or ".join(
-                _ROLE_PLURAL.get(role, role) + (f" of {names.get(agency, agency)}" if agency else "")
-                for role, agency in conductors
-            )
+            who = conductors_words(conductors, names)
             lines.append(f"{population}: interviewed by {who} (the plan's interviews section).")
     if allowed.minors_at:
         places = ", ".join(
@@ -283,16 +279,20 @@ def _designations(operation: Operation) -> dict[Any, str]:
     return latest
 
 
+def suspect_left_out(code: str) -> str:
+    """Why the planner leaves a person designated suspect out (issue 13: suspects are not sent to victim
+    care)."""
+    return (
+        f"{code} is designated suspect: left out of the plan, which holds victim-centered interviews; a "
+        "suspect's interview is booked by hand and recorded as such."
+    )
+
+
 def _keep_apart(operation: Operation, persons: dict[Any, Person]) -> dict[str, set[str]]:
-    """The safe default: suspects with potential victims, and every pair a group observation links."""
-    designations = _designations(operation)
+    """The safe default: every pair a group observation links, whatever the designations say yet (persons
+    designated suspect are not in the problem at all)."""
     codes = {pk: p.code for pk, p in persons.items()}
-    suspects = [codes[pk] for pk in persons if designations.get(pk) == DesignationStatus.SUSPECT]
-    victims = [codes[pk] for pk in persons if designations.get(pk) == DesignationStatus.POTENTIAL_VICTIM]
     pairs: dict[str, set[str]] = defaultdict(set)
-    for suspect in suspects:
-        for victim in victims:
-            pairs[suspect].add(victim)
     observed = Observation.objects.filter(person__operation=operation, towards__isnull=False).values_list(
         "person_id", "towards_id"
     )
@@ -354,6 +354,7 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
     ):
         interviews_by_person[interview.person_id].append(interview)
 
+    designations = _designations(operation)
     waiting: list[Waiting] = []
     kept_safe: list[Held] = []
     held_back: list[Interview] = []  # interviews not started of held persons: they make way on acceptance
@@ -368,6 +369,11 @@ def build_problem(operation: Operation, day: PlanningDay, *, now: datetime) -> L
         scheduled = [i for i in held if i.status == InterviewStatus.SCHEDULED]
         if any(_ends(i) <= now for i in scheduled):
             continue  # held, and only its record is missing
+        if not in_victim_care(designations.get(person.pk, DesignationStatus.UNDETERMINED)):
+            # off the victim-care pathway: the plan holds victim-centered interviews only; a suspect's
+            # interview is booked by hand (its interviewer and room are then busy for the plan, below)
+            notes.append(suspect_left_out(person.code))
+            continue
         under_way = [i for i in scheduled if i.starts_at <= now]
         if person.open_danger and not under_way:
             # safety first: no interview until someone responds to the flag (an interview under way stays)

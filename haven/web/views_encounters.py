@@ -10,7 +10,7 @@ JavaScript the same forms post and redirect.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -94,7 +94,7 @@ def _actor(request: HttpRequest) -> User:
     return request.user
 
 
-def _labels(choices: Any, values: list[str]) -> list[str]:
+def _labels(choices: Any, values: Iterable[str]) -> list[str]:
     names = dict(choices)
     return [str(names.get(v, v)) for v in values]
 
@@ -347,6 +347,7 @@ def _person_response(
 def _present(view: PersonView) -> dict[str, Any]:
     """Labels for what the selector chose to show; nothing here decides what is shown."""
     person = view.person
+    summary = view.needs_summary
     deciders = relief_deciders(person.operation) if view.relief else {}
     return {
         "stage_label": STAGE_LABELS[view.stage],
@@ -358,9 +359,19 @@ def _present(view: PersonView) -> dict[str, Any]:
             {"status": _label(DesignationStatus.choices, d.status), "by": d.by.name, "at": d.at}
             for d in view.designation_history or []
         ],
-        "observations": [{**o, "signs": _labels(Sign.choices, o["signs"])} for o in view.observations or []],
+        "observations": [
+            {
+                "at": o.at,
+                "by": o.by,
+                "towards": o.towards,
+                "text": o.text,
+                "signs": _labels(Sign.choices, o.signs),
+            }
+            for o in view.observations or ()
+        ],
         "shown_towards": [
-            {**o, "signs": _labels(Sign.choices, o["signs"])} for o in view.shown_towards or []
+            {"from": o.from_person, "at": o.at, "signs": _labels(Sign.choices, o.signs)}
+            for o in view.shown_towards or ()
         ],
         "relief": [
             {
@@ -378,37 +389,57 @@ def _present(view: PersonView) -> dict[str, Any]:
             }
             for s in view.relief or []
         ],
-        "needs_urgent": [d.capitalize() for d in view.needs_summary.get("urgent", [])],
-        "needs_language": language_label(view.needs_summary.get("language", "")),
+        "needs_urgent": [d.capitalize() for d in (summary.urgent if summary else ())],
+        "needs_language": language_label(summary.language if summary else ""),
         "needs_full": [
             {
-                **a,
-                "urgent": [d.capitalize() for d in a["urgent"]],
-                "language": language_label(a["language"]),
+                "at": a.at,
+                "by": a.by,
+                "agency": a.agency,
+                "urgent": [d.capitalize() for d in a.urgent],
+                "language": language_label(a.language),
                 "fields": [
-                    (label, a[name])
-                    for name, label in (
-                        *NEED_LABELS.items(),
-                        ("language_notes", "Language"),
-                        ("concerns", "The person's concerns"),
+                    (label, text)
+                    for label, text in (
+                        *((label, getattr(a, name)) for name, label in NEED_LABELS.items()),
+                        ("Language", a.language_notes),
+                        ("The person's concerns", a.concerns),
                     )
-                    if a[name]
+                    if text
                 ],
             }
-            for a in view.needs_full or []
+            for a in view.needs_full or ()
         ],
-        "information": [{**i, "language": language_label(i["language"])} for i in view.information],
+        "information": [
+            {
+                "at": i.at,
+                "by": i.by,
+                "agency": i.agency,
+                "materials": i.materials,
+                "language": language_label(i.language),
+                "questions_and_answers": i.questions_and_answers,
+            }
+            for i in view.information
+        ],
         "service_records": [
             {
-                **r,
-                "kind_label": _label(VictimServiceKind.choices, r["kind"]),
-                "service": _label(ServiceKind.choices, r["service_kind"]) if r["service_kind"] else "",
-                "status": _label(ServiceStatus.choices, r["service_status"]) if r["service_status"] else "",
+                "at": r.at,
+                "by": r.by,
+                "agency": r.agency,
+                "text": r.text,
+                "kind_label": _label(VictimServiceKind.choices, r.kind),
+                "service": _label(ServiceKind.choices, r.service_kind) if r.service_kind else "",
+                "status": _label(ServiceStatus.choices, r.service_status) if r.service_status else "",
             }
-            for r in view.service_records or []
+            for r in view.service_records or ()
         ],
         "consents_received": [
-            {**c, "items": _labels(CONSENT_ITEM_LABELS.items(), c["items"])} for c in view.consents_received
+            {
+                "from": c.from_agency,
+                "expires_on": c.expires_on,
+                "items": _labels(CONSENT_ITEM_LABELS.items(), c.items),
+            }
+            for c in view.consents_received
         ],
         "released_items": _labels(CONSENT_ITEM_LABELS.items(), view.released_items),
     }
@@ -502,12 +533,19 @@ def _offer(
     ]
     interviews = [
         {
-            **item,
-            "role_label": _label(InterviewerRole.choices, item["role"]),
-            "status_label": _label(InterviewStatus.choices, item["status"]),
+            "id": item.id,
+            "starts_at": item.starts_at,
+            "minutes": item.minutes,
+            "location": item.location,
+            "room": item.room,
+            "record": item.record,
+            "role_label": _label(InterviewerRole.choices, item.role),
+            "status_label": _label(InterviewStatus.choices, item.status),
             **(
-                per_object("record", item["id"], InterviewRecordForm, interview_id=item["id"])
-                if item.get("may_record") and item["status"] == InterviewStatus.SCHEDULED
+                per_object("record", item.id, InterviewRecordForm, interview_id=item.id)
+                if item.record is not None
+                and item.record.may_record
+                and item.status == InterviewStatus.SCHEDULED
                 else {"form": None}
             ),
         }
@@ -516,17 +554,18 @@ def _offer(
     today = utc_today()
     consents = [
         {
-            **entry,
-            "items": _labels(CONSENT_ITEM_LABELS.items(), entry["consent"].items),
-            "state": _consent_label(entry["consent"], today),
+            "consent": entry.consent,
+            "purpose": entry.purpose,
+            "reads": entry.reads,
+            "items": _labels(CONSENT_ITEM_LABELS.items(), entry.consent.items),
+            "state": _consent_label(entry.consent, today),
             **(
-                per_object("revoke", entry["consent"].pk, ConsentRevokeForm, consent_id=entry["consent"].pk)
-                if consent_state_of(entry["consent"], today)
-                in (ConsentState.ACTIVE, ConsentState.NOT_YET_GIVEN)
+                per_object("revoke", entry.consent.pk, ConsentRevokeForm, consent_id=entry.consent.pk)
+                if consent_state_of(entry.consent, today) in (ConsentState.ACTIVE, ConsentState.NOT_YET_GIVEN)
                 else {"form": None}
             ),
         }
-        for entry in view.consents_recorded or []
+        for entry in view.consents_recorded or ()
     ]
     return {
         "forms": page.forms,

@@ -60,7 +60,7 @@ from tests.access.matrix_encounters import (
     SAFETY_PLAN_TEXT,
 )
 from tests.api.helpers import send
-from tests.operations.fixtures import make_operation
+from tests.operations.fixtures import ANY_INTERVIEWER_FOR_ADULTS, make_operation
 from tests.personas import make_user, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,10 @@ MARKERS = {
 
 @pytest.fixture
 def cast(persona: Any) -> Cast:
-    return cast_on(make_operation(starts_in=-timedelta(hours=2)))
+    # Ivy (metro-pd) and Pat (a prosecutor) book adults' interviews here: the plan lets them (issue 13)
+    return cast_on(
+        make_operation(starts_in=-timedelta(hours=2), changes={"interviews": ANY_INTERVIEWER_FOR_ADULTS})
+    )
 
 
 def path(cast: Cast, tail: str = "") -> str:

@@ -12,7 +12,7 @@ from haven.encounters import services
 from haven.encounters.models import InformationGiven, Interview
 from tests.access.matrix_api_encounters import Cast, cast_on
 from tests.api.helpers import send
-from tests.operations.fixtures import make_operation
+from tests.operations.fixtures import ANY_INTERVIEWER_FOR_ADULTS, make_operation
 from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cast(persona: Any) -> Cast:
-    return cast_on(make_operation(starts_in=-timedelta(hours=2)))
+    # Ivy (metro-pd) and Pat (a prosecutor) book adults' interviews here: the plan lets them (issue 13)
+    return cast_on(
+        make_operation(starts_in=-timedelta(hours=2), changes={"interviews": ANY_INTERVIEWER_FOR_ADULTS})
+    )
 
 
 def url(cast: Cast, tail: str) -> str:

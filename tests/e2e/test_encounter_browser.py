@@ -21,7 +21,7 @@ from haven.encounters import services
 from haven.operations.models import Operation
 from haven.web.timezones import zone, zone_label
 from tests.e2e.conftest import ARTIFACTS, assert_accessible
-from tests.operations.fixtures import make_operation
+from tests.operations.fixtures import allow_any_interviewer_for_adults, make_operation
 from tests.personas import PASSWORD, current_code, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -292,6 +292,7 @@ def test_language_access_and_every_need_in_the_browser(page: Page, operation: Op
     expect(page.locator("#sec-information").get_by_role("status")).to_have_text("Information recorded.")
     sign_out(page)
 
+    allow_any_interviewer_for_adults(operation)  # Ivy, of metro-pd, interviews an adult (issue 13)
     investigator = make_user("investigator")
     sign_in(page, "investigator")
     page.goto(person(operation, "P-001"))

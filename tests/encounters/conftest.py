@@ -11,7 +11,7 @@ from django.utils import timezone
 from haven.encounters import services
 from haven.encounters.models import Person
 from haven.operations.models import InterviewLocation, Operation
-from tests.operations.fixtures import make_operation
+from tests.operations.fixtures import allow_any_interviewer_for_adults, make_operation
 
 
 @pytest.fixture
@@ -96,3 +96,9 @@ def later(t0: Any, minutes: int) -> Any:
 
 def now() -> Any:
     return timezone.now()
+
+
+@pytest.fixture
+def any_interviewer_for_adults(operation) -> None:
+    """See `tests.operations.fixtures.ANY_INTERVIEWER_FOR_ADULTS`."""
+    allow_any_interviewer_for_adults(operation)

@@ -99,10 +99,10 @@ def test_a_dropped_provider_keeps_reading_and_managing_its_own_records(register,
     advocate = persona("advocate")
     found, standing = person_for(advocate, operation.code, person.code)
     view = person_view(advocate, standing, found)
-    assert [r["text"] for r in view.service_records] == ["Stays with her sister on Elm Row"]
+    assert [r.text for r in view.service_records or ()] == ["Stays with her sister on Elm Row"]
     assert view.needs_full
-    assert view.needs_full[0]["medical"] == "Needs insulin twice a day"
-    assert [c["consent"].pk for c in view.consents_recorded] == [consent.pk]
+    assert view.needs_full[0].medical == "Needs insulin twice a day"
+    assert [c.consent.pk for c in view.consents_recorded or ()] == [consent.pk]
     # and writes its own records there
     services.victim_service_record(actor=advocate, person=found, kind="case_note", text="Called back")
     assert VictimServiceRecord.objects.filter(person=person, agency=advocate.agency).count() == 2
@@ -133,9 +133,9 @@ def test_a_dropped_provider_sees_nothing_else_of_the_operation(register, persona
         person_for(advocate, operation.code, stranger.code)
     found, standing = person_for(advocate, operation.code, client.code)
     view = person_view(advocate, standing, found)
-    assert view.danger == []  # the imminent-danger flag is live operation work
-    assert view.information == []  # the information others gave
-    assert view.interviews == []
+    assert view.danger == ()  # the imminent-danger flag is live operation work
+    assert view.information == ()  # the information others gave
+    assert view.interviews == ()
     assert view.area is None
     assert not view.needs_summary
     board = board_for(advocate, standing, operation)
@@ -165,8 +165,8 @@ def test_a_deactivated_providers_consents_release_nothing(register, persona, ope
     agent = persona("federal_agent")
     found, standing = person_for(agent, operation.code, person.code)
     view = person_view(agent, standing, found)
-    assert view.released_items == []
-    assert view.service_records is None or view.service_records == []
+    assert view.released_items == ()
+    assert view.service_records is None or view.service_records == ()
 
 
 def test_a_deactivated_agency_has_no_live_access_and_its_records_stay(register, persona, operation):
@@ -179,3 +179,26 @@ def test_a_deactivated_agency_has_no_live_access_and_its_records_stay(register, 
     with pytest.raises(NotFound):
         operation_for(advocate, operation.code)
     assert VictimServiceRecord.objects.filter(person=person, agency=advocate.agency).exists()
+
+
+def test_a_dropped_provider_reads_its_client_through_the_api_and_the_page(
+    register, persona, operation, client_for
+):
+    """The insider review: after the plan dropped harbor-vs, its advocate's API read of its own client
+    answered 500 (the needs summary it may not read was required), and the page said "Not assessed yet"
+    above the provider's own assessment."""
+    person = register()
+    services.needs_assessment_record(
+        actor=persona("advocate"), person=person, medical="Needs insulin twice a day", language="es"
+    )
+    _safety_plan_and_consent(persona, person)
+    _drop(persona, operation)
+    client = client_for("advocate")
+    api = client.get(f"/api/v1/operations/{operation.code}/persons/{person.code}")
+    assert api.status_code == 200, api.content
+    body = api.json()
+    assert body["needs_summary"] is None
+    assert [a["medical"] for a in body["needs_assessments"]] == ["Needs insulin twice a day"]
+    page = client.get(f"/operations/{operation.code}/persons/{person.code}/").content.decode()
+    assert "Needs insulin twice a day" in page
+    assert "Not assessed yet" not in page

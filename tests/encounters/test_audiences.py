@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from haven.encounters import services
-from haven.encounters.selectors import board_for, person_view
+from haven.encounters.selectors import NeedsSummary, ShownTowardsEntry, board_for, person_view
 from haven.operations.selectors import standing
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def recorded(register, persona, rooms, t0):
 def _seen(who: str, persona, person) -> str:
     actor = persona(who)
     view = person_view(actor, standing(actor, person.operation), person)
-    return repr(view.__dict__)
+    return repr(view)
 
 
 WHO_SEES = {
@@ -100,7 +100,7 @@ def test_each_persona_sees_exactly_its_compartments(recorded, persona, who):
 def test_service_users_see_the_needs_summary_but_not_designations_or_sensitive_areas(recorded, persona):
     advocate = persona("other_provider")
     view = person_view(advocate, standing(advocate, recorded.operation), recorded)
-    assert view.needs_summary == {"assessed": True, "urgent": ["medical"], "language": "es"}
+    assert view.needs_summary == NeedsSummary(assessed=True, urgent=("medical",), language="es")
     assert view.designation is None
     assert view.designation_history is None
     assert view.observations is None
@@ -115,9 +115,12 @@ def test_service_users_see_the_needs_summary_but_not_designations_or_sensitive_a
 def test_the_relationship_list_shows_who_deferred_to_whom(recorded, persona):
     investigator = persona("investigator")
     view = person_view(investigator, standing(investigator, recorded.operation), recorded)
-    assert view.shown_towards == [
-        {"from": "P-002", "signs": ["gives_orders", "is_deferred_to"], "at": view.shown_towards[0]["at"]}
-    ]
+    assert view.shown_towards is not None
+    assert view.shown_towards == (
+        ShownTowardsEntry(
+            from_person="P-002", signs=("gives_orders", "is_deferred_to"), at=view.shown_towards[0].at
+        ),
+    )
 
 
 def test_a_consent_releases_exactly_its_items_to_its_recipient_until_revoked(recorded, persona):
@@ -144,6 +147,6 @@ def test_a_consent_releases_exactly_its_items_to_its_recipient_until_revoked(rec
     # the provider sees the consent and the read made under it
     advocate = persona("advocate")
     view = person_view(advocate, standing(advocate, recorded.operation), recorded)
-    assert [len(c["reads"]) for c in view.consents_recorded] == [1]
+    assert [len(c.reads) for c in view.consents_recorded or ()] == [1]
     services.consent_revoke(actor=advocate, consent=consent, orally=True)
     assert MARKERS["needs"] not in _seen("federal_agent", persona, recorded)

@@ -11,7 +11,7 @@ from haven.accounts.models import Agency
 from haven.core.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
 from haven.encounters import services
 from haven.encounters.models import ChildWelfareNotice
-from haven.encounters.selectors import board_for, person_view
+from haven.encounters.selectors import LegalNote, board_for, person_view
 from haven.operations.selectors import standing
 from tests.personas import agency
 
@@ -76,12 +76,12 @@ def test_the_person_page_of_a_minor_shows_the_plans_legal_authority_notes_for_mi
     minor = register("P-003", tags=("minor",))
     investigator, advocate = persona("investigator"), persona("advocate")
     view = person_view(investigator, standing(investigator, operation), minor)
-    assert view.legal_notes == [
-        {
-            "reviewed_by": "Metro County District Attorney",
-            "notes": "Mandatory report to child welfare; state safe-harbor law bars charging minors",
-        }
-    ]
+    assert view.legal_notes == (
+        LegalNote(
+            reviewed_by="Metro County District Attorney",
+            notes="Mandatory report to child welfare; state safe-harbor law bars charging minors",
+        ),
+    )
     # legal-authority notes belong to the full plan: a service agency reads none
     assert person_view(advocate, standing(advocate, operation), minor).legal_notes is None
     adult = register("P-001", tags=("adult",))

@@ -124,7 +124,7 @@ class ConsentMachine(RuleBasedStateMachine):
         for reader in READERS:
             actor = make_user(reader)
             view = person_view(actor, standing(actor, self.person.operation), self.person)
-            seen = repr(view.__dict__)
+            seen = repr(view)
             expected = set()
             for consent, recipient, items, expiry in self.consents:
                 if recipient == reader and consent not in self.revoked and self.today <= expiry:

@@ -124,6 +124,7 @@ def test_a_forensic_interview_provider_schedules_and_cancels_only_its_own_interv
     )
 
 
+@pytest.mark.usefixtures("any_interviewer_for_adults")
 def test_an_interpreter_or_a_room_holds_one_interview_at_a_time(register, persona, rooms, t0, care):
     """interview-scheduling.md rule 5 holds for interviews booked by hand too: an interpreter was booked
     three times at once, and two persons into one room (the guardrails checked person and interviewer)."""
@@ -149,6 +150,7 @@ def test_an_interpreter_or_a_room_holds_one_interview_at_a_time(register, person
     )
 
 
+@pytest.mark.usefixtures("any_interviewer_for_adults")
 def test_an_interviewer_must_be_qualified_for_the_role(register, persona, rooms, t0, care):
     person = register()
     care(person)
@@ -206,6 +208,7 @@ def test_a_stated_gender_preference_is_honoured_unless_withdrawn(register, perso
     assert AuditRecord.objects.filter(event_type="person.changed", target_id=str(person.pk)).exists()
 
 
+@pytest.mark.usefixtures("any_interviewer_for_adults")
 def test_interviews_are_individual(register, persona, rooms, t0, care):
     first, second = register("P-001"), register("P-002")
     care(first)
@@ -380,3 +383,29 @@ def test_a_refusal_names_the_time_on_the_operations_clock_whatever_zone_it_was_g
                 minutes=60,
             )
         assert expected in refused.value.message
+
+
+def test_a_hand_booked_interview_follows_the_plans_interviews_section(register, persona, rooms, t0, care):
+    """Issue 13: the plan's `interviews` section binds the planner, and an interview booked by hand the same
+    way (the test plan: adults by investigators of hsi, minors by forensic interviewers of county-cac)."""
+    person = register()  # an adult potential victim, cared for
+    care(person)
+    refused = []
+    for who, role in (("investigator", "investigator"), ("prosecutor", "prosecutor")):
+        with pytest.raises(RuleViolation) as outside_the_plan:
+            _schedule(persona, person, rooms, t0, who=who, role=role, interpreter=persona("interpreter"))
+        refused.append(outside_the_plan.value)
+    assert [r.rule for r in refused] == ["interview.plan-conductor"] * 2
+    assert "adults are interviewed by investigators of Homeland Security" in str(refused[0])
+    assert not person.interviews.exists()
+    assert AuditRecord.objects.filter(event_type="interview.refused").count() == 2
+    # the plan's conductor books it
+    assert _schedule(persona, person, rooms, t0).pk
+    # a suspect's interview is not a victim interview of the plan: recorded as a suspect's, by whoever
+    # the rules allow (issue 13: suspects leave the victim-care pathway)
+    suspect = register("P-002", tags=("male", "adult"), area=None)
+    services.designation_record(actor=persona("investigator"), person=suspect, status="suspect")
+    of_suspect = _schedule(
+        persona, suspect, rooms, t0, who="investigator", interpreter=persona("interpreter")
+    )
+    assert of_suspect.of_suspect

@@ -61,6 +61,7 @@ def test_a_language_that_is_not_a_tag_is_refused_naming_the_field(register, type
 # --- interviews booked by hand (rule 4) --------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("any_interviewer_for_adults")
 def test_a_spanish_speaker_is_not_interviewed_in_english_without_an_interpreter(
     register, persona, rooms, t0, care
 ):
@@ -77,6 +78,7 @@ def test_a_spanish_speaker_is_not_interviewed_in_english_without_an_interpreter(
     assert AuditRecord.objects.filter(event_type="interview.refused").count() == 1
 
 
+@pytest.mark.usefixtures("any_interviewer_for_adults")
 def test_an_interpreter_between_the_two_languages_opens_the_interview(register, persona, rooms, t0, care):
     person = register(languages=["es"])
     care(person)
@@ -93,6 +95,7 @@ def test_an_interviewer_who_speaks_the_persons_language_needs_no_interpreter(
     assert _book(persona, person, rooms, t0, who="federal_agent").interpreter is None  # Fay speaks en, es
 
 
+@pytest.mark.usefixtures("any_interviewer_for_adults")
 def test_an_interpreter_of_chinese_does_not_interpret_for_a_cantonese_speaker(register, persona, rooms, t0):
     person = register(languages=["yue"])
     services.needs_assessment_record(
@@ -113,6 +116,7 @@ def test_an_interpreter_of_chinese_does_not_interpret_for_a_cantonese_speaker(re
     assert _book(persona, person, rooms, t0, interpreter=cantonese).interpreter == cantonese
 
 
+@pytest.mark.usefixtures("any_interviewer_for_adults")
 def test_an_interpreter_must_also_speak_a_language_of_the_interviewer(register, persona, rooms, t0, care):
     person = register(languages=["es"])
     care(person)

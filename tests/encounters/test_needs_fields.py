@@ -9,7 +9,7 @@ import pytest
 
 from haven.encounters import services
 from haven.encounters.models import NeedsAssessment
-from haven.encounters.selectors import person_view
+from haven.encounters.selectors import NeedsAssessmentEntry, person_view
 from haven.operations.selectors import standing
 from haven.readiness.policy import DEFAULT_POLICY
 from tests.database_copy import database_copy_bytes
@@ -27,6 +27,18 @@ WRITTEN = {
 }
 
 
+def test_the_read_models_assessment_entry_carries_every_sealed_text_of_an_assessment():
+    # a sealed text added to the model and forgotten in the person read model would never be shown
+    sealed = set(NeedsAssessmentEntry.__dataclass_fields__) - {
+        "at",
+        "by",
+        "agency",
+        "urgent",
+        "language",
+    }
+    assert sealed == set(NeedsAssessment.SEALED)
+
+
 def test_every_need_the_policy_allows_has_a_field():
     assert {*NeedsAssessment.NEEDS, "language"} == set(DEFAULT_POLICY.allowed_information_needs)
     assert {"concerns", "language_notes"} <= set(NeedsAssessment.SEALED)
@@ -41,7 +53,7 @@ def test_each_need_and_the_concerns_are_recorded_sealed_and_read_by_the_assessin
     )
     advocate = persona("advocate")
     (full,) = person_view(advocate, standing(advocate, person.operation), person).needs_full or []
-    assert {name: full[name] for name in WRITTEN} == WRITTEN
+    assert {name: getattr(full, name) for name in WRITTEN} == WRITTEN
     investigator = persona("investigator")
     assert person_view(investigator, standing(investigator, person.operation), person).needs_full is None
     copy = database_copy_bytes()

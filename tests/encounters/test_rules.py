@@ -3,7 +3,7 @@ giving the same answer: the services, the live planner, the pages, the API."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -154,6 +154,18 @@ def test_a_consent_given_on_a_later_day_is_refused_naming_the_field(register, pe
 
 
 @pytest.mark.django_db
+def test_a_consent_given_before_the_year_2000_is_refused_by_the_service_naming_the_field(register, persona):
+    with pytest.raises(ValidationFailed) as refused:
+        services.consent_record(
+            actor=persona("advocate"), person=register(), recipient=persona("federal_agent").agency,
+            items=["needs_details"], purpose="Plan the interview", in_writing=True,
+            given_on=date(1999, 12, 31), expires_on=date(2000, 6, 1),
+        )  # fmt: skip
+    assert {p.path for p in refused.value.problems} == {"given_on"}
+    assert not Consent.objects.exists()
+
+
+@pytest.mark.django_db
 def test_an_interview_record_of_five_thousand_minutes_is_refused(register, care, persona, rooms, t0):
     person = _ready(care, register, tags=("female", "adult"))
     interview = services.interview_schedule(
@@ -168,6 +180,26 @@ def test_an_interview_record_of_five_thousand_minutes_is_refused(register, care,
     interview.refresh_from_db()
     assert interview.minutes == 60
     assert interview.status == "scheduled"
+
+
+@pytest.mark.django_db
+def test_a_moment_outside_the_years_2000_to_2100_is_refused_by_the_service_naming_the_field(
+    register, care, persona, rooms
+):
+    # issue 13: ranges are enforced in the service, not only at the edges (forms, API, loader)
+    person = _ready(care, register, tags=("female", "adult"))
+    far = datetime(3000, 1, 1, 9, 0, tzinfo=UTC)
+    with pytest.raises(ValidationFailed) as observation:
+        services.observation_record(actor=persona("investigator"), person=person, text="Seen", at=far)
+    assert {p.path for p in observation.value.problems} == {"at"}
+    with pytest.raises(ValidationFailed) as interview:
+        services.interview_schedule(
+            actor=persona("investigator"), person=person, interviewer=persona("federal_agent"),
+            role="investigator", location=rooms, starts_at=far.replace(year=1999), minutes=60,
+        )  # fmt: skip
+    assert {p.path for p in interview.value.problems} == {"starts_at"}
+    assert not person.observations.exists()
+    assert not Interview.objects.filter(person=person).exists()
 
 
 @pytest.mark.django_db

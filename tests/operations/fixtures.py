@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from haven.accounts.models import User
 from haven.operations.models import Operation
-from haven.operations.services import operation_approve, operation_create
-from haven.plans import Plan, parse_plan
+from haven.operations.selectors import current_plan
+from haven.operations.services import operation_approve, operation_create, plan_save
+from haven.plans import Plan, parse_plan, plan_to_dict
 from tests.personas import make_user
 from tests.plans.builders import edited, example_data
 
@@ -114,3 +115,33 @@ def without_agency(
     changed = walk({k: v for k, v in document.items() if k != "agencies"})
     changed["agencies"] = [a for a in entries if keep_entry or a["id"] != slug]
     return dict(sorted(changed.items(), key=lambda item: list(document).index(item[0])))
+
+
+def amend_interviews(operation: Operation, coordinator: User, entries: list[dict[str, Any]]) -> None:
+    """Amend the plan's `interviews` section (the operation has started: an amendment)."""
+    document = plan_to_dict(current_plan(operation))
+    document["interviews"] = entries
+    operation.refresh_from_db()
+    plan_save(
+        actor=coordinator,
+        operation=operation,
+        plan=parse_plan(json.dumps(document)),
+        base_version=operation.current_version.number,
+    )
+    operation.refresh_from_db()
+
+
+#: A plan `interviews` section that lets interviewers of every role and agency interview adults (the test
+#: plan has adults interviewed by investigators of hsi, and hand booking follows it: issue 13). Tests of
+#: other rules that book Ivy (metro-pd), Pat (a prosecutor) or Fern (county-cac) for an adult use it.
+ANY_INTERVIEWER_FOR_ADULTS: list[dict[str, Any]] = [
+    {"population": "adult", "conducted_by": "investigator"},
+    {"population": "adult", "conducted_by": "prosecutor"},
+    {"population": "adult", "conducted_by": "forensic_interviewer"},
+    {"population": "minor", "conducted_by": "forensic_interviewer", "agency": "county-cac"},
+]
+
+
+def allow_any_interviewer_for_adults(operation: Operation) -> None:
+    """Amend a started operation's plan to `ANY_INTERVIEWER_FOR_ADULTS`."""
+    amend_interviews(operation, make_user("coordinator"), ANY_INTERVIEWER_FOR_ADULTS)

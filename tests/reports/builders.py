@@ -29,7 +29,7 @@ from haven.encounters.models import Person
 from haven.operations.models import Operation
 from haven.operations.services import plan_save
 from haven.plans import parse_plan
-from tests.operations.fixtures import make_operation
+from tests.operations.fixtures import ANY_INTERVIEWER_FOR_ADULTS, make_operation
 from tests.personas import PASSWORD, make_user
 
 REPORT_AT_MINUTES = 170
@@ -70,7 +70,10 @@ def after_action_exercise(
     for key in ("federal_agent", "prosecutor", "other_provider", "attorney", "forensic", "interpreter"):
         make_user(key)
     operation = make_operation(
-        starts_in=-timedelta(hours=3), exercise=exercise, changes={"operation.code": code, **(changes or {})}
+        starts_in=-timedelta(hours=3),
+        exercise=exercise,
+        # Ivy (metro-pd) and Pat (a prosecutor) interview adults below: the plan says they may
+        changes={"operation.code": code, "interviews": ANY_INTERVIEWER_FOR_ADULTS, **(changes or {})},
     )
     t0 = operation.starts_at
 

@@ -4,7 +4,6 @@ calendars. Solver time limits stay short (1–2 s): these problems are small."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,13 +20,13 @@ from haven.encounters.models import Interview, InterviewStatus, Person
 from haven.operations.models import InterviewLocation, Operation
 from haven.scheduling import services
 from haven.scheduling.formats import InterviewProblem, Schedule
-from haven.scheduling.live import build_problem, ceil_slot, current_day, floor_slot
+from haven.scheduling.live import build_problem, ceil_slot, current_day, floor_slot, suspect_left_out
 from haven.scheduling.models import InterviewPlan, PlanningDay, PlanStatus, SolveRun, SolveStatus
 from haven.scheduling.selectors import plan_documents
 from haven.scheduling.services import Marked, RoomMarked
 from haven.scheduling.validate import check_schedule
 from haven.web.timezones import zone
-from tests.operations.fixtures import make_operation
+from tests.operations.fixtures import amend_interviews, make_operation
 
 LIMIT = 1.5
 
@@ -252,11 +251,9 @@ def test_keep_apart_from_designations_and_observations(operation, register, care
     mark()
     problem = build_problem(operation, current_day(operation, now), now=now).problem
     pairs = {frozenset((p.id, other)) for p in problem.persons for other in p.keep_apart}
-    assert pairs == {
-        frozenset(("P-001", "P-002")),
-        frozenset(("P-001", "P-003")),
-        frozenset(("P-004", "P-005")),
-    }
+    # the suspect is not in the problem at all (off the victim-care pathway): nothing to keep apart from
+    assert "P-001" not in {p.id for p in problem.persons}
+    assert pairs == {frozenset(("P-004", "P-005"))}
 
 
 def test_interviewed_released_and_transferred_persons_are_left_out(
@@ -373,9 +370,14 @@ def test_every_plan_keeps_every_rule(operation, register, care, persona, coordin
     problem, schedule = documents(made)
     assert check_schedule(problem, schedule) == []
     assert made.status == PlanStatus.DRAFT
+    # everyone is planned or said unscheduled, except the suspect: off the victim-care pathway (issue 13)
     assert {a.person for a in schedule.assignments} | {u.person for u in schedule.unscheduled} == {
-        f"P-00{n}" for n in range(1, 6)
+        "P-001",
+        "P-002",
+        "P-004",
+        "P-005",
     }
+    assert suspect_left_out("P-003") in made.notes
     assert made.unscheduled_weight == schedule.cost.unscheduled_weight
     assert made.solver_status in ("optimal", "feasible")
     assert AuditRecord.objects.filter(event_type="schedule.planned", target_id=str(made.pk)).count() == 1
@@ -1103,24 +1105,6 @@ def test_an_interview_booked_before_the_flag_is_neither_kept_nor_planned_while_i
 # --- the plan says who interviews whom (issue 13) ---------------------------------------------------------
 
 
-def amend_interviews(operation: Operation, coordinator: User, entries: list[dict[str, Any]]) -> None:
-    """Amend the plan's `interviews` section (the operation has started: an amendment)."""
-    from haven.operations.selectors import current_plan
-    from haven.operations.services import plan_save
-    from haven.plans import parse_plan, plan_to_dict
-
-    document = plan_to_dict(current_plan(operation))
-    document["interviews"] = entries
-    operation.refresh_from_db()
-    plan_save(
-        actor=coordinator,
-        operation=operation,
-        plan=parse_plan(json.dumps(document)),
-        base_version=operation.current_version.number,
-    )
-    operation.refresh_from_db()
-
-
 def test_the_plans_interviews_section_says_who_interviews_whom(
     operation, register, care, coordinator, mark, client_for, now
 ):
@@ -1376,3 +1360,32 @@ def test_the_day_window_defaults_to_the_operations_period(operation, client_for)
     local = zone(operation.utc_offset_minutes)
     assert f'name="day_from" value="{floor_slot(operation.starts_at).astimezone(local):%H:%M}"' in html
     assert f'name="day_until" value="{ceil_slot(operation.ends_at).astimezone(local):%H:%M}"' in html
+
+
+def test_a_suspect_is_never_planned_as_a_victim_interview_nor_listed_as_waiting_for_care(
+    operation, register, care, persona, mark, now
+):
+    # given: two persons designated suspect — one cared for before the designation, one never — and a victim
+    investigator = persona("investigator")
+    cared_for = ready_person(register, care, "P-001", tags=("male", "adult"), area=None)
+    uncared = register("P-002", tags=("male", "adult"), area=None)
+    victim = ready_person(register, care, "P-003")
+    for suspect in (cared_for, uncared):
+        encounters.designation_record(actor=investigator, person=suspect, status="suspect")
+    encounters.designation_record(actor=investigator, person=victim, status="potential_victim")
+    mark()
+    # when
+    live = build_problem(operation, current_day(operation, now), now=now)
+    # then: suspects leave the victim-care pathway (issue 13): not planned, not waiting, and the plan says so
+    assert [p.id for p in live.problem.persons] == ["P-003"]
+    assert [w.person for w in live.waiting] == []
+    assert [n for n in live.notes if "suspect" in n] == [
+        "P-001 is designated suspect: left out of the plan, which holds victim-centered interviews; a "
+        "suspect's interview is booked by hand and recorded as such.",
+        "P-002 is designated suspect: left out of the plan, which holds victim-centered interviews; a "
+        "suspect's interview is booked by hand and recorded as such.",
+    ]
+    # and a designation changed back brings the person back (bonded victims exist)
+    encounters.designation_record(actor=investigator, person=cared_for, status="potential_victim")
+    again = build_problem(operation, current_day(operation, now), now=now)
+    assert sorted(p.id for p in again.problem.persons) == ["P-001", "P-003"]

@@ -10,6 +10,7 @@ from icalendar import Calendar
 
 from haven.encounters import services
 from tests.access.matrix_encounters import NEEDS_TEXT, QUESTIONS_TEXT, Scenario, scenario
+from tests.operations.fixtures import allow_any_interviewer_for_adults
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,7 @@ def test_the_interpreters_calendar_names_the_languages_to_interpret_and_no_case_
     s, persona, client_for
 ):
     services.danger_respond(actor=persona("investigator"), flag=s.flag, response="Officer with her")
+    allow_any_interviewer_for_adults(s.operation)  # Ivy, of metro-pd, interviews an adult
     interview = services.interview_schedule(
         actor=persona("investigator"),
         person=s.victim,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from haven.encounters import services
 from haven.encounters.models import InformationGiven, Interview, NeedsAssessment
 from tests.access.matrix_encounters import Scenario, scenario
+from tests.operations.fixtures import allow_any_interviewer_for_adults
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,7 @@ def test_an_interview_booked_on_the_page_in_a_language_the_person_does_not_speak
     s, client_for, persona
 ):
     services.danger_respond(actor=persona("investigator"), flag=s.flag, response="Officer with her")
+    allow_any_interviewer_for_adults(s.operation)  # Ivy, of metro-pd, interviews an adult (issue 13)
     client = client_for("investigator")
     location = s.operation.interview_locations.get(plan_id="harbor-rooms")
     starts = (timezone.now() + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M")

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from haven.audit.models import AuditRecord
+from haven.encounters import services
 from haven.encounters.models import Consent, Interview, InterviewStatus, Person
 from tests.access.matrix_encounters import (
     ANSWERS_TEXT,
@@ -282,6 +283,32 @@ def test_a_guardrail_refusal_is_shown_next_to_the_form_which_keeps_its_input(s, 
     assert 'value="45"' in page
     assert f'value="{starts}"' in page
     assert not Interview.objects.filter(person=s.minor).exists()
+
+
+def test_an_interview_booked_on_the_page_follows_the_plans_interviews_section(s, client_for, persona):
+    # issue 13: the plan has adults interviewed by investigators of hsi; Ivy is an investigator of metro-pd
+    services.danger_respond(actor=persona("investigator"), flag=s.flag, response="Officer with her")
+    ivy = persona("investigator")
+    before = Interview.objects.filter(person=s.victim).count()
+    response = client_for("investigator").post(
+        url(s, "P-001", "interviews/"),
+        {
+            "interviewer": str(ivy.pk),
+            "role": "investigator",
+            "location": str(s.operation.interview_locations.get(plan_id="harbor-rooms").pk),
+            "starts_at": (timezone.now() + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M"),
+            "minutes": "45",
+            "interpreter": str(persona("interpreter").pk),
+        },
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    refusal = page.index("<strong>Refused.</strong>")
+    assert (
+        "The plan&#x27;s interviews section says adults are interviewed by investigators of"
+        in (page[refusal : refusal + 400])
+    )
+    assert Interview.objects.filter(person=s.victim).count() == before
 
 
 def test_problems_are_named_at_their_fields(s, client_for):

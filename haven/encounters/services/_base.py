@@ -18,6 +18,7 @@ from haven.access.policies import Standing
 from haven.accounts.models import User
 from haven.audit.events import AuditEvent, Outcome
 from haven.audit.services import record
+from haven.core.clock import FIRST_YEAR, LAST_YEAR, plausible_year
 from haven.core.errors import RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.encounters.models import (
@@ -66,10 +67,16 @@ def _holds_records(person: Person, agency_id: uuid.UUID) -> None:
     )
 
 
-def _when(at: datetime | None) -> datetime:
+def _when(at: datetime | None, field: str = "at") -> datetime:
+    """The moment a record is dated (now when not given): with a UTC offset, and within the years every
+    edge accepts (`core.clock.plausible_year`) — enforced here so that no caller can forget it."""
     moment = at or timezone.now()
     if timezone.is_naive(moment):
-        raise ValidationFailed([Problem("at", "needs a UTC offset")], what="record")
+        raise ValidationFailed([Problem(field, "needs a UTC offset")], what="record")
+    if not plausible_year(moment):
+        raise ValidationFailed(
+            [Problem(field, f"is between the years {FIRST_YEAR} and {LAST_YEAR}")], what="record"
+        )
     return moment
 
 

@@ -11,7 +11,7 @@ from haven.access.policies import Access, Compartment, require
 from haven.accounts.models import Agency, User
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
-from haven.core.clock import clock_day, utc_today
+from haven.core.clock import FIRST_YEAR, LAST_YEAR, clock_day, plausible_year, utc_today
 from haven.core.errors import RuleViolation, ValidationFailed
 from haven.core.problems import Problem
 from haven.encounters import rules
@@ -91,6 +91,8 @@ def consent_record(
     today = max(clock_day(person.operation.utc_offset_minutes), utc_today())
     if given_on > today:
         problems.append(Problem("given_on", f"is after today ({today}): record a consent once it is given"))
+    elif not plausible_year(given_on):
+        problems.append(Problem("given_on", f"is between the years {FIRST_YEAR} and {LAST_YEAR}"))
     is_minor = rules.treated_as_minor(person.tags.values_list("tag", flat=True))
     if is_minor and not (guardian.strip() or minor_may_consent.strip()):
         problems.append(

@@ -34,6 +34,7 @@ from haven.encounters.services._base import (
 )
 from haven.encounters.services.persons import current_designation, languages_of
 from haven.operations.models import InterviewLocation
+from haven.operations.selectors import current_plan
 
 
 def interview_danger_check(*, person: Person) -> None:
@@ -94,6 +95,8 @@ def interview_guardrails(
             f"{interviewer.name} is not qualified to interview as {role.replace('_', ' ')}.",
             rule="interview.qualified",
         )
+    if care:
+        _plan_conductor(person, interviewer, role)
     if location.operation_id != person.operation_id or location.retired:
         raise ValidationFailed(
             [Problem("location", "is an interview location of this operation's plan")], what="interview"
@@ -154,6 +157,35 @@ def interview_guardrails(
                 f"Room {room} at {location.name} already holds an interview at that time.",
                 rule="interview.room-overlap",
             )
+
+
+def _plan_conductor(person: Person, interviewer: User, role: str) -> None:
+    """The plan's `interviews` section — the role and agency that conduct the interview of an adult, of a
+    minor — binds an interview booked by hand as it binds the planner (issue 13; the rule is decided in
+    `rules.interview_conductors` and `rules.conducts`). A suspect's interview is not a victim interview of
+    the plan: the caller asks only for persons on the victim-care pathway."""
+    operation = person.operation
+    minor = rules.treated_as_minor(person.tags.values_list("tag", flat=True))
+    plan = current_plan(operation)
+    conductors = rules.interview_conductors(
+        ((i.population.value, i.conducted_by.value, i.agency) for i in plan.interviews), minor=minor
+    )
+    agencies = dict(operation.participants.values_list("plan_id", "agency__name"))
+    agency = (
+        operation.participants.filter(agency_id=interviewer.agency_id)
+        .values_list("plan_id", flat=True)
+        .first()
+        or ""
+    )
+    if conductors is None or rules.conducts(conductors, role=role, agency=agency):
+        return
+    whom = "minors (and anyone whose age is not recorded) are" if minor else "adults are"
+    raise RuleViolation(
+        f"The plan's interviews section says {whom} interviewed by {rules.conductors_words(conductors, agencies)}: "
+        f"{interviewer.name} would interview {person.code} as {role.replace('_', ' ')} of "
+        f"{interviewer.agency.name}. Book one of them, or amend the plan's interviews section.",
+        rule=rules.PLAN_CONDUCTOR,
+    )
 
 
 def _language_access(person: Person, interviewer: User, interpreter: User | None) -> None:
@@ -235,7 +267,7 @@ def interview_schedule(
         interviewer=interviewer,
         role=role,
         location=location,
-        starts_at=_when(starts_at),
+        starts_at=_when(starts_at, "starts_at"),
         minutes=minutes,
         note_taker=note_taker,
         interpreter=interpreter,

@@ -240,7 +240,7 @@ def person_register(
     person = Person(
         operation=operation,
         code=code,
-        encountered_at=_when(encountered_at or operation.starts_at),
+        encountered_at=_when(encountered_at or operation.starts_at, "encountered_at"),
         priority=priority,
         interviewer_gender=interviewer_gender,
         registered_by=actor,
