@@ -21,6 +21,7 @@ from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.clock import clock_time, utc_today
 from haven.core.errors import NotFound
+from haven.core.languages import language_name
 from haven.encounters.models import (
     AttorneyNote,
     ChildWelfareNotice,
@@ -52,7 +53,6 @@ from haven.encounters.sealing import open_field
 from haven.encounters.stages import STAGE_LABELS, Milestones, Stage, stage_of
 from haven.operations.models import Area, AreaHolds, Operation
 from haven.operations.selectors import current_plan, operation_for
-from haven.core.languages import language_name
 
 # --- a person's area, as each audience may read it ---------------------------------------------------
 
