@@ -177,13 +177,15 @@ def _refresh_alerts(operation: Operation, moment: datetime) -> None:
             elif (mover.pk, other.pk) in control and designation(other) != DesignationStatus.SUSPECT:
                 wanted[key] = SeparationReason.CONTROLLER_WITH_CONTROLLED
     for controller_id, controlled_id in control:
-        mover, other = by_id.get(controller_id), by_id.get(controlled_id)
-        if mover is None or other is None or mover.pk == other.pk or mover.area_id != other.area_id:
+        controller, controlled = by_id.get(controller_id), by_id.get(controlled_id)
+        if controller is None or controlled is None or controller.pk == controlled.pk:
             continue
-        if designation(mover) == DesignationStatus.SUSPECT or designation(other) == DesignationStatus.SUSPECT:
+        if controller.area_id != controlled.area_id or controller.area is None:
+            continue
+        if DesignationStatus.SUSPECT in (designation(controller), designation(controlled)):
             continue  # a suspect mover was weighed above; nobody is kept from a suspect for control
-        assert mover.area is not None
-        wanted[(mover.area.pk, mover.pk, other.pk)] = SeparationReason.CONTROLLER_WITH_CONTROLLED
+        key = (controller.area.pk, controller.pk, controlled.pk)
+        wanted[key] = SeparationReason.CONTROLLER_WITH_CONTROLLED
     open_alerts = list(SeparationAlert.objects.filter(operation=operation, cleared_at__isnull=True))
     open_pairs = {(a.area_id, a.suspect_id, a.potential_victim_id): a for a in open_alerts}
     for key, alert in open_pairs.items():
