@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-QUICK_FLAGS = {"bench_scheduling.py": ["--quick"]}
+QUICK_FLAGS = {"bench_scheduling.py": ["--quick"], "bench_board.py": ["--quick"]}
 
 
 def main() -> int:

@@ -468,7 +468,7 @@ class RosterFacts:
 
 
 def roster_facts(
-    operation: Operation, persons: Sequence[Mapping[str, Any]], standing: Standing
+    operation: Operation, persons: Sequence[Mapping[str, Any]], standing: Standing, *, whole: bool = False
 ) -> dict[Any, RosterFacts]:
     """The facts of many persons (each a dict with `id`, `area__holds`, `outcome`), as this audience may
     read them, in a fixed number of queries: one per kind of record, for these persons alone. Never a
@@ -476,7 +476,10 @@ def roster_facts(
     `prefetch_related`, which builds objects."""
     ids = [p["id"] for p in persons]
     # a short page names its persons; a whole operation is selected by the operation (no huge IN list)
-    scope: dict[str, Any] = {"person_id__in": ids} if len(ids) <= 500 else {"person__operation": operation}
+    # (`whole`: the persons are the operation's, as the board reads them — never a list of hundreds of ids,
+    # which costs more to compile than to answer)
+    by_operation = whole or len(ids) > 500
+    scope: dict[str, Any] = {"person__operation": operation} if by_operation else {"person_id__in": ids}
     wanted = set(ids)
     provider = AgencyType.VICTIM_SERVICE_PROVIDER
 
@@ -706,7 +709,7 @@ def board_for(
         .order_by("code")
         .values("id", "code", "priority", "outcome", "area_id", "area__holds", "encountered_at")
     )
-    facts_of = roster_facts(operation, persons, standing)
+    facts_of = roster_facts(operation, persons, standing, whole=True)
     areas = {a.pk: a for a in operation.areas.all()}
     owners = _plan_owners(operation)
     rows: list[BoardRow] = []

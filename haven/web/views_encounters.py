@@ -206,14 +206,20 @@ def _board(
     }
 
 
+#: the labels a board row shows, looked up once (`Choices.choices` builds its list on every call)
+_POPULATION_LABELS: dict[str, str] = {k: str(v) for k, v in Population.choices}
+_DESIGNATION_LABELS: dict[str, str] = {k: str(v) for k, v in DesignationStatus.choices}
+_PRIORITY_LABELS: dict[str, str] = {k: str(v) for k, v in Priority.choices}
+
+
 def _board_row(row: Any) -> dict[str, Any]:
     return {
         "row": row,
-        "tags": _labels(Population.choices, row.tags),
+        "tags": [_POPULATION_LABELS.get(t, t) for t in row.tags],
         "languages": [language_name(c) for c in row.languages],
         "urgent": [d.capitalize() for d in row.urgent],
-        "designation": _label(DesignationStatus.choices, row.designation) if row.designation else "",
-        "priority": _label(Priority.choices, row.priority),
+        "designation": _DESIGNATION_LABELS.get(row.designation, row.designation) if row.designation else "",
+        "priority": _PRIORITY_LABELS.get(row.priority, row.priority),
     }
 
 
