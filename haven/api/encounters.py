@@ -24,7 +24,7 @@ from uuid import UUID
 
 import pydantic
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import P, PathEx, QueryEx, Router, Status
 from pydantic import WithJsonSchema
@@ -75,11 +75,13 @@ from haven.encounters.models import (
     NeedsAssessment,
     Person,
 )
+from haven.encounters.polling import etag, not_modified, unchanged_poll
 from haven.encounters.rules import treated_as_minor
 from haven.encounters.selectors import (
     PersonView,
     area_readable,
     board_for,
+    board_version,
     consent_state_of,
     person_for,
     person_view,
@@ -966,11 +968,12 @@ def person_preference_withdrawal(
 
 @router.get(
     "/{code}/board",
-    response={200: BoardOut, **_QUERY_READ},
+    response={200: BoardOut, 304: None, **_QUERY_READ},
     summary="The live board: every person with stage, next step and who owns it, and the alerts",
 )
 def board_read(
     request: HttpRequest,
+    response: HttpResponse,
     code: OperationCode,
     *,
     stage: StageQuery = None,
@@ -981,21 +984,26 @@ def board_read(
     """The same rows for everyone on the operation, in the order of urgency (`board_urgency`: open
     imminent danger, urgent needs, the longest waits for a provider, the rest); designations, sensitive
     areas and separation alerts for investigative agencies only. One audit event per request; a fixed
-    number of queries. A client that polls sends `X-Haven-Auto-Refresh: 1`."""
+    number of queries. A client that polls sends `X-Haven-Auto-Refresh: 1` and the `ETag` of its last
+    answer in `If-None-Match`: when nothing it would be shown changed, the answer is `304 Not Modified`
+    with no body and no audit event (the ETag is opaque, and differs between readers)."""
     actor, operation, standing = _operation(request, code)
     problems = _query_problems(stage=stage, area=area, search=search, mine=mine)
     if problems:
         raise ValidationFailed(problems, what="request")
-    board = board_for(
-        actor,
-        standing,
-        operation,
-        stage=stage or "",
-        area=area or "",
-        search=search or "",
-        mine=_BOOLEANS.get((mine or "").lower(), False),
-        limit_minutes=readiness_policy().provider_contact_limit_minutes,
-    )
+    now = timezone.now()
+    filters: dict[str, Any] = {
+        "stage": stage or "",
+        "area": area or "",
+        "search": search or "",
+        "mine": _BOOLEANS.get((mine or "").lower(), False),
+    }
+    limit = readiness_policy().provider_contact_limit_minutes
+    version = board_version(actor, standing, operation, via="api", limit_minutes=limit, now=now, **filters)
+    if unchanged_poll(request, version):
+        return not_modified(version)  # type: ignore[return-value]  # ninja passes an HttpResponse through
+    response["ETag"] = etag(version)
+    board = board_for(actor, standing, operation, limit_minutes=limit, now=now, **filters)
     record(
         actor=actor,
         event=AuditEvent.BOARD_VIEWED,

@@ -14,6 +14,7 @@ from uuid import UUID
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from haven.access.policies import Access, Compartment, Standing, allows
 from haven.accounts.models import AgencyType, User
@@ -681,7 +682,7 @@ class RosterFacts:
 
 
 def roster_facts(
-    operation: Operation, persons: Sequence[Mapping[str, Any]], standing: Standing
+    operation: Operation, persons: Sequence[Mapping[str, Any]], standing: Standing, *, whole: bool = False
 ) -> dict[Any, RosterFacts]:
     """The facts of many persons (each a dict with `id`, `area__holds`, `outcome`), as this audience may
     read them, in a fixed number of queries: one per kind of record, for these persons alone. Never a
@@ -689,7 +690,10 @@ def roster_facts(
     `prefetch_related`, which builds objects."""
     ids = [p["id"] for p in persons]
     # a short page names its persons; a whole operation is selected by the operation (no huge IN list)
-    scope: dict[str, Any] = {"person_id__in": ids} if len(ids) <= 500 else {"person__operation": operation}
+    # (`whole`: the persons are the operation's, as the board reads them — never a list of hundreds of ids,
+    # which costs more to compile than to answer)
+    by_operation = whole or len(ids) > 500
+    scope: dict[str, Any] = {"person__operation": operation} if by_operation else {"person_id__in": ids}
     wanted = set(ids)
     provider = AgencyType.VICTIM_SERVICE_PROVIDER
 
@@ -900,6 +904,7 @@ def board_for(
     search: str = "",
     mine: bool = False,
     limit_minutes: int = 60,
+    now: datetime | None = None,
 ) -> Board:
     """The live board: every person with stage, area, urgent needs, next step and who owns it, and the
     alerts — in a fixed number of queries whatever the number of persons. Service users get the same rows
@@ -912,13 +917,13 @@ def board_for(
     # A pending relief request is a next step only for those who may read immigration relief: for
     # anyone else it would tell what the person's page hides.
     sees_relief = allows(standing, Compartment.CONTINUED_PRESENCE, Access.READ)
-    now = timezone.now()
+    now = now or timezone.now()
     persons: list[Mapping[str, Any]] = list(
         persons_visible_to(standing, operation)
         .order_by("code")
         .values("id", "code", "priority", "outcome", "area_id", "area__holds", "encountered_at")
     )
-    facts_of = roster_facts(operation, persons, standing)
+    facts_of = roster_facts(operation, persons, standing, whole=True)
     areas = {a.pk: a for a in operation.areas.all()}
     owners = _plan_owners(operation)
     rows: list[BoardRow] = []
@@ -1032,6 +1037,118 @@ def board_for(
         investigative=investigative,
         now=now,
     )
+
+
+# The records the board reads, each with its path to the operation: `board_version` counts them and takes
+# their latest change. A record the board reads must be listed here (a test holds the list to `board_for`).
+_BOARD_SOURCES: Final[tuple[tuple[type[Any], str], ...]] = (
+    (Person, "operation"),
+    (PersonTag, "person__operation"),
+    (PersonLanguage, "person__operation"),
+    (Designation, "person__operation"),
+    (NeedsAssessment, "person__operation"),
+    (InformationGiven, "person__operation"),
+    (VictimServiceRecord, "person__operation"),
+    (AttorneyNote, "person__operation"),
+    (Consent, "person__operation"),
+    (Interview, "person__operation"),
+    (ReliefStep, "person__operation"),
+    (DangerFlag, "person__operation"),
+    (ChildWelfareNotice, "person__operation"),
+    (SeparationAlert, "operation"),
+    (Area, "operation"),
+)
+
+
+def _board_fingerprint_query() -> QuerySet[Operation]:
+    """One row: the operation's own change, its plan version, and for every table the board reads the
+    number of the operation's records and their latest change; the latest change of any agency and user
+    (the board shows their names)."""
+    from django.db.models import Count, IntegerField, Max  # noqa: PLC0415
+
+    from haven.accounts.models import Agency  # noqa: PLC0415
+
+    operation_id = OuterRef("pk")
+    annotations: dict[str, Any] = {}
+    for n, (model, path) in enumerate(_BOARD_SOURCES):
+        rows = model.objects.filter(**{path: operation_id}).order_by().values(path)
+        annotations[f"c{n}"] = Subquery(rows.annotate(x=Count("pk")).values("x"), output_field=IntegerField())
+        if any(f.name == "updated_at" for f in model._meta.get_fields()):
+            annotations[f"m{n}"] = Subquery(rows.annotate(x=Max("updated_at")).values("x"))
+    annotations["agencies"] = Subquery(Agency.objects.order_by("-updated_at").values("updated_at")[:1])
+    annotations["users"] = Subquery(User.objects.order_by("-updated_at").values("updated_at")[:1])
+    return (
+        Operation.objects.filter(pk=OPERATION_PLACEHOLDER)
+        .annotate(**annotations)
+        .values_list("updated_at", "current_version_id", *annotations)
+    )
+
+
+OPERATION_PLACEHOLDER: Final = UUID(int=0)
+#: the fingerprint's SQL, compiled once per database (Django takes far longer to compile a query of thirty
+#: subqueries than the database takes to answer it)
+_FINGERPRINT_SQL: dict[str, str] = {}
+
+
+def _board_fingerprint(operation: Operation) -> tuple[Any, ...]:
+    from django.db import connections, router  # noqa: PLC0415
+
+    alias = router.db_for_read(Operation)
+    connection = connections[alias]
+    key = f"{alias}:{connection.vendor}"
+    if key not in _FINGERPRINT_SQL:
+        sql, params = _board_fingerprint_query().query.get_compiler(alias).as_sql()
+        placeholder = Operation._meta.pk.get_db_prep_value(OPERATION_PLACEHOLDER, connection)
+        if list(params) != [placeholder]:
+            raise AssertionError(f"the board's fingerprint takes one parameter, not {params!r}")
+        _FINGERPRINT_SQL[key] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FINGERPRINT_SQL[key], [Operation._meta.pk.get_db_prep_value(operation.pk, connection)]
+        )
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else ()
+
+
+def board_version(
+    actor: User,
+    standing: Standing,
+    operation: Operation,
+    *,
+    via: str,
+    stage: str = "",
+    area: str = "",
+    search: str = "",
+    mine: bool = False,
+    limit_minutes: int = 60,
+    now: datetime,
+) -> str:
+    """The board's version for this reader: an opaque validator (an HTTP ETag) that changes whenever
+    anything `board_for` would show this reader changes — a record of the operation added, changed or
+    removed (counted and the latest `updated_at` of every table the board reads, `_BOARD_SOURCES`), the
+    plan's version, the agencies' and users' names, the readiness limit, the filters, the representation
+    (`via`) and the minute (`now`, the board's clock: waits grow with it) — and that differs between
+    readers (the reader's id and standing are in it, so no two users and no two audiences share one).
+    Within a minute the board's answers differ only in the second they were made at ("updated 06:40:12"):
+    a weak validator (`polling.etag`).
+
+    One query, no rendering, no audit event: for a poll that may answer 304. It is a keyed hash
+    (HMAC-SHA256 under the installation's secret key, salted for this use), so it says nothing itself."""
+    fingerprint = _board_fingerprint(operation)
+    message = repr(
+        (
+            "board-version/1",
+            via,
+            standing,
+            getattr(actor.agency, "slug", ""),
+            (stage, area, search, mine),
+            limit_minutes,
+            # the minute: every wait and time the board shows is in whole minutes
+            now.replace(second=0, microsecond=0).isoformat(),
+            fingerprint,
+        )
+    )
+    return salted_hmac("haven.board_version", message, algorithm="sha256").hexdigest()[:40]
 
 
 def _child_welfare_label(facts: RosterFacts, operation: Operation) -> str:

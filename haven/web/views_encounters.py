@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -21,6 +21,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from haven.access.policies import Access, Compartment, Standing, allows, require
@@ -45,10 +46,12 @@ from haven.encounters.models import (
     Sign,
     VictimServiceKind,
 )
+from haven.encounters.polling import etag, not_modified, unchanged_poll
 from haven.encounters.rules import ConsentState, next_person_code, treated_as_minor
 from haven.encounters.selectors import (
     PersonView,
     board_for,
+    board_version,
     consent_state_of,
     person_for,
     person_view,
@@ -106,14 +109,48 @@ def _label(choices: Any, value: str) -> str:
 # --- the live board --------------------------------------------------------------------------------
 
 
-def _board(request: HttpRequest, actor: User, operation: Operation, standing: Standing) -> dict[str, Any]:
-    """The board as this actor may see it, filtered and searched as the URL says (so the 15-second refresh
-    keeps the same view); one audit event for the request."""
+def _board_filters(request: HttpRequest) -> dict[str, Any]:
+    """The board's filters and search as the URL gives them (a page never errs on a URL)."""
     stage = request.GET.get("stage", "")
-    stage = stage if stage in Stage.__members__.values() else ""
-    area = request.GET.get("area", "")[:40]
-    search = " ".join(request.GET.get("q", "").split())[:BOARD_SEARCH_MAX]
-    mine = request.GET.get("mine", "") == "1"
+    return {
+        "stage": stage if stage in Stage.__members__.values() else "",
+        "area": request.GET.get("area", "")[:40],
+        "search": " ".join(request.GET.get("q", "").split())[:BOARD_SEARCH_MAX],
+        "mine": request.GET.get("mine", "") == "1",
+    }
+
+
+def _board_version(
+    actor: User, operation: Operation, standing: Standing, filters: dict[str, Any], now: datetime
+) -> str:
+    """The live part's version for this reader at this minute (`board_version`)."""
+    return board_version(
+        actor,
+        standing,
+        operation,
+        via="web",
+        limit_minutes=readiness_policy().provider_contact_limit_minutes,
+        now=now,
+        **filters,
+    )
+
+
+def _board(
+    request: HttpRequest,
+    actor: User,
+    operation: Operation,
+    standing: Standing,
+    *,
+    now: datetime | None = None,
+    version: str = "",
+) -> dict[str, Any]:
+    """The board as this actor may see it, filtered and searched as the URL says (so the 15-second refresh
+    keeps the same view); one audit event for the request. `version`: the live part's version this render
+    was decided on (its clock is that version's minute)."""
+    filters = _board_filters(request)
+    stage, area, search, mine = filters["stage"], filters["area"], filters["search"], filters["mine"]
+    now = now or timezone.now()
+    version = version or _board_version(actor, operation, standing, filters, now)
     board = board_for(
         actor,
         standing,
@@ -123,6 +160,7 @@ def _board(request: HttpRequest, actor: User, operation: Operation, standing: St
         search=search,
         mine=mine,
         limit_minutes=readiness_policy().provider_contact_limit_minutes,
+        now=now,
     )
     chosen = {"stage": stage, "area": area, "q": search, "mine": "1" if mine else ""}
     record(
@@ -164,17 +202,24 @@ def _board(request: HttpRequest, actor: User, operation: Operation, standing: St
         "query": query(),
         "query_everyone": query(mine=""),
         "query_mine": query(mine="1"),
+        "board_version": version,
     }
+
+
+#: the labels a board row shows, looked up once (`Choices.choices` builds its list on every call)
+_POPULATION_LABELS: dict[str, str] = {k: str(v) for k, v in Population.choices}
+_DESIGNATION_LABELS: dict[str, str] = {k: str(v) for k, v in DesignationStatus.choices}
+_PRIORITY_LABELS: dict[str, str] = {k: str(v) for k, v in Priority.choices}
 
 
 def _board_row(row: Any) -> dict[str, Any]:
     return {
         "row": row,
-        "tags": _labels(Population.choices, row.tags),
+        "tags": [_POPULATION_LABELS.get(t, t) for t in row.tags],
         "languages": [language_name(c) for c in row.languages],
         "urgent": [d.capitalize() for d in row.urgent],
-        "designation": _label(DesignationStatus.choices, row.designation) if row.designation else "",
-        "priority": _label(Priority.choices, row.priority),
+        "designation": _DESIGNATION_LABELS.get(row.designation, row.designation) if row.designation else "",
+        "priority": _PRIORITY_LABELS.get(row.priority, row.priority),
     }
 
 
@@ -216,10 +261,20 @@ def board(request: HttpRequest, operation_code: str) -> HttpResponse:
 
 @require_GET
 def board_rows(request: HttpRequest, operation_code: str) -> HttpResponse:
-    """The part of the board that refreshes itself (polled with the auto-refresh header)."""
+    """The part of the board that refreshes itself (polled with the auto-refresh header). Policy first
+    (hidden and missing: the same 404); then a poll that names the reader's current version answers 304,
+    without rendering and without an audit event; anything else renders, is audited as a view, and
+    carries its version as the ETag."""
     actor = _actor(request)
     operation, standing = operation_for(actor, operation_code)
-    return render(request, "web/encounters/_board_live.html", _board(request, actor, operation, standing))
+    now = timezone.now()
+    version = _board_version(actor, operation, standing, _board_filters(request), now)
+    if unchanged_poll(request, version):
+        return not_modified(version)
+    context = _board(request, actor, operation, standing, now=now, version=version)
+    response = render(request, "web/encounters/_board_live.html", context)
+    response["ETag"] = etag(version)
+    return response
 
 
 @require_POST

@@ -59,6 +59,18 @@ def current_designation(person: Person) -> str:
     return latest.status if latest else DesignationStatus.UNDETERMINED
 
 
+def _current_designations(operation: Operation) -> dict[uuid.UUID, str]:
+    """`current_designation` of every person of the operation who has one, in one query."""
+    latest: dict[uuid.UUID, str] = {}
+    for person_id, status in (
+        Designation.objects.filter(person__operation=operation)
+        .order_by("person_id", "at", "created_at")
+        .values_list("person_id", "status")
+    ):
+        latest[person_id] = status
+    return latest
+
+
 def _control_pairs(operation: Operation) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[str, datetime]]:
     """(controller, controlled) → (the sign seen, when), from observations whose signs show control
     (`rules.CONTROL_SIGNS`): the two are kept apart from that moment, whatever their designations say."""
@@ -93,7 +105,8 @@ def _check_placement(person: Person, area: Area, designation: str) -> None:
             rule="separation.victim-in-suspects-area",
         )
     others = [p for p in area.persons.exclude(pk=person.pk) if p.outcome == ""]
-    designations = {p.pk: current_designation(p) for p in others}
+    known = _current_designations(person.operation)
+    designations = {p.pk: known.get(p.pk, DesignationStatus.UNDETERMINED) for p in others}
     if designation == DesignationStatus.SUSPECT:
         victims = [p.code for p in others if designations[p.pk] == DesignationStatus.POTENTIAL_VICTIM]
         if victims:
@@ -134,26 +147,46 @@ def _refresh_alerts(operation: Operation, moment: datetime) -> None:
     suspect), a person seen controlling another — naming who must move (never the victim); clear the ones
     that no longer hold (someone was moved, released, or re-designated)."""
     persons = list(operation.persons.filter(outcome="", area__isnull=False).select_related("area"))
-    designations = {p.pk: current_designation(p) for p in persons}
+    designations = _current_designations(operation)
     control = _control_pairs(operation)
+    by_id = {p.pk: p for p in persons}
+    by_area: dict[uuid.UUID, list[Person]] = {}
+    for p in persons:
+        by_area.setdefault(p.area_id, []).append(p)  # type: ignore[arg-type]  # placed: area_id is set
     wanted: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], str] = {}
+
+    def designation(p: Person) -> str:
+        return designations.get(p.pk, DesignationStatus.UNDETERMINED)
+
+    # a suspect against everyone else in the area; anyone else only against those seen controlled by them
+    # (in one area at a time, never every pair of the operation: hundreds of persons are placed at once)
     for mover in persons:
-        for other in persons:
-            if other.pk == mover.pk or other.area_id != mover.area_id:
+        if designation(mover) != DesignationStatus.SUSPECT:
+            continue
+        assert mover.area is not None
+        for other in by_area[mover.area.pk]:
+            if other.pk == mover.pk:
                 continue
-            assert mover.area is not None
             key = (mover.area.pk, mover.pk, other.pk)
-            suspect = designations[mover.pk] == DesignationStatus.SUSPECT
-            if suspect and designations[other.pk] == DesignationStatus.POTENTIAL_VICTIM:
+            if designation(other) == DesignationStatus.POTENTIAL_VICTIM:
                 wanted[key] = SeparationReason.SUSPECT_WITH_VICTIM
             elif (
-                suspect
-                and mover.area.holds == AreaHolds.POTENTIAL_VICTIMS
-                and designations[other.pk] != DesignationStatus.SUSPECT
+                mover.area.holds == AreaHolds.POTENTIAL_VICTIMS
+                and designation(other) != DesignationStatus.SUSPECT
             ):
                 wanted[key] = SeparationReason.SUSPECT_IN_VICTIMS_AREA
-            elif (mover.pk, other.pk) in control and designations[other.pk] != DesignationStatus.SUSPECT:
+            elif (mover.pk, other.pk) in control and designation(other) != DesignationStatus.SUSPECT:
                 wanted[key] = SeparationReason.CONTROLLER_WITH_CONTROLLED
+    for controller_id, controlled_id in control:
+        controller, controlled = by_id.get(controller_id), by_id.get(controlled_id)
+        if controller is None or controlled is None or controller.pk == controlled.pk:
+            continue
+        if controller.area_id != controlled.area_id or controller.area is None:
+            continue
+        if DesignationStatus.SUSPECT in (designation(controller), designation(controlled)):
+            continue  # a suspect mover was weighed above; nobody is kept from a suspect for control
+        key = (controller.area.pk, controller.pk, controlled.pk)
+        wanted[key] = SeparationReason.CONTROLLER_WITH_CONTROLLED
     open_alerts = list(SeparationAlert.objects.filter(operation=operation, cleared_at__isnull=True))
     open_pairs = {(a.area_id, a.suspect_id, a.potential_victim_id): a for a in open_alerts}
     for key, alert in open_pairs.items():

@@ -81,6 +81,33 @@
     }
   });
 
+  // The board's poll names the version it shows (If-None-Match); the server answers 304 when nothing this
+  // reader sees changed: nothing to swap, nothing rendered, nothing audited. A 200 brings the new version
+  // (ETag). Responses say no-store, so the browser keeps no copy: the version lives on the element.
+  function boardLive(elt) {
+    return elt && elt.id === "board-live" ? elt : null;
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var live = boardLive(event.detail.elt);
+    if (live && live.dataset.boardVersion) {
+      event.detail.headers["If-None-Match"] = '"' + live.dataset.boardVersion + '"';
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (boardLive(event.detail.elt) && event.detail.xhr.status === 304) {
+      event.detail.shouldSwap = false;
+      event.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var live = boardLive(event.detail.elt);
+    var xhr = event.detail.xhr;
+    if (live && xhr && xhr.status === 200) {
+      var tag = (xhr.getResponseHeader("ETag") || "").replace(/^W\//, "").replace(/"/g, "");
+      live.dataset.boardVersion = tag;
+    }
+  });
+
   // Panels marked data-open-wide (the board's filters) start open on a wide screen and folded on a phone.
   function openWide() {
     if (!window.matchMedia("(min-width: 48rem)").matches) {
