@@ -313,3 +313,11 @@ def test_another_agency_is_deactivated_only_by_two_admins_and_the_page_says_who_
     assert approver.post(f"/manage/changes/{change.pk}/approve/").status_code == 302
     harbor.refresh_from_db()
     assert not harbor.is_active
+
+
+def test_the_changes_page_title_is_plain_text_and_each_agency_field_says_what_it_is_for(client_for):
+    html = client_for("admin").get("/manage/changes/").content.decode()
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "<" not in title.removeprefix("<title>")
+    for label in ("Agency to deactivate", "Agency to reactivate", "To agency"):
+        assert label in html
