@@ -191,11 +191,12 @@ class ProposalForm(forms.Form):
         for name in [n for n in self.fields if n not in self.FIELDS[kind]]:
             del self.fields[name]
         if "agency" in self.fields:
-            label = {
+            labels: dict[str, str] = {
                 AccountChangeKind.MOVE_ACCOUNT: "To agency",
                 AccountChangeKind.DEACTIVATE_AGENCY: "Agency to deactivate",
                 AccountChangeKind.REACTIVATE_AGENCY: "Agency to reactivate",
-            }.get(kind, "Agency")
+            }
+            label = labels.get(kind, "Agency")
             self.fields["agency"].label = label
             cast(forms.ChoiceField, self.fields["agency"]).choices = _agency_choices()
         if "user" in self.fields:
