@@ -62,6 +62,7 @@ from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Operation
 from haven.operations.selectors import current_plan, operation_for
 from haven.operations.services import readiness_policy
+from haven.web.board_rows import board_row_html
 from haven.web.forms_encounters import (
     CONSENT_ITEM_LABELS,
     NEED_LABELS,
@@ -184,7 +185,7 @@ def _board(
         "retained": standing.retained,
         "operation": operation,
         "board": board,
-        "rows": [{**_board_row(row), "url": f"{person_url}{row.code}/"} for row in board.rows],
+        "rows": [_with_html({**_board_row(row), "url": f"{person_url}{row.code}/"}) for row in board.rows],
         "stage_counts": [
             {"stage": s.value, "label": STAGE_LABELS[s], "count": board.stages[s]}
             for s in Stage
@@ -210,6 +211,11 @@ def _board(
 _POPULATION_LABELS: dict[str, str] = {k: str(v) for k, v in Population.choices}
 _DESIGNATION_LABELS: dict[str, str] = {k: str(v) for k, v in DesignationStatus.choices}
 _PRIORITY_LABELS: dict[str, str] = {k: str(v) for k, v in Priority.choices}
+
+
+def _with_html(item: dict[str, Any]) -> dict[str, Any]:
+    item["html"] = board_row_html(item)
+    return item
 
 
 def _board_row(row: Any) -> dict[str, Any]:
