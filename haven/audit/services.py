@@ -79,7 +79,7 @@ class AuditChainBroken(Exception):
 def _lock_head() -> tuple[int, str, str]:
     """Lock the chain head and return it (sequence, hash, key id).
 
-    PostgreSQL: through `haven_audit_lock_head()` (migration 0005), a function that runs as the tables'
+    PostgreSQL: through `haven_audit_lock_head()` (migrations 0005 and 0006), a function that runs as the tables'
     owner, since the application's role may not update the head (nor so lock it) itself. SQLite runs
     every transaction `BEGIN IMMEDIATE`, which serialises writers. Either way a head row that is missing
     is created only for an empty chain: over events it would launder whatever removed it.

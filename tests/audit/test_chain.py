@@ -170,6 +170,37 @@ def test_concurrent_writers_cannot_fork_the_chain():
     assert verify_chain().intact
 
 
+@pytest.mark.django_db(transaction=True)
+def test_writers_racing_onto_an_empty_chain_all_append():
+    """The first events of a chain: several writers find no head at once. One creates it; the others
+    wait for it and follow (a writer that looked for the head before the first committed and for events
+    after must not take the fresh chain for a head deleted over events)."""
+    errors: list[BaseException] = []
+
+    def writer(barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                record(actor=None, event=AuditEvent.AGENCY_CHANGED, actor_label="writer")
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    rounds, writers = 25, 6
+    for _ in range(rounds):
+        tamper(("DELETE FROM audit_auditrecord", []), ("DELETE FROM audit_auditchainhead", []))
+        barrier = threading.Barrier(writers)
+        threads = [threading.Thread(target=writer, args=(barrier,)) for _ in range(writers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert AuditRecord.objects.count() == writers
+        assert verify_chain().intact
+
+
 @pytest.mark.django_db
 def test_an_event_written_on_a_whole_second_verifies():
     import time_machine
