@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser
 
@@ -18,6 +20,11 @@ class HavenBackend(ModelBackend):
         asks this at sign-in and again for each request's session (`ModelBackend.get_user`)."""
         agency = getattr(user, "agency", None)
         return super().user_can_authenticate(user) and bool(agency is not None and agency.is_active)
+
+    def get_user(self, user_id: UUID | str) -> User | None:
+        """The session's user with their agency, in one query (each request asks; the agency decides)."""
+        user = User._default_manager.select_related("agency").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj: object, obj: object = None) -> set[str]:
         return set()

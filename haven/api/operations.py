@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import HeaderEx, P, QueryEx, Router, Status
 
@@ -47,8 +46,8 @@ from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import Forbidden, NotFound, ValidationFailed
 from haven.core.problems import InvalidInput, Problem
-from haven.operations.models import Operation, OperationAgency, RecordHolder
-from haven.operations.selectors import current_plan, operation_for, operations_visible_to, standing_from
+from haven.operations.models import Operation
+from haven.operations.selectors import current_plan, operation_for, operations_visible_to, standing_on
 from haven.operations.services import operation_approve, operation_create, plan_save, readiness_policy
 from haven.plans import Plan, full_briefing, parse_plan, render_markdown, render_pdf, service_briefing
 from haven.plans.formats import CODE_RE
@@ -148,29 +147,8 @@ def _base_version(base_version: int | None, if_match: str | None) -> tuple[int |
 def operations_list(request: HttpRequest) -> OperationListOut:
     """Each as its audience sees it; an operation your agency is not on is not listed. One audit event."""
     actor = _actor(request)
-    mine = OperationAgency.objects.filter(agency_id=actor.agency_id)
-    held = RecordHolder.objects.filter(agency_id=actor.agency_id)
-    operations = list(
-        operations_visible_to(actor)
-        .select_related("current_version", "approved_version")
-        .prefetch_related(
-            Prefetch("participants", queryset=mine, to_attr="listing"),
-            Prefetch("record_holders", queryset=held, to_attr="held"),
-        )
-    )
-    items = [
-        _summary(
-            op,
-            current_plan(op),
-            standing_from(
-                actor,
-                listed=bool(op.listing),
-                on_full_plan=bool(op.listing and op.listing[0].on_full_plan),
-                holds_records=bool(op.held),
-            ),
-        )
-        for op in operations
-    ]
+    operations = list(operations_visible_to(actor).select_related("current_version", "approved_version"))
+    items = [_summary(op, current_plan(op), standing_on(actor, op)) for op in operations]
     record(actor=actor, event=AuditEvent.OPERATIONS_LISTED, details={"count": len(items), "via": "api"})
     errors.mark_exercise(request, any(op.is_exercise for op in operations))
     return OperationListOut(operations=items)

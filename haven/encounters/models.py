@@ -470,3 +470,20 @@ class SeparationAlert(BaseModel):
 
     class Meta:
         ordering = ("raised_at",)
+
+
+class BoardChange(models.Model):
+    """One row for each change to a record the board shows, written by the database itself (triggers on
+    each such table, migration encounters 0007) in the writer's transaction: whatever writes — a service,
+    a bulk update, a loader, a migration — the board's version (`selectors.board_version`) sees it.
+
+    `operation_id` is the operation whose board the change is on; NULL for an agency's or a user's name,
+    shown on every board. Rows are only added: their number for an operation grows with every commit that
+    changed its board, in whatever order concurrent writers commit (a largest id would not: ids are taken
+    before commit)."""
+
+    id = models.BigAutoField(primary_key=True)
+    operation_id = models.UUIDField(null=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"#{self.id} on {self.operation_id or 'every board'}"

@@ -25,6 +25,7 @@ from haven.core.errors import NotFound
 from haven.core.languages import language_name
 from haven.encounters.models import (
     AttorneyNote,
+    BoardChange,
     ChildWelfareNotice,
     Consent,
     DangerFlag,
@@ -1039,8 +1040,9 @@ def board_for(
     )
 
 
-# The records the board reads, each with its path to the operation: `board_version` counts them and takes
-# their latest change. A record the board reads must be listed here (a test holds the list to `board_for`).
+# The records the board reads, each with its path to the operation. Each of their tables has triggers that
+# log its changes (`BoardChange`, migration encounters 0007), which `board_version` counts; a test holds
+# this list to `board_for` and the installed triggers to this list.
 _BOARD_SOURCES: Final[tuple[tuple[type[Any], str], ...]] = (
     (Person, "operation"),
     (PersonTag, "person__operation"),
@@ -1060,54 +1062,22 @@ _BOARD_SOURCES: Final[tuple[tuple[type[Any], str], ...]] = (
 )
 
 
-def _board_fingerprint_query() -> QuerySet[Operation]:
-    """One row: the operation's own change, its plan version, and for every table the board reads the
-    number of the operation's records and their latest change; the latest change of any agency and user
-    (the board shows their names)."""
-    from django.db.models import Count, IntegerField, Max  # noqa: PLC0415
-
-    from haven.accounts.models import Agency  # noqa: PLC0415
-
-    operation_id = OuterRef("pk")
-    annotations: dict[str, Any] = {}
-    for n, (model, path) in enumerate(_BOARD_SOURCES):
-        rows = model.objects.filter(**{path: operation_id}).order_by().values(path)
-        annotations[f"c{n}"] = Subquery(rows.annotate(x=Count("pk")).values("x"), output_field=IntegerField())
-        if any(f.name == "updated_at" for f in model._meta.get_fields()):
-            annotations[f"m{n}"] = Subquery(rows.annotate(x=Max("updated_at")).values("x"))
-    annotations["agencies"] = Subquery(Agency.objects.order_by("-updated_at").values("updated_at")[:1])
-    annotations["users"] = Subquery(User.objects.order_by("-updated_at").values("updated_at")[:1])
-    return (
-        Operation.objects.filter(pk=OPERATION_PLACEHOLDER)
-        .annotate(**annotations)
-        .values_list("updated_at", "current_version_id", *annotations)
-    )
-
-
-OPERATION_PLACEHOLDER: Final = UUID(int=0)
-#: the fingerprint's SQL, compiled once per database (Django takes far longer to compile a query of thirty
-#: subqueries than the database takes to answer it)
-_FINGERPRINT_SQL: dict[str, str] = {}
-
-
-def _board_fingerprint(operation: Operation) -> tuple[Any, ...]:
+def _board_fingerprint(operation: Operation) -> tuple[int, int]:
+    """The number of changes logged on this operation's board, and on every board (agencies' and users'
+    names): two counts over an index, whatever the size of the operation."""
     from django.db import connections, router  # noqa: PLC0415
 
-    alias = router.db_for_read(Operation)
-    connection = connections[alias]
-    key = f"{alias}:{connection.vendor}"
-    if key not in _FINGERPRINT_SQL:
-        sql, params = _board_fingerprint_query().query.get_compiler(alias).as_sql()
-        placeholder = Operation._meta.pk.get_db_prep_value(OPERATION_PLACEHOLDER, connection)
-        if list(params) != [placeholder]:
-            raise AssertionError(f"the board's fingerprint takes one parameter, not {params!r}")
-        _FINGERPRINT_SQL[key] = sql
+    connection = connections[router.db_for_read(BoardChange)]
+    table = connection.ops.quote_name(BoardChange._meta.db_table)
+    operation_id = BoardChange._meta.get_field("operation_id").get_db_prep_value(operation.pk, connection)
     with connection.cursor() as cursor:
         cursor.execute(
-            _FINGERPRINT_SQL[key], [Operation._meta.pk.get_db_prep_value(operation.pk, connection)]
+            f"SELECT (SELECT COUNT(*) FROM {table} WHERE operation_id = %s), "  # noqa: S608 (a model's table)
+            f"(SELECT COUNT(*) FROM {table} WHERE operation_id IS NULL)",
+            [operation_id],
         )
-        row = cursor.fetchone()
-    return tuple(row) if row is not None else ()
+        here, everywhere = cursor.fetchone()
+    return int(here), int(everywhere)
 
 
 def board_version(
@@ -1125,8 +1095,9 @@ def board_version(
 ) -> str:
     """The board's version for this reader: an opaque validator (an HTTP ETag) that changes whenever
     anything `board_for` would show this reader changes — a record of the operation added, changed or
-    removed (counted and the latest `updated_at` of every table the board reads, `_BOARD_SOURCES`), the
-    plan's version, the agencies' and users' names, the readiness limit, the filters, the representation
+    removed (the changes the database logged on every table the board reads, `_BOARD_SOURCES`, the
+    operation's own row — its plan's version — and agencies' and users' names), the readiness limit, the
+    filters, the representation
     (`via`) and the minute (`now`, the board's clock: waits grow with it) — and that differs between
     readers (the reader's id and standing are in it, so no two users and no two audiences share one).
     Within a minute the board's answers differ only in the second they were made at ("updated 06:40:12"):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any, cast
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from haven.access.policies import Access, Compartment, Standing, allows, require
 from haven.accounts.models import User
@@ -26,12 +27,25 @@ def _live(actor: User) -> bool:
 
 def operations_visible_to(actor: User) -> QuerySet[Operation]:
     """The operations whose plan lists the actor's agency, or where it keeps records of its own after the
-    plan dropped it (none for an inactive account or agency)."""
+    plan dropped it (none for an inactive account or agency). Each carries the facts of the actor's
+    standing on it (`listed`, `on_full_plan`, `holds_records`: `standing_on`), fetched in the same query."""
     if not _live(actor):
         return Operation.objects.none()
-    return Operation.objects.filter(
-        Q(participants__agency_id=actor.agency_id) | Q(record_holders__agency_id=actor.agency_id)
-    ).distinct()
+    listing = OperationAgency.objects.filter(operation=OuterRef("pk"), agency_id=actor.agency_id)
+    holding = RecordHolder.objects.filter(operation=OuterRef("pk"), agency_id=actor.agency_id)
+    return Operation.objects.annotate(
+        listed=Exists(listing),
+        on_full_plan=Exists(listing.filter(on_full_plan=True)),
+        holds_records=Exists(holding),
+    ).filter(Q(listed=True) | Q(holds_records=True))
+
+
+def standing_on(actor: User, operation: Operation) -> Standing:
+    """The actor's standing on an operation that `operations_visible_to(actor)` returned."""
+    facts = cast(Any, operation)
+    return standing_from(
+        actor, listed=facts.listed, on_full_plan=facts.on_full_plan, holds_records=facts.holds_records
+    )
 
 
 def standing_from(actor: User, *, listed: bool, on_full_plan: bool, holds_records: bool) -> Standing:
@@ -64,11 +78,13 @@ def standing(actor: User, operation: Operation) -> Standing:
 
 
 def operation_for(actor: User, code: str) -> tuple[Operation, Standing]:
-    """Fetch and authorise: the same NotFound whether the operation is missing or hidden."""
+    """Fetch and authorise: the same NotFound whether the operation is missing or hidden. One query, the
+    standing's facts included (every page and endpoint of an operation starts here, each 15-second poll
+    too)."""
     operation = operations_visible_to(actor).filter(code=code).select_related("current_version").first()
     if operation is None:
         raise NotFound("No such operation.")
-    return operation, standing(actor, operation)
+    return operation, standing_on(actor, operation)
 
 
 def current_plan(operation: Operation) -> Plan:

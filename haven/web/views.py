@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, Max, OuterRef, QuerySet
+from django.db.models import F, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,8 +29,8 @@ from haven.core.clock import clock_stamp
 from haven.core.errors import NotFound, RuleViolation, ValidationFailed
 from haven.core.spreadsheets import safe_cell
 from haven.encounters.selectors import person_ids_with_code, person_labels_for_audit
-from haven.operations.models import Operation, OperationAgency, RecordHolder
-from haven.operations.selectors import operations_visible_to, standing_from
+from haven.operations.models import Operation
+from haven.operations.selectors import operations_visible_to, standing_on
 from haven.web.forms import AgencyForm, AuditFilterForm, DecisionForm, ProposalForm, UserForm
 
 
@@ -53,26 +53,15 @@ def health(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The operations the actor's agency is on: one query however many there are, one audit event."""
     actor = _actor(request)
-    listing = OperationAgency.objects.filter(operation=OuterRef("pk"), agency_id=actor.agency_id)
     operations = operations_visible_to(actor).annotate(
         ready=F("current_version__ready"),
-        listed=Exists(listing),
-        on_full_plan=Exists(listing.filter(on_full_plan=True)),
-        holds_records=Exists(
-            RecordHolder.objects.filter(operation=OuterRef("pk"), agency_id=actor.agency_id)
-        ),
         # the plan's own timestamps: their dates are in the action's own offset
         starts=F("current_version__document__operation__starts_at"),
         ends=F("current_version__document__operation__ends_at"),
     )
     items = []
     for operation in operations:
-        standing = standing_from(
-            actor,
-            listed=operation.listed,
-            on_full_plan=operation.on_full_plan,
-            holds_records=operation.holds_records,
-        )
+        standing = standing_on(actor, operation)
         may_read_plan = allows(standing, Compartment.FULL_PLAN, Access.READ)
         items.append(
             {

@@ -136,3 +136,27 @@ def test_the_lock_function_will_not_recreate_a_missing_head_over_events():
         _append_as(role)
     assert AuditRecord.objects.count() == 2
     assert verify_chain().kind == "head_missing"
+
+
+# The guide's default privileges on every other table and sequence (docs/deploying.md).
+CASE_GRANTS = [
+    "GRANT USAGE ON SCHEMA public TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+]
+
+
+def test_the_application_role_logs_the_boards_changes():
+    """The board's change log (migration encounters 0007) is written by triggers that run as the writer:
+    with the guide's privileges the application's role writes a board record and its change is logged."""
+    from haven.encounters.models import BoardChange
+    from haven.operations.models import Area
+    from tests.access.matrix_encounters import scenario
+
+    operation = scenario().operation
+    before = BoardChange.objects.filter(operation_id=operation.pk).count()
+    area = Area.objects.filter(operation=operation).first()
+    assert area is not None
+    with _as_application(CASE_GRANTS) as role:
+        _run_as(role, "UPDATE operations_area SET name = %s WHERE id = %s", ["Room renamed", area.pk])
+    assert BoardChange.objects.filter(operation_id=operation.pk).count() == before + 1

@@ -236,3 +236,105 @@ def test_every_table_the_board_reads_is_in_its_version():
     read |= {VictimServiceRecord, AttorneyNote, Consent, Interview, ReliefStep, DangerFlag}
     read |= {ChildWelfareNotice, SeparationAlert, Area}
     assert {model for model, _ in _BOARD_SOURCES} == read
+
+
+def _installed_board_triggers() -> set[tuple[str, str]]:
+    """(table, operation) of every board-change trigger the database holds."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'haven_board_changed'"
+            )
+        else:
+            cursor.execute(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' "
+                "AND sql LIKE '%INSERT INTO encounters_boardchange%'"
+            )
+        return {(table, name.rsplit("_", 1)[1]) for table, name in cursor.fetchall()}
+
+
+def test_every_table_the_board_reads_logs_its_changes_on_this_database():
+    """Each table of `_BOARD_SOURCES`, the operation's own row and the agencies' and users' names have
+    their insert, update and delete triggers after every migration (Django rebuilds an SQLite table to
+    alter it, dropping its triggers: a later migration must create them again)."""
+    from haven.accounts.models import Agency, User
+    from haven.encounters.selectors import _BOARD_SOURCES
+    from haven.operations.models import Operation
+
+    models = [model for model, _ in _BOARD_SOURCES] + [Operation, Agency, User]
+    expected = {(m._meta.db_table, op) for m in models for op in ("insert", "update", "delete")}
+    assert expected <= _installed_board_triggers()
+
+
+@pytest.mark.parametrize("write", ["update", "delete", "user name"])
+def test_a_write_that_bypasses_the_services_changes_the_version(s, client_for, write):
+    """The log is kept by the database: a bulk update (no `updated_at`), a delete, a rename of a user the
+    board names — each changes the version, so the next poll renders."""
+    from haven.accounts.models import User
+    from haven.encounters.models import DangerFlag, PersonTag
+
+    client = client_for("investigator")
+    with time_machine.travel(timezone.now().replace(second=5), tick=False):
+        etag = poll(client, rows_url(s))["ETag"]
+        assert poll(client, rows_url(s), etag).status_code == 304
+        if write == "update":
+            changed = DangerFlag.objects.filter(person__operation=s.operation).update(
+                response="Moved to safety"
+            )
+        elif write == "delete":
+            changed, _ = (
+                PersonTag.objects.filter(person__operation=s.operation, tag="adult")[:1].get().delete()
+            )
+        else:
+            changed = User.objects.filter(pk=make_user("advocate").pk).update(name="Rowan Testperson")
+        assert changed >= 1
+        assert poll(client, rows_url(s), etag).status_code == 200
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_after_a_later_one_still_changes_the_version():
+    """Concurrent writers take their log rows' ids before they commit, and may commit in the other order:
+    the version counts rows, so the first writer's commit changes it even though a larger id was already
+    seen (a largest id would not)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from haven.encounters.models import BoardChange
+    from haven.encounters.selectors import _board_fingerprint
+
+    sc = scenario()
+    first_wrote, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def first_writer() -> None:
+        try:
+            with transaction.atomic():
+                Person.objects.filter(operation=sc.operation, code="P-001").update(code="P-901")
+                first_wrote.set()
+                release.wait(10)
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first_writer)
+    thread.start()
+    assert first_wrote.wait(10)
+    from haven.operations.models import Area
+
+    Area.objects.filter(operation=sc.operation).update(name="Room renamed")  # a larger id, committed first
+    seen = _board_fingerprint(sc.operation)
+    largest = BoardChange.objects.filter(operation_id=sc.operation.pk).order_by("-id").values_list("id")[0]
+    release.set()
+    thread.join()
+    assert failures == []
+    assert (
+        BoardChange.objects.filter(operation_id=sc.operation.pk).order_by("-id").values_list("id")[0]
+        == largest
+    )
+    assert _board_fingerprint(sc.operation) != seen
