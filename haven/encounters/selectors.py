@@ -700,9 +700,10 @@ def roster_facts(
 
     def grouped(query: QuerySet[Any], *fields: str) -> dict[Any, list[tuple[Any, ...]]]:
         found: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
-        for person_id, *values in query.filter(**scope).order_by().values_list("person_id", *fields):
-            if person_id in wanted:
-                found[person_id].append(tuple(values))
+        rows = query.filter(**scope).order_by().values_list("person_id", *fields)
+        for row in rows:
+            if whole or row[0] in wanted:  # (the operation's persons, when `whole`: every row is wanted)
+                found[row[0]].append(row[1:])
         return found
 
     tags = grouped(PersonTag.objects.all(), "tag")
@@ -739,13 +740,14 @@ def roster_facts(
             services=any(kind == VictimServiceKind.SERVICE for *_, kind in records.get(key, [])),
             outcome=p["outcome"],
         )
-        contacts = [at for at, kind, *_ in needs.get(key, []) if kind == provider]
-        contacts += [at for at, kind in information.get(key, []) if kind == provider]
-        contacts += [at for at, kind, _ in records.get(key, []) if kind == provider]
+        their_needs = needs.get(key, ())
+        contacts = [row[0] for row in their_needs if row[1] == provider]
+        contacts += [at for at, kind in information.get(key, ()) if kind == provider]
+        contacts += [row[0] for row in records.get(key, ()) if row[1] == provider]
         urgent = {
             domain
-            for _, _, *flags in needs.get(key, [])
-            for domain, flag in zip(NeedsAssessment.URGENT_DOMAINS, flags, strict=True)
+            for row in their_needs
+            for domain, flag in zip(NeedsAssessment.URGENT_DOMAINS, row[2:], strict=True)
             if flag
         }
         latest: dict[str, tuple[str, datetime]] = {}
