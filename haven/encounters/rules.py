@@ -5,7 +5,7 @@ each decided once"). Pure: plain values in, plain values out, no database and no
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Final, TypeVar
@@ -14,6 +14,7 @@ from haven.core import languages
 from haven.core.problems import Problem
 
 _Owner = TypeVar("_Owner")
+_Location = TypeVar("_Location")
 
 MINOR: Final = "minor"
 ADULT: Final = "adult"
@@ -130,6 +131,16 @@ def interview_minutes_problem(minutes: int) -> str:
     """What is wrong with an interview's length, or "" when it is within `INTERVIEW_MINUTES`."""
     low, high = INTERVIEW_MINUTES
     return "" if low <= minutes <= high else f"is between {low} and {high}"
+
+
+MINOR_ROOM: Final = "interview.minor-room"
+
+
+def room_for_population(minors_at: Collection[_Location], *, minor: bool, location: _Location) -> bool:
+    """Where the day says minors are interviewed (a child advocacy center's suites, say), minors are
+    interviewed only there and adults only elsewhere; a day that names no such location lets anyone be
+    interviewed anywhere. `minor`: `treated_as_minor` (an unknown age is a minor's)."""
+    return not minors_at or (location in minors_at) == minor
 
 
 SUSPECT: Final = "suspect"

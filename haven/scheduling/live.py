@@ -61,6 +61,7 @@ from haven.encounters.rules import (
     in_victim_care,
     interview_conductors,
     open_danger_reason,
+    room_for_population,
     treated_as_minor,
 )
 from haven.encounters.services import languages_of
@@ -228,7 +229,7 @@ class Eligibility:
         return conducts(self.conductors(minor=minor), role=role, agency=self.agencies.get(agency_id, ""))
 
     def room_allowed(self, *, minor: bool, location_id: Any) -> bool:
-        return not self.minors_at or (location_id in self.minors_at) == minor
+        return room_for_population(self.minors_at, minor=minor, location=location_id)
 
 
 def eligibility_summary(operation: Operation, allowed: Eligibility) -> list[str]:
@@ -260,6 +261,18 @@ def eligibility(operation: Operation, day: PlanningDay) -> Eligibility:
         agencies=dict(operation.participants.values_list("agency_id", "plan_id")),
         minors_at=frozenset(day.minor_locations.values_list("pk", flat=True)),
     )
+
+
+def minor_locations_at(operation: Operation, moment: datetime) -> frozenset[Any]:
+    """The interview locations (pks) where minors are interviewed at `moment`: those the planning day that
+    covers it names; none when no planning day covers it. Hand booking asks it through
+    `encounters.services.interviews.use_minor_locations` (SchedulingConfig.ready)."""
+    day = (
+        PlanningDay.objects.filter(operation=operation, starts_at__lte=moment, ends_at__gt=moment)
+        .order_by("starts_at")
+        .first()
+    )
+    return frozenset(day.minor_locations.values_list("pk", flat=True)) if day is not None else frozenset()
 
 
 def current_day(operation: Operation, now: datetime) -> PlanningDay | None:

@@ -1014,6 +1014,18 @@ def test_the_interview_guardrails_refuse_and_allow_once_care_came_first(
     )
     refused_by(schedule(location="precinct-4"), "interview.nondetention")
     refused_by(schedule(note_taker="ivy.investigator"), "interview.note-taker")
+    # the planning day keeps the Child Advocacy Center's suites for minors: a minor elsewhere is refused
+    from haven.scheduling.models import PlanningDay
+
+    moment = timezone.now() + timedelta(hours=8)
+    day = PlanningDay.objects.create(
+        operation=cast.operation,
+        starts_at=moment - timedelta(hours=1),
+        ends_at=moment + timedelta(hours=4),
+        set_by=make_user("coordinator"),
+    )
+    day.minor_locations.set([cast.operation.interview_locations.get(plan_id="cac-suite")])
+    refused_by(schedule(location="harbor-rooms"), "interview.minor-room")
     scheduled = schedule(client_for("forensic"))  # forensic interview providers schedule too
     assert scheduled.status_code == 201
     assert scheduled.json()["person"]["stage"] == "interview_scheduled"

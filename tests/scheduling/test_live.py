@@ -1297,6 +1297,56 @@ def test_the_availability_form_marks_where_minors_are_interviewed(operation, per
     assert 'name="minors_at" value="harbor-rooms" id="av_minors_at_1">' in again
 
 
+def test_an_interview_booked_by_hand_keeps_the_days_rooms_for_minors(
+    operation, register, care, persona, mark, now
+):
+    """The day's rooms for minors bind an interview booked by hand as they bind the planner: a minor (or a
+    person whose age is not recorded) only at the locations ticked for minors, an adult only elsewhere;
+    a time outside any planning day is not bound by one."""
+    minor = ready_person(register, care, "P-001", tags=("female", "minor"), languages=("en",))
+    unknown_age = ready_person(register, care, "P-002", tags=("male",), languages=("en",))
+    adult = ready_person(register, care, "P-003", languages=("en",))
+    mark(
+        interviewers=("federal_agent", "forensic"),
+        rooms=("harbor-rooms-1", "cac-suite-1"),
+        minors_at=("cac-suite",),
+    )
+    harbor = operation.interview_locations.get(plan_id="harbor-rooms")
+    cac = operation.interview_locations.get(plan_id="cac-suite")
+    forensic, agent = persona("forensic"), persona("federal_agent")
+    at = floor_slot(now) + timedelta(hours=1)
+
+    def book(
+        person: Person, interviewer: User, role: str, location: InterviewLocation, when: datetime
+    ) -> Interview:
+        return encounters.interview_schedule(
+            actor=interviewer,
+            person=person,
+            interviewer=interviewer,
+            role=role,
+            location=location,
+            starts_at=when,
+            minutes=60,
+        )
+
+    for child in (minor, unknown_age):
+        with pytest.raises(RuleViolation) as refused:
+            book(child, forensic, "forensic_interviewer", harbor, at)
+        assert refused.value.rule == "interview.minor-room"
+        assert child.code in refused.value.message
+        assert cac.name in refused.value.message
+    with pytest.raises(RuleViolation) as refused:
+        book(adult, agent, "investigator", cac, at)
+    assert refused.value.rule == "interview.minor-room"
+    assert not Interview.objects.filter(person__operation=operation).exists()
+    # where the day says, each is booked; and on a day with no planning day, anywhere
+    assert book(minor, forensic, "forensic_interviewer", cac, at).location == cac
+    assert book(adult, agent, "investigator", harbor, at).location == harbor
+    assert (
+        book(unknown_age, forensic, "forensic_interviewer", harbor, at + timedelta(days=2)).location == harbor
+    )
+
+
 def test_accepting_refuses_a_room_the_day_no_longer_allows(operation, register, care, coordinator, mark, now):
     ready_person(register, care, "P-001", tags=("female", "minor"), languages=("en",))
     mark(interviewers=("forensic",), rooms=("harbor-rooms-1",))

@@ -3,7 +3,9 @@ language the person understands), scheduling, the record of the interview, cance
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -33,8 +35,38 @@ from haven.encounters.services._base import (
     refusals_audited,
 )
 from haven.encounters.services.persons import current_designation, languages_of
-from haven.operations.models import InterviewLocation
+from haven.operations.models import InterviewLocation, Operation
 from haven.operations.selectors import current_plan
+
+#: The interview locations where minors are interviewed at a moment, as the operation's planning day says.
+#: The day is the scheduling package's, above this one: it tells the guardrails when it loads
+#: (`SchedulingConfig.ready` → `use_minor_locations`); until then no day names any.
+MinorLocations = Callable[[Operation, datetime], frozenset[Any]]
+_minor_locations: list[MinorLocations] = []
+
+
+def use_minor_locations(lookup: MinorLocations) -> None:
+    """Where the guardrails learn the day's locations for minors (set once, by the scheduling app)."""
+    _minor_locations[:] = [lookup]
+
+
+def _minor_room(person: Person, location: InterviewLocation, starts_at: datetime, *, minor: bool) -> None:
+    """The day's locations for minors bind an interview booked by hand as they bind the planner
+    (`rules.room_for_population`): a minor only there, an adult only elsewhere."""
+    minors_at = _minor_locations[0](person.operation, starts_at) if _minor_locations else frozenset()
+    if rules.room_for_population(minors_at, minor=minor, location=location.pk):
+        return
+    places = ", ".join(
+        InterviewLocation.objects.filter(pk__in=minors_at).order_by("plan_id").values_list("name", flat=True)
+    )
+    if minor:
+        message = (
+            f"{person.code} is a minor, or their age is not recorded: that day minors are interviewed only at "
+            f"{places}, and {location.name} is not one of them."
+        )
+    else:
+        message = f"That day {places} is kept for minors: {person.code} is interviewed elsewhere."
+    raise RuleViolation(message, rule=rules.MINOR_ROOM)
 
 
 def interview_danger_check(*, person: Person) -> None:
@@ -101,6 +133,9 @@ def interview_guardrails(
         raise ValidationFailed(
             [Problem("location", "is an interview location of this operation's plan")], what="interview"
         )
+    _minor_room(
+        person, location, starts_at, minor=rules.treated_as_minor(person.tags.values_list("tag", flat=True))
+    )
     if care and not location.is_nondetention:
         raise RuleViolation(
             f"{location.name} is a detention setting: interviews take place in a nondetention setting.",
