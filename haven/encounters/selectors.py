@@ -1043,7 +1043,7 @@ def board_for(
 
 
 # The records the board reads, each with its path to the operation. Each of their tables has triggers that
-# log its changes (`BoardChange`, migration encounters 0007), which `board_version` counts; a test holds
+# log its changes (`BoardChange`, haven/encounters/board_log.py), which `board_version` counts; a test holds
 # this list to `board_for` and the installed triggers to this list.
 _BOARD_SOURCES: Final[tuple[tuple[type[Any], str], ...]] = (
     (Person, "operation"),

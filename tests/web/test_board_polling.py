@@ -269,12 +269,17 @@ def test_every_table_the_board_reads_logs_its_changes_on_this_database():
     assert expected <= _installed_board_triggers()
 
 
-@pytest.mark.parametrize("write", ["update", "delete", "user name"])
+@pytest.mark.parametrize(
+    "write", ["update", "delete", "user name", "agency type", "tag moved away", "person moved away"]
+)
 def test_a_write_that_bypasses_the_services_changes_the_version(s, client_for, write):
     """The log is kept by the database: a bulk update (no `updated_at`), a delete, a rename of a user the
-    board names — each changes the version, so the next poll renders."""
-    from haven.accounts.models import User
+    board names, an agency's type (a provider's contact is told by it), a record or a person moved to
+    another operation (the operation it left is logged too) — each changes the version, so the next poll
+    renders."""
+    from haven.accounts.models import Agency, User
     from haven.encounters.models import DangerFlag, PersonTag
+    from tests.operations.fixtures import make_operation
 
     client = client_for("investigator")
     with time_machine.travel(timezone.now().replace(second=5), tick=False):
@@ -288,8 +293,23 @@ def test_a_write_that_bypasses_the_services_changes_the_version(s, client_for, w
             changed, _ = (
                 PersonTag.objects.filter(person__operation=s.operation, tag="adult")[:1].get().delete()
             )
-        else:
+        elif write == "user name":
             changed = User.objects.filter(pk=make_user("advocate").pk).update(name="Rowan Testperson")
+        elif write == "agency type":
+            changed = Agency.objects.filter(slug="harbor-vs").update(type="interpreter_service")
+        else:
+            other = make_operation(starts_in=-timedelta(hours=2), changes={"operation.code": "OTHER-1"})
+            if write == "tag moved away":
+                stranger = Person.objects.create(
+                    operation=other,
+                    code="P-100",
+                    encountered_at=s.operation.starts_at,
+                    registered_by=make_user("investigator"),
+                )
+                changed = PersonTag.objects.filter(person__operation=s.operation)[:1].get().pk
+                changed = PersonTag.objects.filter(pk=changed).update(person=stranger)
+            else:
+                changed = Person.objects.filter(operation=s.operation, code="P-003").update(operation=other)
         assert changed >= 1
         assert poll(client, rows_url(s), etag).status_code == 200
 

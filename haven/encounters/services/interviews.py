@@ -40,7 +40,7 @@ from haven.operations.selectors import current_plan
 
 #: The interview locations where minors are interviewed at a moment, as the operation's planning day says.
 #: The day is the scheduling package's, above this one: it tells the guardrails when it loads
-#: (`SchedulingConfig.ready` → `use_minor_locations`); until then no day names any.
+#: (`SchedulingConfig.ready` → `use_minor_locations`); a booking before then is refused, not let through.
 MinorLocations = Callable[[Operation, datetime], frozenset[Any]]
 _minor_locations: list[MinorLocations] = []
 
@@ -53,7 +53,12 @@ def use_minor_locations(lookup: MinorLocations) -> None:
 def _minor_room(person: Person, location: InterviewLocation, starts_at: datetime, *, minor: bool) -> None:
     """The day's locations for minors bind an interview booked by hand as they bind the planner
     (`rules.room_for_population`): a minor only there, an adult only elsewhere."""
-    minors_at = _minor_locations[0](person.operation, starts_at) if _minor_locations else frozenset()
+    if not _minor_locations:  # fail closed: never book as if no day kept rooms for minors
+        raise RuntimeError(
+            "The planning day's locations for minors are unknown: haven.scheduling did not load "
+            "(SchedulingConfig.ready sets them)."
+        )
+    minors_at = _minor_locations[0](person.operation, starts_at)
     if rules.room_for_population(minors_at, minor=minor, location=location.pk):
         return
     places = ", ".join(
