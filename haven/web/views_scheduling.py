@@ -571,6 +571,20 @@ def interviewer_gone(request: HttpRequest, operation_code: str) -> HttpResponse:
     )
 
 
+def _after_start(
+    request: HttpRequest, actor: User, operation: Operation, standing: Standing, run: SolveRun
+) -> HttpResponse:
+    """Back to the page once a planning run is queued. A small plan may be solved by the worker before this
+    page is drawn: then the page says it is planned (or why it was refused) instead of following a run
+    that is over."""
+    run.refresh_from_db()
+    if run.active:
+        return _after_plan(request, actor, operation, standing, "")
+    if run.status == SolveStatus.DONE:
+        return _after_plan(request, actor, operation, standing, "planned")
+    return _refused(request, actor, operation, standing, RuleViolation(run.message, rule="schedule.run"))
+
+
 def _after_plan(
     request: HttpRequest, actor: User, operation: Operation, standing: Standing, saved: str
 ) -> HttpResponse:
@@ -613,10 +627,10 @@ def plan_solve(request: HttpRequest, operation_code: str) -> HttpResponse:
     actor, operation, standing = _planning(request, operation_code)
     services.require_planner(actor, operation)
     try:
-        services.schedule_solve_start(actor=actor, operation=operation, time_limit=_time_limit())
+        run = services.schedule_solve_start(actor=actor, operation=operation, time_limit=_time_limit())
     except RuleViolation as error:
         return _refused(request, actor, operation, standing, error)
-    return _after_plan(request, actor, operation, standing, "")
+    return _after_start(request, actor, operation, standing, run)
 
 
 @require_POST
@@ -625,12 +639,12 @@ def plan_replan(request: HttpRequest, operation_code: str, plan_id: UUID) -> Htt
     plan = plan_for(standing, operation, plan_id)
     services.require_planner(actor, operation)
     try:
-        services.schedule_solve_start(
+        run = services.schedule_solve_start(
             actor=actor, operation=operation, previous=plan, time_limit=_time_limit()
         )
     except RuleViolation as error:
         return _refused(request, actor, operation, standing, error)
-    return _after_plan(request, actor, operation, standing, "")
+    return _after_start(request, actor, operation, standing, run)
 
 
 @require_GET

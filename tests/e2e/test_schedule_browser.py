@@ -38,24 +38,47 @@ __all__ = ["smtp"]  # the test SMTP server, a fixture
 FAY = f"{PERSONAS['federal_agent'].username}@taskforce.example"
 
 
-@pytest.fixture
-def worker(settings: Any) -> Iterator[None]:
-    """`haven worker` beside the live server, on the database queue, as `haven demo` and production run it."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-    stop = threading.Event()
+class Worker:
+    """`haven worker` in a thread; `pause` holds it between batches (none under way when it returns), so a
+    test sees a run wait for the worker whatever the machine's speed."""
 
-    def loop() -> None:
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.running = threading.Event()
+        self.running.set()
+        self.held = threading.Event()
+
+    def pause(self) -> None:
+        self.running.clear()
+        assert self.held.wait(30), "the worker did not pause"
+
+    def resume(self) -> None:
+        self.held.clear()
+        self.running.set()
+
+    def loop(self) -> None:
         try:
-            while not stop.is_set():
+            while not self.stop.is_set():
+                if not self.running.is_set():
+                    self.held.set()
+                    self.running.wait(0.1)
+                    continue
                 call_command("worker", "--batch", verbosity=0)
-                stop.wait(0.3)
+                self.stop.wait(0.3)
         finally:
             connection.close()
 
-    thread = threading.Thread(target=loop, daemon=True)
+
+@pytest.fixture
+def worker(settings: Any) -> Iterator[Worker]:
+    """`haven worker` beside the live server, on the database queue, as `haven demo` and production run it."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    running = Worker()
+    thread = threading.Thread(target=running.loop, daemon=True)
     thread.start()
-    yield
-    stop.set()
+    yield running
+    running.stop.set()
+    running.resume()
     thread.join(timeout=30)
 
 
@@ -65,9 +88,10 @@ def unread(count: int) -> re.Pattern[str]:
     return re.compile(rf"^Notifications ?, {count} unread$")
 
 
-def plan_in_the_background(page: Page, button: str) -> None:
+def plan_in_the_background(page: Page, button: str, worker: Worker) -> None:
     """Click the planning button: the answer comes at once with the run's progress, which the page follows
-    until the worker's plan is there."""
+    until the worker's plan is there (the worker is held until the page shows the run waiting for it)."""
+    worker.pause()
     started = time.monotonic()
     page.get_by_role("button", name=button).click()
     progress = page.locator("#plan-progress")
@@ -75,6 +99,7 @@ def plan_in_the_background(page: Page, button: str) -> None:
     expect(progress).to_have_class(re.compile("is-running"))
     expect(progress.locator("progress")).to_be_attached()
     assert time.monotonic() - started < 2  # sooner than the solver's time limit: the request did not wait
+    worker.resume()
     expect(page.locator("#plan-result").get_by_role("status")).to_have_text("Planned.", timeout=20_000)
     expect(page.locator("#plan-progress")).not_to_have_class(re.compile("is-running"))
 
@@ -138,7 +163,7 @@ def plan_page(operation: Operation) -> str:
 
 
 def test_a_coordinator_plans_pins_replans_and_accepts(
-    page: Page, operation: Operation, worker: Any, smtp: Inbox
+    page: Page, operation: Operation, worker: Worker, smtp: Inbox
 ) -> None:
     page.on("dialog", lambda dialog: dialog.accept())
     fay = make_user("federal_agent")
@@ -164,7 +189,7 @@ def test_a_coordinator_plans_pins_replans_and_accepts(
     assert_accessible(page, "schedule-availability")
 
     # --- plan in the background, with its progress on the page ------------------------------------------
-    plan_in_the_background(page, "Plan interviews")
+    plan_in_the_background(page, "Plan interviews", worker)
     result = page.locator("#plan-result")
     expect(result.get_by_role("heading", name="By room")).to_be_visible()
     expect(result.get_by_role("heading", name="By interviewer")).to_be_visible()
@@ -194,7 +219,7 @@ def test_a_coordinator_plans_pins_replans_and_accepts(
     result = page.locator("#plan-result")
     expect(result.get_by_role("status")).to_have_text(re.compile("^Pinned"))
     expect(result.locator(f"#assignment-{code}")).to_contain_text("pinned")
-    plan_in_the_background(page, "Re-plan")
+    plan_in_the_background(page, "Re-plan", worker)
     row = page.locator(f"#assignment-{code}")
     expect(row).to_contain_text("pinned")
     assert (row.locator("td").nth(0).inner_text(), row.locator("td").nth(1).inner_text()) == before

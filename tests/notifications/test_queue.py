@@ -193,3 +193,33 @@ def test_the_interview_solver_runs_in_the_worker_and_never_in_the_request(operat
         f"/operations/{operation.code}/interviews/plan/runs/{run.pk}/", headers={"HX-Request": "true"}
     )
     assert done["HX-Redirect"].endswith("?saved=planned#plan-result")
+
+
+def test_a_plan_solved_before_the_page_is_drawn_is_shown_planned(operation, person, settings):
+    """A small plan may be solved by the worker between the run's commit and the page the request draws
+    (a loaded machine, a fast solve): the page then says "Planned." rather than following a run that is
+    over. Here the queue runs each task as it is queued, the extreme of that race."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.HAVEN_SCHEDULE_TIME_LIMIT = 1.5
+    at = operation.starts_at + timedelta(minutes=20)
+    encounters.needs_assessment_record(actor=make_user("advocate"), person=person, at=at, language="es")
+    encounters.information_record(
+        actor=make_user("advocate"), person=person, language="es", materials=["What happens next"], at=at
+    )
+    coordinator, now = make_user("coordinator"), timezone.now()
+    start, end = floor_slot(now), floor_slot(now) + timedelta(hours=8)
+    scheduling.availability_set(
+        actor=coordinator, operation=operation, starts_at=start, ends_at=end, interview_minutes=60,
+        interviewers=[Marked(make_user("federal_agent"), start, end)], interpreters=[],
+        rooms=[RoomMarked("harbor-rooms-1", start, end)], now=now,
+    )  # fmt: skip
+    client = Client()
+    sign_in(client, coordinator)
+    answered = client.post(
+        f"/operations/{operation.code}/interviews/plan/solve/", headers={"HX-Request": "true"}
+    )
+    assert SolveRun.objects.get().status == SolveStatus.DONE
+    page = answered.content.decode()
+    assert answered.status_code == 200
+    assert "Planned." in page
+    assert "Planning the interviews" not in page
