@@ -25,19 +25,26 @@ def _live(actor: User) -> bool:
     return actor.is_active and actor.agency.is_active
 
 
-def operations_visible_to(actor: User) -> QuerySet[Operation]:
-    """The operations whose plan lists the actor's agency, or where it keeps records of its own after the
-    plan dropped it (none for an inactive account or agency). Each carries the facts of the actor's
-    standing on it (`listed`, `on_full_plan`, `holds_records`: `standing_on`), fetched in the same query."""
-    if not _live(actor):
-        return Operation.objects.none()
+def _with_standing_facts(operations: QuerySet[Operation], actor: User) -> QuerySet[Operation]:
+    """The facts of the actor's standing on each operation, by subqueries: whether the plan lists the
+    actor's agency (`listed`; `on_full_plan`: on `distribution.full_plan` too), and whether the agency
+    holds records of its own there (`holds_records`). What each fact means is decided here alone."""
     listing = OperationAgency.objects.filter(operation=OuterRef("pk"), agency_id=actor.agency_id)
     holding = RecordHolder.objects.filter(operation=OuterRef("pk"), agency_id=actor.agency_id)
-    return Operation.objects.annotate(
+    return operations.annotate(
         listed=Exists(listing),
         on_full_plan=Exists(listing.filter(on_full_plan=True)),
         holds_records=Exists(holding),
-    ).filter(Q(listed=True) | Q(holds_records=True))
+    )
+
+
+def operations_visible_to(actor: User) -> QuerySet[Operation]:
+    """The operations whose plan lists the actor's agency, or where it keeps records of its own after the
+    plan dropped it (none for an inactive account or agency). Each carries the facts of the actor's
+    standing on it (`standing_on`), fetched in the same query."""
+    if not _live(actor):
+        return Operation.objects.none()
+    return _with_standing_facts(Operation.objects.all(), actor).filter(Q(listed=True) | Q(holds_records=True))
 
 
 def standing_on(actor: User, operation: Operation) -> Standing:
@@ -66,15 +73,10 @@ def standing_from(actor: User, *, listed: bool, on_full_plan: bool, holds_record
 
 def standing(actor: User, operation: Operation) -> Standing:
     """The actor's standing on the operation: on it or not, investigative or service, on the full plan —
-    or, dropped from the plan, keeping its own records there (`retained`)."""
-    listing = OperationAgency.objects.filter(operation=operation, agency_id=actor.agency_id).first()
-    holds = RecordHolder.objects.filter(operation=operation, agency_id=actor.agency_id).exists()
-    return standing_from(
-        actor,
-        listed=listing is not None,
-        on_full_plan=bool(listing and listing.on_full_plan),
-        holds_records=holds,
-    )
+    or, dropped from the plan, keeping its own records there (`retained`). One query."""
+    facts = cast("QuerySet[Any]", _with_standing_facts(Operation.objects.filter(pk=operation.pk), actor))
+    listed, on_full_plan, holds_records = facts.values_list("listed", "on_full_plan", "holds_records").get()
+    return standing_from(actor, listed=listed, on_full_plan=on_full_plan, holds_records=holds_records)
 
 
 def operation_for(actor: User, code: str) -> tuple[Operation, Standing]:

@@ -161,8 +161,9 @@ def test_a_request_never_waits_for_the_mail_server(operation, person, smtp):
     assert Notification.objects.get(kind=Kind.DANGER).delivery.status == DeliveryStatus.SENT
 
 
-def test_the_interview_solver_runs_in_the_worker_and_never_in_the_request(operation, person, settings):
-    settings.HAVEN_SCHEDULE_TIME_LIMIT = 1.5
+def _ready_to_plan(operation: Operation, person: Person) -> Client:
+    """The person cared for (needs assessed, information given), today's availability marked, and the
+    coordinator signed in: a client ready to ask for a plan."""
     at = operation.starts_at + timedelta(minutes=20)
     encounters.needs_assessment_record(actor=make_user("advocate"), person=person, at=at, language="es")
     encounters.information_record(
@@ -177,6 +178,12 @@ def test_the_interview_solver_runs_in_the_worker_and_never_in_the_request(operat
     )  # fmt: skip
     client = Client()
     sign_in(client, coordinator)
+    return client
+
+
+def test_the_interview_solver_runs_in_the_worker_and_never_in_the_request(operation, person, settings):
+    settings.HAVEN_SCHEDULE_TIME_LIMIT = 1.5
+    client = _ready_to_plan(operation, person)
     started = time.monotonic()
     answered = client.post(f"/operations/{operation.code}/interviews/plan/solve/")
     assert answered.status_code == 303
@@ -201,20 +208,7 @@ def test_a_plan_solved_before_the_page_is_drawn_is_shown_planned(operation, pers
     over. Here the queue runs each task as it is queued, the extreme of that race."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.HAVEN_SCHEDULE_TIME_LIMIT = 1.5
-    at = operation.starts_at + timedelta(minutes=20)
-    encounters.needs_assessment_record(actor=make_user("advocate"), person=person, at=at, language="es")
-    encounters.information_record(
-        actor=make_user("advocate"), person=person, language="es", materials=["What happens next"], at=at
-    )
-    coordinator, now = make_user("coordinator"), timezone.now()
-    start, end = floor_slot(now), floor_slot(now) + timedelta(hours=8)
-    scheduling.availability_set(
-        actor=coordinator, operation=operation, starts_at=start, ends_at=end, interview_minutes=60,
-        interviewers=[Marked(make_user("federal_agent"), start, end)], interpreters=[],
-        rooms=[RoomMarked("harbor-rooms-1", start, end)], now=now,
-    )  # fmt: skip
-    client = Client()
-    sign_in(client, coordinator)
+    client = _ready_to_plan(operation, person)
     answered = client.post(
         f"/operations/{operation.code}/interviews/plan/solve/", headers={"HX-Request": "true"}
     )

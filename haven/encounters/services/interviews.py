@@ -119,10 +119,8 @@ def interview_guardrails(
             "what happens next, and their questions answered, before any interview.",
             rule="interview.information-first",
         )
-    if (
-        rules.treated_as_minor(person.tags.values_list("tag", flat=True))
-        and role != InterviewerRole.FORENSIC_INTERVIEWER
-    ):
+    minor = rules.treated_as_minor(person.tags.values_list("tag", flat=True))
+    if minor and role != InterviewerRole.FORENSIC_INTERVIEWER:
         raise RuleViolation(
             f"{code} is a minor, or their age is not recorded: only a forensic interviewer interviews a minor.",
             rule="interview.minor-forensic",
@@ -138,9 +136,7 @@ def interview_guardrails(
         raise ValidationFailed(
             [Problem("location", "is an interview location of this operation's plan")], what="interview"
         )
-    _minor_room(
-        person, location, starts_at, minor=rules.treated_as_minor(person.tags.values_list("tag", flat=True))
-    )
+    _minor_room(person, location, starts_at, minor=minor)
     if care and not location.is_nondetention:
         raise RuleViolation(
             f"{location.name} is a detention setting: interviews take place in a nondetention setting.",
