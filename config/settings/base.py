@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # a board poll whose seal holds is answered here, before the session's user and the policy are loaded:
+    # nothing it rests on changed since the full path answered it (haven/web/board_polls.py)
+    "haven.web.board_polls.SealedPollMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -93,10 +96,17 @@ TEMPLATES = [
 ]
 
 
+CONNECTION_SECONDS = 60
+
+
 def database_from_env(default_sqlite: Path) -> dict[str, object]:
     """DATABASE_URL selects the database; the embedded default is SQLite under the data directory."""
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{default_sqlite}"
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # Each application process keeps its connection for a minute, checked before reuse: a new PostgreSQL
+    # connection per request cost more than the board's whole poll (docs/deploying.md, benchmarks/).
+    config: dict[str, object] = dict(
+        dj_database_url.parse(url, conn_max_age=CONNECTION_SECONDS, conn_health_checks=True)
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # BEGIN IMMEDIATE serialises writers, so two appends to the audit chain can never fork it.
         config["OPTIONS"] = {

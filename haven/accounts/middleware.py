@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -64,6 +65,22 @@ def _to_password_change(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(target)
 
 
+ABSOLUTE = "absolute"
+IDLE = "idle"
+
+
+def lifetime_ended(session: Mapping[str, Any], now: float) -> str | None:
+    """Why a session's lifetime has ended at `now` (a timestamp): `ABSOLUTE` (12 hours since sign-in),
+    `IDLE` (30 minutes since the person's last activity), or None while it lasts. A session that never
+    recorded these times has not ended (the middleware records them at its first request)."""
+    started, last = session.get(SIGNED_IN_AT), session.get(LAST_ACTIVITY)
+    if started is not None and now - float(started) >= settings.HAVEN_ABSOLUTE_TIMEOUT_SECONDS:
+        return ABSOLUTE
+    if last is not None and now - float(last) >= settings.HAVEN_IDLE_TIMEOUT_SECONDS:
+        return IDLE
+    return None
+
+
 class SessionLifetimeMiddleware:
     """Rule (access-policy.md, "Accounts"): a session ends after 30 minutes without activity — a
     page's own automatic refresh is not activity — and after 12 hours in any case."""
@@ -79,12 +96,11 @@ class SessionLifetimeMiddleware:
                 request.session[SIGNED_IN_AT] = now
             if request.session.get(LAST_ACTIVITY) is None:
                 request.session[LAST_ACTIVITY] = now
-            started = float(request.session[SIGNED_IN_AT])
-            last = float(request.session[LAST_ACTIVITY])
-            if now - started >= settings.HAVEN_ABSOLUTE_TIMEOUT_SECONDS:
+            ended = lifetime_ended(request.session, now)
+            if ended == ABSOLUTE:
                 session_expire(request=request, user=user, reason="12 hours since sign-in")
                 return _to_sign_in(request, "Your session reached its 12-hour limit. Please sign in again.")
-            if now - last >= settings.HAVEN_IDLE_TIMEOUT_SECONDS:
+            if ended == IDLE:
                 session_expire(request=request, user=user, reason="30 minutes without activity")
                 return _to_sign_in(request, "Your session ended after 30 minutes without activity.")
             if not is_auto_refresh(request):

@@ -13,6 +13,11 @@ drop, rename), and SQLite refuses the rename while triggers of other tables name
 trigger haven_board_…: no such table: main.encounters_person"). A migration that alters one of the other
 tables drops that table's own triggers with it: `install` them again for that table.
 (TRUNCATE is not logged: Haven never truncates these tables.)
+
+Since encounters 0008 the log also records what a signed-in reader's access rests on (`SOURCES_0008`):
+the accounts (every column but those a sign-in attempt writes), their second-factor devices, the plan's
+listing of agencies and the agencies that keep records on an operation. A poll answered before the
+policy runs (`haven.web.board_polls`) is valid only while none of these changed.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ _EVENTS = ("INSERT", "UPDATE", "DELETE")
 @dataclass(frozen=True)
 class Source:
     """A table the board reads, and how one of its rows names its operation: "person" (through its
-    person_id), "operation" (its operation_id), "self" (it is the operation), "everywhere" (NULL: shown on
-    every board). `columns`: the columns whose update the board shows (none: any update)."""
+        person_id), "operation" (its operation_id), "self" (it is the operation), "everywhere" (NULL: shown on
+        every board). `columns`: the columns whose update is logged, only when one of their values changed
+    (none: any update)."""
 
     table: str
     mode: str
@@ -65,6 +71,68 @@ SOURCES_0007: tuple[Source, ...] = (
     Source("accounts_agency", "everywhere"),  # names and types (a provider's contact is told by its type)
     Source("accounts_user", "everywhere", ("name", "agency_id")),
 )
+
+#: The columns of an account whose change logs a change on every board (encounters 0008): what the board
+#: shows of it and everything its sessions' access rests on (password and epoch, activity, agency, roles).
+USER_COLUMNS_0008 = (
+    "password",
+    "username",
+    "name",
+    "agency_id",
+    "is_active",
+    "is_coordinator",
+    "is_auditor",
+    "is_admin",
+    "gender",
+    "locked_at",
+    "session_epoch",
+    "must_change_password",
+)
+#: An account's columns that log nothing: written at every sign-in attempt (or never after insert), none
+#: grants or ends access by itself (a lock writes `locked_at` and `session_epoch` too).
+USER_COLUMNS_NOT_LOGGED = ("id", "created_at", "updated_at", "last_login", "failed_sign_ins")
+#: A second-factor device's columns whose change logs a change on every board: whose it is, whether it is
+#: confirmed, its secret (enrolled again).
+AUTHENTICATOR_COLUMNS_0008 = (
+    "user_id",
+    "confirmed",
+    "secret_sealed",
+    "kek_id",
+    "step",
+    "t0",
+    "digits",
+    "tolerance",
+)
+#: Written at each code entered (or never after insert); a session's standing does not rest on them.
+AUTHENTICATOR_COLUMNS_NOT_LOGGED = (
+    "id",
+    "name",
+    "created_at",
+    "last_used_at",
+    "throttling_failure_timestamp",
+    "throttling_failure_count",
+    "drift",
+    "last_t",
+)
+
+#: encounters 0008: the tables of 0007, the accounts' columns above, and what a standing rests on.
+SOURCES_0008: tuple[Source, ...] = (
+    *(source for source in SOURCES_0007 if source.table != "accounts_user"),
+    Source("accounts_user", "everywhere", USER_COLUMNS_0008),
+    Source("accounts_authenticator", "everywhere", AUTHENTICATOR_COLUMNS_0008),
+    Source("operations_operationagency", "operation"),
+    Source("operations_recordholder", "operation"),
+)
+
+
+def counts_sql(operation_id: str) -> str:
+    """The two numbers a board's version rests on, as two SQL select expressions: the changes logged on
+    the operation whose id the SQL expression `operation_id` gives, and those logged on every board."""
+    return (
+        f"(SELECT COUNT(*) FROM {LOG} WHERE operation_id = {operation_id}), "  # noqa: S608 (constants)
+        f"(SELECT COUNT(*) FROM {LOG} WHERE operation_id IS NULL)"
+    )
+
 
 # (The SQL below is built only from this module's constants: no value from outside reaches it.)
 
@@ -136,19 +204,25 @@ def install(schema_editor: Any, sources: Iterable[Source]) -> None:
         schema_editor.execute(POSTGRESQL_FUNCTION)
     for source in sources:
         for event in _EVENTS:
-            when = f"UPDATE OF {', '.join(source.columns)}" if event == "UPDATE" and source.columns else event
+            when, changed = event, ""
+            if event == "UPDATE" and source.columns:
+                when = f"UPDATE OF {', '.join(source.columns)}"
+                distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+                changed = " OR ".join(f"OLD.{column} {distinct} NEW.{column}" for column in source.columns)
+                changed = f" WHEN ({changed})"
             name = _trigger_name(source.table, event)
             if vendor == "postgresql":
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {source.table}")
                 schema_editor.execute(
-                    f"CREATE TRIGGER {name} AFTER {when} ON {source.table} FOR EACH ROW "
+                    f"CREATE TRIGGER {name} AFTER {when} ON {source.table} FOR EACH ROW{changed} "
                     f"EXECUTE FUNCTION haven_board_changed('{source.mode}')"
                 )
             elif vendor == "sqlite":
                 body = "; ".join(_sqlite_inserts(source.mode, event))
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
                 schema_editor.execute(
-                    f"CREATE TRIGGER {name} AFTER {when} ON {source.table} BEGIN {body}; END"
+                    f"CREATE TRIGGER {name} AFTER {when} ON {source.table} FOR EACH ROW{changed} "
+                    f"BEGIN {body}; END"
                 )
 
 

@@ -20,16 +20,30 @@ def etag(version: str) -> str:
     return "W/" + str(quote_etag(version))
 
 
+def sealed(version: str, seal: str) -> str:
+    """A version with the seal of what its answer rested on (haven/web/board_polls.py): `<version>.<seal>`."""
+    return f"{version}.{seal}"
+
+
+def unsealed(tag: str) -> tuple[str, str]:
+    """(version, seal) of an entity tag as `If-None-Match` names it (`W/"…"`); the seal is "" for a tag
+    that has none."""
+    version, _, seal = tag.removeprefix("W/").strip('"').partition(".")
+    return version, seal
+
+
 def unchanged_poll(request: HttpRequest, version: str) -> bool:
-    """A poll (the auto-refresh header) of a GET whose `If-None-Match` names this version. An explicit
-    read (no auto-refresh header) always renders and is audited."""
+    """A poll (the auto-refresh header) of a GET whose `If-None-Match` names this version (sealed or not:
+    the caller has just decided the reader's version itself). An explicit read (no auto-refresh header)
+    always renders and is audited."""
     if request.method not in ("GET", "HEAD") or not is_auto_refresh(request):
         return False
-    named = {tag.removeprefix("W/") for tag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))}
-    return etag(version).removeprefix("W/") in named
+    named = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
+    return any(unsealed(tag)[0] == version for tag in named)
 
 
-def not_modified(version: str) -> HttpResponse:
+def not_modified(tag: str) -> HttpResponse:
+    """`304`, naming the tag (a version, or a sealed version) the poll's answer stands for."""
     response = HttpResponse(status=304)
-    response["ETag"] = etag(version)
+    response["ETag"] = etag(tag)
     return response

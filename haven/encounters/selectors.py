@@ -23,6 +23,7 @@ from haven.audit.services import record
 from haven.core.clock import clock_time, utc_today
 from haven.core.errors import NotFound
 from haven.core.languages import language_name
+from haven.encounters import board_log
 from haven.encounters.models import (
     AttorneyNote,
     BoardChange,
@@ -1064,20 +1065,15 @@ _BOARD_SOURCES: Final[tuple[tuple[type[Any], str], ...]] = (
 )
 
 
-def _board_fingerprint(operation: Operation) -> tuple[int, int]:
+def board_changes(operation: Operation) -> tuple[int, int]:
     """The number of changes logged on this operation's board, and on every board (agencies' and users'
-    names): two counts over an index, whatever the size of the operation."""
+    names, what a reader's access rests on): two counts over an index, one query (`board_log.counts_sql`)."""
     from django.db import connections, router  # noqa: PLC0415
 
     connection = connections[router.db_for_read(BoardChange)]
-    table = connection.ops.quote_name(BoardChange._meta.db_table)
     operation_id = BoardChange._meta.get_field("operation_id").get_db_prep_value(operation.pk, connection)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {table} WHERE operation_id = %s), "  # noqa: S608 (a model's table)
-            f"(SELECT COUNT(*) FROM {table} WHERE operation_id IS NULL)",
-            [operation_id],
-        )
+        cursor.execute(f"SELECT {board_log.counts_sql('%s')}", [operation_id])
         here, everywhere = cursor.fetchone()
     return int(here), int(everywhere)
 
@@ -1094,6 +1090,7 @@ def board_version(
     mine: bool = False,
     limit_minutes: int = 60,
     now: datetime,
+    changes: tuple[int, int] | None = None,
 ) -> str:
     """The board's version for this reader: an opaque validator (an HTTP ETag) that changes whenever
     anything `board_for` would show this reader changes — a record of the operation added, changed or
@@ -1105,9 +1102,10 @@ def board_version(
     Within a minute the board's answers differ only in the second they were made at ("updated 06:40:12"):
     a weak validator (`polling.etag`).
 
-    One query, no rendering, no audit event: for a poll that may answer 304. It is a keyed hash
-    (HMAC-SHA256 under the installation's secret key, salted for this use), so it says nothing itself."""
-    fingerprint = _board_fingerprint(operation)
+    One query (none if the caller counted the `changes` already, `board_changes`), no rendering, no audit
+    event: for a poll that may answer 304. It is a keyed hash (HMAC-SHA256 under the installation's secret
+    key, salted for this use), so it says nothing itself."""
+    fingerprint = changes if changes is not None else board_changes(operation)
     message = repr(
         (
             "board-version/1",

@@ -50,6 +50,7 @@ from haven.encounters.polling import etag, not_modified, unchanged_poll
 from haven.encounters.rules import ConsentState, next_person_code, treated_as_minor
 from haven.encounters.selectors import (
     PersonView,
+    board_changes,
     board_for,
     board_version,
     consent_state_of,
@@ -62,6 +63,7 @@ from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Operation
 from haven.operations.selectors import current_plan, operation_for
 from haven.operations.services import readiness_policy
+from haven.web.board_polls import board_filters, board_tag
 from haven.web.board_rows import board_row_html
 from haven.web.forms_encounters import (
     CONSENT_ITEM_LABELS,
@@ -89,8 +91,6 @@ from haven.web.forms_encounters import (
 )
 
 NO_SUCH_PERSON = "There is no such person on your operations."
-#: the board's search, as long as the API takes it; a longer one is cut (a page never errs on a URL)
-BOARD_SEARCH_MAX = 100
 
 
 def _actor(request: HttpRequest) -> User:
@@ -110,30 +110,30 @@ def _label(choices: Any, value: str) -> str:
 # --- the live board --------------------------------------------------------------------------------
 
 
-def _board_filters(request: HttpRequest) -> dict[str, Any]:
-    """The board's filters and search as the URL gives them (a page never errs on a URL)."""
-    stage = request.GET.get("stage", "")
-    return {
-        "stage": stage if stage in Stage.__members__.values() else "",
-        "area": request.GET.get("area", "")[:40],
-        "search": " ".join(request.GET.get("q", "").split())[:BOARD_SEARCH_MAX],
-        "mine": request.GET.get("mine", "") == "1",
-    }
-
-
-def _board_version(
-    actor: User, operation: Operation, standing: Standing, filters: dict[str, Any], now: datetime
-) -> str:
-    """The live part's version for this reader at this minute (`board_version`)."""
-    return board_version(
+def _board_tag(
+    request: HttpRequest,
+    actor: User,
+    operation: Operation,
+    standing: Standing,
+    *,
+    filters: dict[str, Any],
+    now: datetime,
+) -> tuple[str, str]:
+    """The live part's version for this reader at this minute (`board_version`), and its tag: the version
+    sealed for this session (`board_polls`), which the page and each answer carry."""
+    changes = board_changes(operation)
+    version = board_version(
         actor,
         standing,
         operation,
         via="web",
         limit_minutes=readiness_policy().provider_contact_limit_minutes,
         now=now,
+        changes=changes,
         **filters,
     )
+    tag = board_tag(request, code=operation.code, filters=filters, now=now, changes=changes, version=version)
+    return version, tag
 
 
 def _board(
@@ -143,15 +143,15 @@ def _board(
     standing: Standing,
     *,
     now: datetime | None = None,
-    version: str = "",
+    tag: str = "",
 ) -> dict[str, Any]:
     """The board as this actor may see it, filtered and searched as the URL says (so the 15-second refresh
-    keeps the same view); one audit event for the request. `version`: the live part's version this render
-    was decided on (its clock is that version's minute)."""
-    filters = _board_filters(request)
+    keeps the same view); one audit event for the request. `tag`: the live part's tag this render was
+    decided on (its clock is that version's minute)."""
+    filters = board_filters(request)
     stage, area, search, mine = filters["stage"], filters["area"], filters["search"], filters["mine"]
     now = now or timezone.now()
-    version = version or _board_version(actor, operation, standing, filters, now)
+    tag = tag or _board_tag(request, actor, operation, standing, filters=filters, now=now)[1]
     board = board_for(
         actor,
         standing,
@@ -203,7 +203,7 @@ def _board(
         "query": query(),
         "query_everyone": query(mine=""),
         "query_mine": query(mine="1"),
-        "board_version": version,
+        "board_version": tag,
     }
 
 
@@ -274,12 +274,12 @@ def board_rows(request: HttpRequest, operation_code: str) -> HttpResponse:
     actor = _actor(request)
     operation, standing = operation_for(actor, operation_code)
     now = timezone.now()
-    version = _board_version(actor, operation, standing, _board_filters(request), now)
+    version, tag = _board_tag(request, actor, operation, standing, filters=board_filters(request), now=now)
     if unchanged_poll(request, version):
-        return not_modified(version)
-    context = _board(request, actor, operation, standing, now=now, version=version)
+        return not_modified(tag)
+    context = _board(request, actor, operation, standing, now=now, tag=tag)
     response = render(request, "web/encounters/_board_live.html", context)
-    response["ETag"] = etag(version)
+    response["ETag"] = etag(tag)
     return response
 
 

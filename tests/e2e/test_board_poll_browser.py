@@ -55,6 +55,9 @@ def test_an_unchanged_board_answers_304_and_keeps_its_rows_and_a_change_is_swapp
         )
         page.wait_for_timeout(300)
         expect(row(page, "P-001")).to_be_visible()
+        # the 304 names the version sealed for this session (haven/web/board_polls.py): the page keeps it
+        sealed = unchanged.headers["etag"].removeprefix("W/").strip('"')
+        assert page.get_attribute("#board-live", "data-board-version") == sealed
         assert AuditRecord.objects.filter(event_type="board.viewed").count() == views
         services.person_register(
             actor=make_user("investigator"), operation=operation, code="P-002", area="community-room"

@@ -23,7 +23,7 @@ django.setup()
 from django.core.management import call_command
 from django.db import connection, migrations, models
 from django.db.migrations.executor import MigrationExecutor
-from haven.encounters.board_log import SOURCES_0007, around_person_table
+from haven.encounters.board_log import SOURCES_0008, around_person_table
 from haven.encounters.models import Person
 
 call_command("migrate", verbosity=0)
@@ -48,7 +48,7 @@ try:
     out["bare"] = "applied"
 except Exception as error:
     out["bare"] = f"{type(error).__name__}: {error}"
-apply(around_person_table([migrations.AlterField("person", "code", wider)], SOURCES_0007))
+apply(around_person_table([migrations.AlterField("person", "code", wider)], SOURCES_0008))
 with connection.cursor() as cursor:
     cursor.execute(
         "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%encounters_boardchange%'"
@@ -76,11 +76,11 @@ def test_a_migration_that_rebuilds_the_person_table_keeps_the_boards_triggers(tm
     # without the recipe SQLite refuses the rebuild, naming a board trigger
     assert "haven_board_" in out["bare"], out["bare"]
     assert "encounters_person" in out["bare"], out["bare"]
-    # with it the person table is rebuilt (wider code) and every trigger of encounters 0007 is back
+    # with it the person table is rebuilt (wider code) and every trigger of encounters 0008 is back
     assert '"code" varchar(12)' in out["person_sql"]
-    from haven.encounters.board_log import SOURCES_0007
+    from haven.encounters.board_log import SOURCES_0008
 
     expected = {
-        f"{s.table} haven_board_{s.table}_{e}" for s in SOURCES_0007 for e in ("insert", "update", "delete")
+        f"{s.table} haven_board_{s.table}_{e}" for s in SOURCES_0008 for e in ("insert", "update", "delete")
     }
     assert set(out["triggers"]) == expected

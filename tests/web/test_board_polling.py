@@ -162,8 +162,9 @@ def test_readers_of_different_audiences_and_different_readers_never_share_a_vers
 
 def test_the_version_is_an_opaque_keyed_hash(s, client_for):
     etag = poll(client_for("investigator"), rows_url(s))["ETag"].removeprefix("W/").strip('"')
-    assert len(etag) == 40
-    assert all(c in "0123456789abcdef" for c in etag)
+    version, seal = etag.split(".")  # the version, sealed for the session (haven/web/board_polls.py)
+    assert (len(version), len(seal)) == (40, 32)
+    assert all(c in "0123456789abcdef" for c in version + seal)
     assert s.operation.code not in etag
     assert str(s.operation.pk.hex) not in etag
     with time_machine.travel(timezone.now().replace(second=5), tick=False):
@@ -257,14 +258,17 @@ def _installed_board_triggers() -> set[tuple[str, str]]:
 
 
 def test_every_table_the_board_reads_logs_its_changes_on_this_database():
-    """Each table of `_BOARD_SOURCES`, the operation's own row and the agencies' and users' names have
-    their insert, update and delete triggers after every migration (Django rebuilds an SQLite table to
-    alter it, dropping its triggers: a later migration must create them again)."""
-    from haven.accounts.models import Agency, User
+    """Each table of `_BOARD_SOURCES`, the operation's own row, the agencies' and users' names, and what a
+    reader's access rests on (second-factor devices, the plan's listing, record holders: the sealed poll,
+    haven/web/board_polls.py) have their insert, update and delete triggers after every migration (Django
+    rebuilds an SQLite table to alter it, dropping its triggers: a later migration must create them
+    again)."""
+    from haven.accounts.models import Agency, Authenticator, User
     from haven.encounters.selectors import _BOARD_SOURCES
-    from haven.operations.models import Operation
+    from haven.operations.models import Operation, OperationAgency, RecordHolder
 
-    models = [model for model, _ in _BOARD_SOURCES] + [Operation, Agency, User]
+    models = [model for model, _ in _BOARD_SOURCES]
+    models += [Operation, Agency, User, Authenticator, OperationAgency, RecordHolder]
     expected = {(m._meta.db_table, op) for m in models for op in ("insert", "update", "delete")}
     assert expected <= _installed_board_triggers()
 
@@ -325,7 +329,7 @@ def test_a_change_committed_after_a_later_one_still_changes_the_version():
     from django.db import connections, transaction
 
     from haven.encounters.models import BoardChange
-    from haven.encounters.selectors import _board_fingerprint
+    from haven.encounters.selectors import board_changes
 
     sc = scenario()
     first_wrote, release = threading.Event(), threading.Event()
@@ -348,7 +352,7 @@ def test_a_change_committed_after_a_later_one_still_changes_the_version():
     from haven.operations.models import Area
 
     Area.objects.filter(operation=sc.operation).update(name="Room renamed")  # a larger id, committed first
-    seen = _board_fingerprint(sc.operation)
+    seen = board_changes(sc.operation)
     largest = BoardChange.objects.filter(operation_id=sc.operation.pk).order_by("-id").values_list("id")[0]
     release.set()
     thread.join()
@@ -357,4 +361,4 @@ def test_a_change_committed_after_a_later_one_still_changes_the_version():
         BoardChange.objects.filter(operation_id=sc.operation.pk).order_by("-id").values_list("id")[0]
         == largest
     )
-    assert _board_fingerprint(sc.operation) != seen
+    assert board_changes(sc.operation) != seen

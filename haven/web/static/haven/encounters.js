@@ -83,7 +83,8 @@
 
   // The board's poll names the version it shows (If-None-Match); the server answers 304 when nothing this
   // reader sees changed: nothing to swap, nothing rendered, nothing audited. A 200 brings the new version
-  // (ETag). Responses say no-store, so the browser keeps no copy: the version lives on the element.
+  // (ETag), and so may a 304 (the same version, sealed for this session: haven/web/board_polls.py).
+  // Responses say no-store, so the browser keeps no copy: the version lives on the element.
   function boardLive(elt) {
     return elt && elt.id === "board-live" ? elt : null;
   }
@@ -102,7 +103,7 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var live = boardLive(event.detail.elt);
     var xhr = event.detail.xhr;
-    if (live && xhr && xhr.status === 200) {
+    if (live && xhr && (xhr.status === 200 || xhr.status === 304) && xhr.getResponseHeader("ETag")) {
       var tag = (xhr.getResponseHeader("ETag") || "").replace(/^W\//, "").replace(/"/g, "");
       live.dataset.boardVersion = tag;
     }
