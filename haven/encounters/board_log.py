@@ -125,13 +125,60 @@ SOURCES_0008: tuple[Source, ...] = (
 )
 
 
+TALLY = "encounters_boardchangetally"
+
+
 def counts_sql(operation_id: str) -> str:
-    """The two numbers a board's version rests on, as two SQL select expressions: the changes logged on
-    the operation whose id the SQL expression `operation_id` gives, and those logged on every board."""
-    return (
-        f"(SELECT COUNT(*) FROM {LOG} WHERE operation_id = {operation_id}), "  # noqa: S608 (constants)
-        f"(SELECT COUNT(*) FROM {LOG} WHERE operation_id IS NULL)"
+    """The two numbers a board's version rests on, as two SQL select expressions: the changes on the
+    operation whose id the SQL expression `operation_id` gives (named twice: a placeholder takes two
+    parameters), and those on every board — each the rows still in the log plus the tallies compacted from
+    it (`compact`)."""
+
+    def count(scope: str) -> str:
+        return (
+            f"((SELECT COUNT(*) FROM {LOG} WHERE operation_id {scope}) + "  # noqa: S608 (constants)
+            f"(SELECT COALESCE(SUM(changes), 0) FROM {TALLY} WHERE operation_id {scope}))"
+        )
+
+    return f"{count(f'= {operation_id}')}, {count('IS NULL')}"
+
+
+#: a board's logged rows are compacted once there are this many
+COMPACT_AT = 100
+
+
+def compact() -> int:
+    """Move the logged changes of each board with at least `COMPACT_AT` rows into its tally, in one
+    transaction: the rows deleted (only those this transaction deleted count, so two workers compacting at
+    once never count a row twice) and the board's tallies collapsed into one row holding their sum and
+    theirs. A reader sees the log before or after, never between: each count stays what it was. Returns
+    the number of rows moved. Run by `haven worker` about once a minute (haven.core.housekeeping)."""
+    from django.db import transaction  # noqa: PLC0415 (the migrations import this module)
+    from django.db.models import Count  # noqa: PLC0415
+
+    from haven.encounters.models import BoardChange, BoardChangeTally  # noqa: PLC0415
+
+    moved = 0
+    busy = (
+        BoardChange.objects.values("operation_id")
+        .annotate(rows=Count("id"))
+        .filter(rows__gte=COMPACT_AT)
+        .values_list("operation_id", flat=True)
     )
+    for operation_id in list(busy):
+        scope: dict[str, object] = (
+            {"operation_id": operation_id} if operation_id is not None else {"operation_id__isnull": True}
+        )
+        with transaction.atomic():
+            tallies = list(
+                BoardChangeTally.objects.select_for_update().filter(**scope).values_list("id", "changes")
+            )
+            deleted, _ = BoardChange.objects.filter(**scope).delete()
+            BoardChangeTally.objects.filter(id__in=[i for i, _ in tallies]).delete()
+            total = sum(changes for _, changes in tallies) + deleted
+            BoardChangeTally.objects.create(operation_id=operation_id, changes=total)
+        moved += deleted
+    return moved
 
 
 # (The SQL below is built only from this module's constants: no value from outside reaches it.)

@@ -478,12 +478,26 @@ class BoardChange(models.Model):
     a bulk update, a loader, a migration — the board's version (`selectors.board_version`) sees it.
 
     `operation_id` is the operation whose board the change is on; NULL for an agency's or a user's name,
-    shown on every board. Rows are only added: their number for an operation grows with every commit that
-    changed its board, in whatever order concurrent writers commit (a largest id would not: ids are taken
-    before commit)."""
+    shown on every board (and for what a reader's access rests on, encounters 0008). A board's count — its
+    rows plus its tallies (`BoardChangeTally`, moved there by `board_log.compact`) — grows with every commit
+    that changed the board, in whatever order concurrent writers commit (a largest id would not: ids are
+    taken before commit)."""
 
     id = models.BigAutoField(primary_key=True)
     operation_id = models.UUIDField(null=True, db_index=True)
 
     def __str__(self) -> str:
         return f"#{self.id} on {self.operation_id or 'every board'}"
+
+
+class BoardChangeTally(models.Model):
+    """How many changes of the log (`BoardChange`) were compacted into a number, for one operation (NULL:
+    every board): the worker moves logged rows here (`board_log.compact`), in one transaction, so a board's
+    count — rows plus tallies — stays what it was and counting stays short however long the night."""
+
+    id = models.BigAutoField(primary_key=True)
+    operation_id = models.UUIDField(null=True, db_index=True)
+    changes = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.changes} changes on {self.operation_id or 'every board'}"

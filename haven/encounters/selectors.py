@@ -1073,7 +1073,8 @@ def board_changes(operation: Operation) -> tuple[int, int]:
     connection = connections[router.db_for_read(BoardChange)]
     operation_id = BoardChange._meta.get_field("operation_id").get_db_prep_value(operation.pk, connection)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {board_log.counts_sql('%s')}", [operation_id])
+        # (the operation's id is named twice: its logged rows, its tallies)
+        cursor.execute(f"SELECT {board_log.counts_sql('%s')}", [operation_id, operation_id])
         here, everywhere = cursor.fetchone()
     return int(here), int(everywhere)
 

@@ -84,3 +84,73 @@ def test_a_migration_that_rebuilds_the_person_table_keeps_the_boards_triggers(tm
         f"{s.table} haven_board_{s.table}_{e}" for s in SOURCES_0008 for e in ("insert", "update", "delete")
     }
     assert set(out["triggers"]) == expected
+
+
+# --- compaction (board_log.compact, run by `haven worker`) ---------------------------------------------
+
+
+def _log_rows(operation_id: object) -> int:
+    from haven.encounters.models import BoardChange
+
+    return BoardChange.objects.filter(operation_id=operation_id).count()
+
+
+@pytest.mark.django_db
+def test_compacting_the_log_keeps_every_boards_count_and_later_changes_still_count(persona, monkeypatch):
+    from haven.accounts.models import User
+    from haven.encounters import board_log
+    from haven.encounters.models import BoardChangeTally
+    from haven.encounters.selectors import board_changes
+    from tests.access.matrix_encounters import scenario
+
+    s = scenario()
+    monkeypatch.setattr(board_log, "COMPACT_AT", 1)
+    before = board_changes(s.operation)
+    assert _log_rows(s.operation.pk) > 1
+    from haven.encounters.models import BoardChange
+
+    logged = BoardChange.objects.count()
+    assert board_log.compact() == logged  # every row of each board moved (each has at least COMPACT_AT)
+    assert not BoardChange.objects.exists()
+    assert board_changes(s.operation) == before
+    assert _log_rows(s.operation.pk) == 0
+    assert _log_rows(None) == 0
+    # a later change counts on top of the tally, and compacting again keeps one tally per board
+    User.objects.filter(pk=User.objects.first().pk).update(name="Quill Testperson")  # type: ignore[union-attr]
+    s.operation.areas.update(name="Renamed room")
+    after = board_changes(s.operation)
+    assert after[0] > before[0]
+    assert after[1] == before[1] + 1
+    board_log.compact()
+    assert board_changes(s.operation) == after
+    assert BoardChangeTally.objects.filter(operation_id=s.operation.pk).count() == 1
+    assert BoardChangeTally.objects.filter(operation_id__isnull=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes and opens connections, as it does in service
+@pytest.mark.xdist_group("queue")
+def test_the_worker_compacts_the_log_and_a_sealed_poll_still_holds(persona, client_for, monkeypatch):
+    """`haven worker` runs the compaction with its sweep; the counts it moves stay the same, so a poll's
+    seal made before still holds after (one query, 304)."""
+    import time_machine
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from haven.encounters import board_log
+    from tests.access.matrix_encounters import scenario
+
+    s = scenario()
+    monkeypatch.setattr(board_log, "COMPACT_AT", 1)
+    auto = {f"HTTP_{settings.HAVEN_AUTO_REFRESH_HEADER.upper().replace('-', '_')}": "1"}
+    url = f"/operations/{s.operation.code}/board/rows/"
+    client = client_for("investigator")
+    with time_machine.travel(timezone.now().replace(second=5), tick=False):
+        tag = client.get(url, **auto)["ETag"]
+        assert _log_rows(s.operation.pk) > 0
+        call_command("worker", "--batch", verbosity=0)
+        assert _log_rows(s.operation.pk) == 0
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get(url, **auto, HTTP_IF_NONE_MATCH=tag)
+    assert (again.status_code, len(queries)) == (304, 1)

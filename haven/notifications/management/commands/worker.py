@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from haven.core import housekeeping
 from haven.notifications import tasks
 
 SWEEP_SECONDS = 60.0
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         while worker.running:
             if time.monotonic() - swept_at >= SWEEP_SECONDS or options["batch"]:
                 requeued = tasks.sweep()
+                housekeeping.run()  # e.g. the board's change log compacted (haven.core.housekeeping)
                 swept_at = time.monotonic()
                 if requeued and options["verbosity"] > 0:
                     self.stdout.write(f"Queued {requeued} overdue e-mail(s) again.")
