@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
@@ -20,9 +21,8 @@ def haven_context(request: HttpRequest) -> dict[str, Any]:
         "nav_auditor": verified and bool(getattr(user, "is_auditor", False)),
         "nav_admin": verified and bool(getattr(user, "is_admin", False)),
         "auto_refresh_header": settings.HAVEN_AUTO_REFRESH_HEADER,
-        "tz_label": current_zone_label(),
-        # the header's "Notifications, N unread" (one count query per page, for the signed-in only)
-        "notifications_unread": unread_count(user)
-        if verified and user is not None
-        else 0,  # the offset the page's times are shown in (see haven.web.timezones)
+        "tz_label": current_zone_label(),  # the offset the page's times are shown in (haven.web.timezones)
+        # the header's "Notifications, N unread": counted when a template shows it (once per page, for the
+        # signed-in only), not for the parts a page refreshes, which have no header
+        "notifications_unread": cache(partial(unread_count, user)) if verified and user is not None else 0,
     }

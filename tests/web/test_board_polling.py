@@ -362,3 +362,20 @@ def test_a_change_committed_after_a_later_one_still_changes_the_version():
         == largest
     )
     assert board_changes(sc.operation) != seen
+
+
+def test_the_refreshed_part_does_not_count_notifications_the_page_does(s, client_for):
+    """The header's unread count is counted where a header is drawn: the board's page, not its refreshed
+    part (a query saved on every render of the rows)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("investigator")
+
+    def counted(url: str) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return any("notifications_notification" in q["sql"] for q in queries.captured_queries)
+
+    assert counted(f"/operations/{s.operation.code}/board/")
+    assert not counted(rows_url(s))
