@@ -16,7 +16,16 @@ the one query here answers it. Anything else (no session, another session's tag,
 next minute, a malformed tag) falls through to the full path, which decides as it always does: the session
 and the second factor, the policy (a hidden operation's NotFound), the 304 or a render, audited.
 
-One query: the session's row, and the operation's change counts. No audit event, as for any 304.
+One query: the session's row, and the operation's id and change counts. No audit event, as for any 304.
+
+**The counts a seal rests on are read before the session's user and the policy.** The same query runs for
+every GET of the board and of its rows, here, before authentication; the full path seals its answer with
+those counts (`counted_before`), never with counts read after its access decision: a revocation that
+commits between the decision and a later count would be in the counts while the answer rested on the
+access it took away, and the next poll would be answered 304 for a reader the full path refuses. An answer
+without counts read here (a form's page drawn again after a POST) carries its bare version: its next poll
+takes the full path. The operation's id is sealed too: an operation that takes another's code (an
+exercise reset, a code given again) is another board, whatever its counts.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connections, router
@@ -46,6 +56,10 @@ from haven.operations.services import readiness_policy
 #: the session's entries a seal rests on: its user, the user's session hash (password, epoch, activity),
 #: its second-factor device
 _SESSION_ENTRIES = ("_auth_user_id", "_auth_user_hash", "otp_device_id")
+#: the views whose answers carry a sealed tag: the board's page and its live part
+_SEALED_VIEWS = ("web:board", "web:board-rows")
+#: where a request keeps the operation's id and change counts read before its user and policy were
+_COUNTED = "_haven_board_counted_before"
 #: the board's search, as long as the API takes it; a longer one is cut (a page never errs on a URL)
 BOARD_SEARCH_MAX = 100
 
@@ -65,6 +79,7 @@ def seal(
     *,
     session_key: str,
     session: Mapping[str, Any],
+    operation_id: UUID,
     code: str,
     filters: Mapping[str, Any],
     now: datetime,
@@ -74,9 +89,10 @@ def seal(
     """The keyed hash of what a board answer for this session rested on (the module's docstring)."""
     message = repr(
         (
-            "board-poll/1",
+            "board-poll/2",
             session_key,
             tuple(str(session.get(entry, "")) for entry in _SESSION_ENTRIES),
+            str(operation_id),
             code,
             tuple(sorted(filters.items())),
             readiness_policy().provider_contact_limit_minutes,
@@ -88,16 +104,29 @@ def seal(
     return salted_hmac("haven.web.board_polls", message, algorithm="sha256").hexdigest()[:32]
 
 
+def counted_before(request: HttpRequest, operation: Operation) -> tuple[int, int] | None:
+    """The operation's two change counts as `SealedPollMiddleware` read them for this request, before the
+    session's user and the policy (None: not read, or read for another operation)."""
+    counted: tuple[UUID, tuple[int, int]] | None = getattr(request, _COUNTED, None)
+    if counted is None or counted[0] != operation.pk:
+        return None
+    return counted[1]
+
+
 def board_tag(
     request: HttpRequest,
     *,
-    code: str,
+    operation: Operation,
     filters: Mapping[str, Any],
     now: datetime,
-    changes: tuple[int, int],
     version: str,
 ) -> str:
-    """The tag a full-path answer of the board's live part carries: its version, sealed for this session."""
+    """The tag a full-path answer of the board's live part carries: its version, sealed for this session
+    with the change counts read before its access decision (`counted_before`, which the version must
+    rest on too); the bare version when none were read (its next poll takes the full path)."""
+    changes = counted_before(request, operation)
+    if changes is None:
+        return version
     session: Any = request.session
     key = session.session_key or ""
     return sealed(
@@ -105,7 +134,8 @@ def board_tag(
         seal(
             session_key=key,
             session=session,
-            code=code,
+            operation_id=operation.pk,
+            code=operation.code,
             filters=filters,
             now=now,
             changes=changes,
@@ -114,46 +144,61 @@ def board_tag(
     )
 
 
-def _poll_code(request: HttpRequest) -> str | None:
-    """The operation's code, if the request is a poll (GET, the auto-refresh header) of the board's rows."""
-    if request.method != "GET" or not is_auto_refresh(request) or "HTTP_IF_NONE_MATCH" not in request.META:
+def _board_view(request: HttpRequest) -> tuple[str, str] | None:
+    """(the view's name, the operation's code), if the request is a GET of the board or of its rows (whose
+    answers are sealed)."""
+    if request.method != "GET":
         return None
     try:
         match = resolve(request.path_info)
     except Resolver404:
         return None
     code = match.kwargs.get("operation_code")
-    return code if match.view_name == "web:board-rows" and isinstance(code, str) else None
+    return (match.view_name, code) if match.view_name in _SEALED_VIEWS and isinstance(code, str) else None
 
 
-def _session_and_changes(key: str, code: str, now: datetime) -> tuple[str, tuple[int, int]] | None:
-    """One query: the unexpired session's data and the operation's two change counts (None: either
-    missing)."""
+def _is_poll(request: HttpRequest, view_name: str) -> bool:
+    """A poll of the board's rows: the auto-refresh header, and a tag it names."""
+    return view_name == "web:board-rows" and is_auto_refresh(request) and "HTTP_IF_NONE_MATCH" in request.META
+
+
+def _operation_and_session(
+    key: str, code: str, now: datetime
+) -> tuple[UUID, tuple[int, int], str | None] | None:
+    """One query: the operation's id and two change counts, and the unexpired session's data (None: no
+    such session); None: no such operation."""
     connection = connections[router.db_for_read(Session)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.session_data, {board_log.counts_sql('o.id')} "  # noqa: S608 (models' tables)
-            f"FROM {Session._meta.db_table} s, {Operation._meta.db_table} o "
-            "WHERE s.session_key = %s AND s.expire_date > %s AND o.code = %s",
+            f"SELECT o.id, {board_log.counts_sql('o.id')}, "  # noqa: S608 (models' tables)
+            f"(SELECT s.session_data FROM {Session._meta.db_table} s "
+            "WHERE s.session_key = %s AND s.expire_date > %s) "
+            f"FROM {Operation._meta.db_table} o WHERE o.code = %s",
             [stored_key(key), connection.ops.adapt_datetimefield_value(now), code],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    return str(row[0]), (int(row[1]), int(row[2]))
+    operation_id = Operation._meta.pk.to_python(row[0])
+    return operation_id, (int(row[1]), int(row[2])), None if row[3] is None else str(row[3])
 
 
 def answer_sealed_poll(request: HttpRequest) -> HttpResponse | None:
-    """A `304` for a board poll whose tag's seal holds (the module's docstring); None: the full path decides."""
-    code = _poll_code(request)
+    """A `304` for a board poll whose tag's seal holds (the module's docstring); None: the full path decides,
+    with the operation's change counts read here, before its user and policy (`counted_before`)."""
+    board = _board_view(request)
     key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
-    if code is None or not key:
+    if board is None or not key:
         return None
+    view_name, code = board
     now = timezone.now()
-    found = _session_and_changes(key, code, now)
+    found = _operation_and_session(key, code, now)
     if found is None:
         return None
-    data, changes = found
+    operation_id, changes, data = found
+    setattr(request, _COUNTED, (operation_id, changes))
+    if data is None or not _is_poll(request, view_name):
+        return None
     session = SessionStore().decode(data)
     if not session.get("_auth_user_id") or lifetime_ended(session, now.timestamp()) is not None:
         return None
@@ -165,6 +210,7 @@ def answer_sealed_poll(request: HttpRequest) -> HttpResponse | None:
         expected = seal(
             session_key=key,
             session=session,
+            operation_id=operation_id,
             code=code,
             filters=filters,
             now=now,

@@ -63,7 +63,7 @@ from haven.encounters.stages import STAGE_LABELS, Stage
 from haven.operations.models import Operation
 from haven.operations.selectors import current_plan, operation_for
 from haven.operations.services import readiness_policy
-from haven.web.board_polls import board_filters, board_tag
+from haven.web.board_polls import board_filters, board_tag, counted_before
 from haven.web.board_rows import board_row_html
 from haven.web.forms_encounters import (
     CONSENT_ITEM_LABELS,
@@ -121,7 +121,8 @@ def _board_tag(
 ) -> tuple[str, str]:
     """The live part's version for this reader at this minute (`board_version`), and its tag: the version
     sealed for this session (`board_polls`), which the page and each answer carry."""
-    changes = board_changes(operation)
+    # the counts read before this request's user and policy (the seal rests on them), else counted now
+    changes = counted_before(request, operation) or board_changes(operation)
     version = board_version(
         actor,
         standing,
@@ -132,7 +133,7 @@ def _board_tag(
         changes=changes,
         **filters,
     )
-    tag = board_tag(request, code=operation.code, filters=filters, now=now, changes=changes, version=version)
+    tag = board_tag(request, operation=operation, filters=filters, now=now, version=version)
     return version, tag
 
 

@@ -8,9 +8,11 @@ answer must be the full path's (a sign-in, a 404, a render), never the sealed 30
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 import time_machine
@@ -25,8 +27,10 @@ from haven.accounts.services import LAST_ACTIVITY, SIGNED_IN_AT
 from haven.accounts.sessions import stored_key
 from haven.audit.models import AuditRecord
 from haven.encounters import board_log
+from haven.encounters.models import BoardChange
 from haven.encounters.selectors import board_changes
-from haven.operations.models import OperationAgency, RecordHolder
+from haven.operations.models import Operation, OperationAgency, RecordHolder
+from haven.web import views_encounters
 from tests.access.matrix_encounters import Scenario, scenario
 from tests.personas import make_user
 
@@ -230,3 +234,67 @@ def test_every_column_of_an_account_and_a_device_is_logged_or_said_not_to_be(mod
     columns = {field.column for field in model._meta.concrete_fields}
     assert set(logged).isdisjoint(not_logged)
     assert set(logged) | set(not_logged) == columns
+
+
+# --- a change that lands while the full path answers; an operation that takes another's code ------------
+
+
+def _revoked_while_answering(s: Scenario, investigator: User) -> dict[str, tuple[Callable[[], object], int]]:
+    """Moves an admin or a coordinator commits in the moment between the full path's access decision and
+    the rest of its answer; the full path's status for the next poll."""
+    return {
+        "account deactivated": (
+            lambda: User.objects.filter(pk=investigator.pk).update(is_active=False),
+            302,
+        ),
+        "agency dropped from the plan": (
+            lambda: OperationAgency.objects.filter(
+                operation=s.operation, agency_id=investigator.agency_id
+            ).delete(),
+            404,
+        ),
+    }
+
+
+@pytest.mark.parametrize("move", ["account deactivated", "agency dropped from the plan"])
+def test_a_change_committed_while_the_full_path_answers_sends_the_next_poll_to_the_full_path(
+    s, client_for, move
+):
+    """The seal must rest on change counts read before the access decision: a revocation that commits
+    after the session's user and the standing were read, but before the counts were, is in the counts the
+    answer was sealed with — the next poll would then be answered 304 for a reader the full path refuses."""
+    client = client_for("investigator")
+    investigator = make_user("investigator")
+    change, status = _revoked_while_answering(s, investigator)[move]
+    real = views_encounters.operation_for
+
+    def decided_then_revoked(actor: User, code: str) -> Any:
+        decided = real(actor, code)
+        change()  # another request's transaction commits here
+        return decided
+
+    with time_machine.travel(timezone.now().replace(second=5), tick=False):
+        with mock.patch.object(views_encounters, "operation_for", decided_then_revoked):
+            tag = poll(client, rows(s))["ETag"]
+        answer = poll(client, rows(s), tag)
+    assert answer.status_code == status
+
+
+def test_an_operation_that_takes_another_ones_code_does_not_answer_its_polls(s, client_for):
+    """An operation removed and made again under its code (an exercise reset), or renamed and its code
+    given to another, is another operation: a tag sealed for the first is not a 304 for the second, even
+    when their boards have counted as many changes (the same exercise loaded again counts the same)."""
+    client = client_for("investigator")
+    with time_machine.travel(timezone.now().replace(second=5), tick=False):
+        tag = sealed_tag(client, s)
+        here, _ = board_changes(s.operation)
+        code = s.operation.code
+        Operation.objects.filter(pk=s.operation.pk).update(code="OLD-" + code[:20])
+        other = Operation.objects.get(pk=s.operation.pk)
+        other.pk, other.code = uuid.uuid4(), code
+        other.save()  # no agency listed: the investigator's agency is not on it
+        missing = here - board_changes(other)[0]
+        BoardChange.objects.bulk_create([BoardChange(operation_id=other.pk) for _ in range(missing)])
+        assert board_changes(other)[0] == here
+        answer = poll(client, rows(s), tag)
+    assert answer.status_code == 404
