@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "haven.core.middleware.NoStoreMiddleware",
     "haven.api.errors.JsonErrorsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # above the sealed poll, so that its 304 carries the header as every answer does
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # a board poll whose seal holds is answered here, before the session's user and the policy are loaded:
@@ -69,7 +71,6 @@ MIDDLEWARE = [
     "haven.accounts.middleware.SecondFactorRequiredMiddleware",
     "haven.web.timezones.OperationTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "haven.web.errors.DomainErrorMiddleware",
 ]
 

@@ -1109,7 +1109,8 @@ def board_version(
     fingerprint = changes if changes is not None else board_changes(operation)
     message = repr(
         (
-            "board-version/1",
+            "board-version/2",
+            str(operation.pk),  # two operations (one that took another's code) never share a version
             via,
             standing,
             getattr(actor.agency, "slug", ""),

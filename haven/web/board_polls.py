@@ -37,12 +37,14 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connections, router
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import parse_etags
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from haven.accounts.middleware import is_auto_refresh, lifetime_ended
 from haven.accounts.models import Session
@@ -53,9 +55,9 @@ from haven.encounters.stages import Stage
 from haven.operations.models import Operation
 from haven.operations.services import readiness_policy
 
-#: the session's entries a seal rests on: its user, the user's session hash (password, epoch, activity),
-#: its second-factor device
-_SESSION_ENTRIES = ("_auth_user_id", "_auth_user_hash", "otp_device_id")
+#: the session's entries a seal rests on: its user and the backend that loads it, the user's session hash
+#: (password, epoch, activity), its second-factor device — named by Django's and django-otp's constants
+_SESSION_ENTRIES = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY, DEVICE_ID_SESSION_KEY)
 #: the views whose answers carry a sealed tag: the board's page and its live part
 _SEALED_VIEWS = ("web:board", "web:board-rows")
 #: where a request keeps the operation's id and change counts read before its user and policy were
@@ -89,7 +91,7 @@ def seal(
     """The keyed hash of what a board answer for this session rested on (the module's docstring)."""
     message = repr(
         (
-            "board-poll/2",
+            "board-poll/3",
             session_key,
             tuple(str(session.get(entry, "")) for entry in _SESSION_ENTRIES),
             str(operation_id),
@@ -200,7 +202,7 @@ def answer_sealed_poll(request: HttpRequest) -> HttpResponse | None:
     if data is None or not _is_poll(request, view_name):
         return None
     session = SessionStore().decode(data)
-    if not session.get("_auth_user_id") or lifetime_ended(session, now.timestamp()) is not None:
+    if not session.get(SESSION_KEY) or lifetime_ended(session, now.timestamp()) is not None:
         return None
     filters = board_filters(request)
     for tag in parse_etags(request.META["HTTP_IF_NONE_MATCH"]):

@@ -82,6 +82,7 @@ def test_a_sealed_poll_is_one_query_no_audit_event_and_no_user_loaded(s, client_
     (query,) = queries.captured_queries
     assert "accounts_user" not in query["sql"]
     assert "set-cookie" not in {h.lower() for h in answer.headers}
+    assert answer["X-Frame-Options"] == "DENY"  # the headers every answer carries
 
 
 def _session_of(client: Client) -> Session:
@@ -298,3 +299,21 @@ def test_an_operation_that_takes_another_ones_code_does_not_answer_its_polls(s, 
         assert board_changes(other)[0] == here
         answer = poll(client, rows(s), tag)
     assert answer.status_code == 404
+
+
+def test_two_operations_never_share_a_version_for_one_reader_whatever_their_counts(s):
+    """The full path's own version names the operation: an operation that took another's code, with as many
+    changes counted, is another board (the full path's 304 included)."""
+    from haven.encounters.selectors import board_version
+    from haven.operations.selectors import operation_for
+
+    investigator = make_user("investigator")
+    operation, standing = operation_for(investigator, s.operation.code)
+    again = Operation.objects.get(pk=operation.pk)
+    again.pk = uuid.uuid4()  # the same operation's row under another id: only the id differs
+    now = timezone.now()
+    versions = {
+        board_version(investigator, standing, board, via="web", now=now, changes=(7, 7))
+        for board in (operation, again)
+    }
+    assert len(versions) == 2
