@@ -81,3 +81,18 @@ def test_the_cells_say_what_the_row_holds():
     assert '<span class="badge badge--danger">Imminent danger</span> ' in late
     assert '<span class="badge badge--late">Waiting 1 h 25 min</span> for a provider' in late
     assert "board-cell--none" not in late
+
+
+def test_a_time_reads_as_the_template_wrote_it_on_the_operations_clock():
+    """`<time datetime="{{ v|date:'c' }}">{{ v|moment }}</time>`, on the clock the page activated."""
+    from django.template import engines
+    from django.utils import timezone
+
+    from haven.core.clock import zone
+    from haven.web.board_rows import _time
+
+    template = engines["django"].from_string('<time datetime="{{ v|date:\'c\' }}">{{ v|moment }}</time>')
+    for offset in (-300, 0, 330):
+        with timezone.override(zone(offset)):
+            for value in (datetime(2026, 12, 3, 4, 59, 7, 120, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)):
+                assert _time(value) == template.render({"v": value})
