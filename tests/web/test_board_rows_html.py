@@ -91,7 +91,7 @@ def test_a_time_reads_as_the_template_wrote_it_on_the_operations_clock():
     from haven.core.clock import zone
     from haven.web.board_rows import _time
 
-    template = engines["django"].from_string('<time datetime="{{ v|date:\'c\' }}">{{ v|moment }}</time>')
+    template = engines["django"].from_string("<time datetime=\"{{ v|date:'c' }}\">{{ v|moment }}</time>")
     for offset in (-300, 0, 330):
         with timezone.override(zone(offset)):
             for value in (datetime(2026, 12, 3, 4, 59, 7, 120, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)):
