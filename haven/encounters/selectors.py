@@ -699,9 +699,12 @@ def roster_facts(
     wanted = set(ids)
     provider = AgencyType.VICTIM_SERVICE_PROVIDER
 
-    def grouped(query: QuerySet[Any], *fields: str) -> dict[Any, list[tuple[Any, ...]]]:
+    def grouped(
+        query: QuerySet[Any], *fields: str, order: tuple[str, ...] = ()
+    ) -> dict[Any, list[tuple[Any, ...]]]:
+        """Each person's rows of `fields`, in the `order` given (none: the database's)."""
         found: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
-        rows = query.filter(**scope).order_by().values_list("person_id", *fields)
+        rows = query.filter(**scope).order_by(*order).values_list("person_id", *fields)
         for row in rows:
             if whole or row[0] in wanted:  # (the operation's persons, when `whole`: every row is wanted)
                 found[row[0]].append(row[1:])
@@ -725,7 +728,9 @@ def roster_facts(
         "agency__slug",
     )
     danger = grouped(DangerFlag.objects.filter(responded_at__isnull=True), "flagged_at")
-    designations = grouped(Designation.objects.all(), "at", "created_at", "status")
+    # the latest designation is the last in time (then entry): ordered by the database, only the statuses
+    # come back (no two times to read per person)
+    designations = grouped(Designation.objects.all(), "status", order=("at", "created_at", "status"))
     relief = grouped(ReliefStep.objects.all(), "at", "created_at", "kind", "status")
     notices = grouped(ChildWelfareNotice.objects.all(), "at", "agency__name")
     facts: dict[Any, RosterFacts] = {}
@@ -759,7 +764,7 @@ def roster_facts(
             for status, starts, agency, slug in their_interviews
             if status == InterviewStatus.SCHEDULED
         )
-        history = sorted(designations.get(key, []))
+        history = designations.get(key)
         facts[key] = RosterFacts(
             milestones=milestones,
             stage=stage_of(milestones),
@@ -769,7 +774,7 @@ def roster_facts(
             danger=key in danger,
             danger_since=min(at for (at,) in danger[key]) if key in danger else None,
             first_provider_contact=min(contacts) if contacts else None,
-            designation=history[-1][2] if history else DesignationStatus.UNDETERMINED,
+            designation=history[-1][0] if history else DesignationStatus.UNDETERMINED,
             pending_relief=sorted(
                 ((kind, at) for kind, (status, at) in latest.items() if status == "requested"),
                 key=lambda item: item[1],

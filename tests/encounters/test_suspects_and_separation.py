@@ -69,6 +69,27 @@ def test_a_suspect_designated_back_returns_to_the_pathway_with_history(register,
     ]
 
 
+def test_the_board_shows_the_latest_designation_in_time_whatever_order_they_were_entered(
+    register, persona, operation, t0
+):
+    """A designation entered late for an earlier time does not replace a later one; of two at the same
+    time, the one entered last stands (as the person page reads the history)."""
+    person = register("P-003", area="precinct-holding")
+    investigator = persona("investigator")
+    later, earlier = t0 + timedelta(minutes=40), t0 + timedelta(minutes=20)
+    services.designation_record(actor=investigator, person=person, status=DesignationStatus.SUSPECT, at=later)
+    services.designation_record(
+        actor=investigator, person=person, status=DesignationStatus.POTENTIAL_VICTIM, at=earlier
+    )
+    rows = {row.code: row for row in _board(persona, "investigator", operation).rows}
+    assert rows["P-003"].designation == DesignationStatus.SUSPECT
+    services.designation_record(
+        actor=investigator, person=person, status=DesignationStatus.UNDETERMINED, at=later
+    )
+    rows = {row.code: row for row in _board(persona, "investigator", operation).rows}
+    assert rows["P-003"].designation == DesignationStatus.UNDETERMINED
+
+
 def test_a_suspects_interview_needs_no_care_first_and_is_recorded_as_a_suspects(
     register, persona, operation, t0
 ):
