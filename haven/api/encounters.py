@@ -78,6 +78,7 @@ from haven.encounters.models import (
 from haven.encounters.polling import etag, not_modified, unchanged_poll
 from haven.encounters.rules import treated_as_minor
 from haven.encounters.selectors import (
+    BOARD_SEARCH_MAX,
     PersonView,
     area_readable,
     board_for,
@@ -105,7 +106,6 @@ PERSONS: Final = "/{code}/persons"
 PERSON: Final = PERSONS + "/{person_code}"
 _PERSON_CODE_RE: Final = re.compile(r"P-[0-9]{3,5}")
 _NUMBER_RE: Final = re.compile(r"[0-9]{1,9}")
-SEARCH_MAX: Final = 100
 _BOOLEANS: Final = {"true": True, "false": False, "1": True, "0": False}
 
 # -- what each route can answer, for the OpenAPI document -----------------------------------------------------
@@ -138,7 +138,7 @@ AreaQuery = QueryEx[
     P(default=None, description="only persons in this separation area (its id in the plan)"),
 ]
 SearchQuery = QueryEx[
-    Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": SEARCH_MAX})],
+    Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": BOARD_SEARCH_MAX})],
     P(
         default=None,
         description="words that must each match a person's code (any part), language (its tag, or a word "
@@ -256,8 +256,8 @@ def _query_problems(
     mine: str | None = None,
 ) -> list[Problem]:
     problems = []
-    if search is not None and len(search) > SEARCH_MAX:
-        problems.append(Problem("search", f"is at most {SEARCH_MAX} characters"))
+    if search is not None and len(search) > BOARD_SEARCH_MAX:
+        problems.append(Problem("search", f"is at most {BOARD_SEARCH_MAX} characters"))
     if mine is not None and mine.lower() not in _BOOLEANS:
         problems.append(Problem("mine", "is true or false"))
     if stage is not None and stage not in Stage.__members__.values():

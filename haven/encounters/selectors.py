@@ -832,6 +832,10 @@ def board_urgency(row: BoardRow) -> tuple[int, datetime | int, str]:
     return (4, 0, row.code)
 
 
+#: the longest search the board takes (characters): the API refuses a longer one, a page cuts it
+BOARD_SEARCH_MAX: Final = 100
+
+
 def board_search_matches(row: BoardRow, search: str, area_id: str = "") -> bool:
     """Whether a row answers the board's search: every word of it found in the person's code (any part:
     `013`, `p-01`), one of their languages (its tag, `es`, exactly; a word of its name, `Span`, from the

@@ -51,6 +51,7 @@ from haven.accounts.models import Session
 from haven.accounts.sessions import SessionStore, stored_key
 from haven.encounters import board_log
 from haven.encounters.polling import not_modified, sealed, unsealed
+from haven.encounters.selectors import BOARD_SEARCH_MAX
 from haven.encounters.stages import Stage
 from haven.operations.models import Operation
 from haven.operations.services import readiness_policy
@@ -62,8 +63,6 @@ _SESSION_ENTRIES = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY, DEVICE_I
 _SEALED_VIEWS = ("web:board", "web:board-rows")
 #: where a request keeps the operation's id and change counts read before its user and policy were
 _COUNTED = "_haven_board_counted_before"
-#: the board's search, as long as the API takes it; a longer one is cut (a page never errs on a URL)
-BOARD_SEARCH_MAX = 100
 
 
 def board_filters(request: HttpRequest) -> dict[str, Any]:

@@ -33,24 +33,16 @@ from haven.operations.models import Operation, OperationAgency, RecordHolder
 from haven.web import views_encounters
 from tests.access.matrix_encounters import Scenario, scenario
 from tests.personas import make_user
+from tests.web.test_board_polling import poll, rows_url
 
 pytestmark = pytest.mark.django_db
 
-AUTO = {f"HTTP_{settings.HAVEN_AUTO_REFRESH_HEADER.upper().replace('-', '_')}": "1"}
+rows = rows_url  # the board's live part, polled as the tests of the full path poll it (`poll`)
 
 
 @pytest.fixture
 def s(persona) -> Scenario:
     return scenario()
-
-
-def rows(s: Scenario) -> str:
-    return f"/operations/{s.operation.code}/board/rows/"
-
-
-def poll(client: Client, url: str, tag: str = "", **params: str) -> Any:
-    headers = {"HTTP_IF_NONE_MATCH": tag} if tag else {}
-    return client.get(url, params, **AUTO, **headers)
 
 
 def sealed_tag(client: Client, s: Scenario) -> str:
