@@ -696,18 +696,23 @@ def roster_facts(
     # which costs more to compile than to answer)
     by_operation = whole or len(ids) > 500
     scope: dict[str, Any] = {"person__operation": operation} if by_operation else {"person_id__in": ids}
-    wanted = set(ids)
+    # persons are keyed by their id's number: a `UUID` hashes in Python on every dict lookup, its `int` in C
+    # (thousands of lookups per board)
+    wanted = None if whole else {i.int for i in ids}
     provider = AgencyType.VICTIM_SERVICE_PROVIDER
 
     def grouped(
         query: QuerySet[Any], *fields: str, order: tuple[str, ...] = ()
-    ) -> dict[Any, list[tuple[Any, ...]]]:
+    ) -> dict[int, list[tuple[Any, ...]]]:
         """Each person's rows of `fields`, in the `order` given (none: the database's)."""
-        found: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
+        found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         rows = query.filter(**scope).order_by(*order).values_list("person_id", *fields)
         for row in rows:
-            if whole or row[0] in wanted:  # (the operation's persons, when `whole`: every row is wanted)
-                found[row[0]].append(row[1:])
+            key = row[0].int
+            if (
+                wanted is None or key in wanted
+            ):  # (the operation's persons, when `whole`: every row is wanted)
+                found[key].append(row[1:])
         return found
 
     tags = grouped(PersonTag.objects.all(), "tag")
@@ -733,29 +738,29 @@ def roster_facts(
     designations = grouped(Designation.objects.all(), "status", order=("at", "created_at", "status"))
     relief = grouped(ReliefStep.objects.all(), "at", "created_at", "kind", "status")
     notices = grouped(ChildWelfareNotice.objects.all(), "at", "agency__name")
+    # the area rule asked once per kind of area, not once per person
+    placed_in = {holds: area_readable(standing, holds) for holds in {p["area__holds"] for p in persons}}
+    domains = tuple(enumerate(NeedsAssessment.URGENT_DOMAINS, start=2))  # (each flag's column in a needs row)
     facts: dict[Any, RosterFacts] = {}
     for p in persons:
-        key = p["id"]
+        key = p["id"].int
         their_interviews = interviews.get(key, [])
+        their_records = records.get(key, ())
         milestones = Milestones(
-            placed=area_readable(standing, p["area__holds"]),
+            placed=placed_in[p["area__holds"]],
             needs_assessed=key in needs,
             informed=key in information,
             interview_scheduled=bool(their_interviews),
             interviewed=any(status == InterviewStatus.CONDUCTED for status, *_ in their_interviews),
-            services=any(kind == VictimServiceKind.SERVICE for *_, kind in records.get(key, [])),
+            services=any(kind == VictimServiceKind.SERVICE for *_, kind in their_records),
             outcome=p["outcome"],
         )
         their_needs = needs.get(key, ())
         contacts = [row[0] for row in their_needs if row[1] == provider]
         contacts += [at for at, kind in information.get(key, ()) if kind == provider]
-        contacts += [row[0] for row in records.get(key, ()) if row[1] == provider]
-        urgent = {
-            domain
-            for row in their_needs
-            for domain, flag in zip(NeedsAssessment.URGENT_DOMAINS, row[2:], strict=True)
-            if flag
-        }
+        contacts += [row[0] for row in their_records if row[1] == provider]
+        # the urgent domains of any assessment, in the order of `URGENT_DOMAINS`
+        urgent = [d for i, d in domains if any(row[i] for row in their_needs)] if their_needs else []
         latest: dict[str, tuple[str, datetime]] = {}
         for at, _, kind, status in sorted(relief.get(key, [])):
             latest[kind] = (status, at)
@@ -765,14 +770,16 @@ def roster_facts(
             if status == InterviewStatus.SCHEDULED
         )
         history = designations.get(key)
-        facts[key] = RosterFacts(
+        flags = danger.get(key)
+        notice = notices.get(key)
+        facts[p["id"]] = RosterFacts(
             milestones=milestones,
             stage=stage_of(milestones),
             tags=sorted(tag for (tag,) in tags.get(key, [])),
             languages=sorted(code for (code,) in languages.get(key, [])),
-            urgent=[d for d in NeedsAssessment.URGENT_DOMAINS if d in urgent],
-            danger=key in danger,
-            danger_since=min(at for (at,) in danger[key]) if key in danger else None,
+            urgent=urgent,
+            danger=flags is not None,
+            danger_since=min(at for (at,) in flags) if flags else None,
             first_provider_contact=min(contacts) if contacts else None,
             designation=history[-1][0] if history else DesignationStatus.UNDETERMINED,
             pending_relief=sorted(
@@ -780,7 +787,7 @@ def roster_facts(
                 key=lambda item: item[1],
             ),
             next_interview_agency=Owner(scheduled[0][1], (scheduled[0][2],)) if scheduled else None,
-            child_welfare=notices[key][0] if key in notices else None,
+            child_welfare=notice[0] if notice else None,
         )
     return facts
 
@@ -938,6 +945,8 @@ def board_for(
     )
     facts_of = roster_facts(operation, persons, standing, whole=True)
     areas = {a.pk: a for a in operation.areas.all()}
+    # the area rule asked once per area, not once per person
+    area_names = {pk: a.name for pk, a in areas.items() if readable_area(standing, a) is not None}
     owners = _plan_owners(operation)
     rows: list[BoardRow] = []
     counts: dict[str, int] = {}
@@ -956,8 +965,7 @@ def board_for(
             if care
             else _suspect_step(p, facts, owners)
         )
-        place = readable_area(standing, areas.get(p["area_id"]))
-        area_name = place.name if place is not None else None
+        area_name = area_names.get(p["area_id"])
         # a suspect is not waiting for a provider (rules.in_victim_care)
         waiting = live and care and first_contact is None and not p["outcome"]
         rows.append(

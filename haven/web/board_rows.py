@@ -8,6 +8,7 @@ labels (`views_encounters._board_row`); the markup is the one `_board_live.html`
 
 from __future__ import annotations
 
+import functools
 import html
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,14 @@ def _e(value: object) -> str:
     """Escaped text: what `django.utils.html.escape` does (the standard library's `html.escape`, quotes
     included), without the lazy-string wrapper that made it a third of a row's cost. Every value here is
     plain text from the read model, never markup."""
-    return html.escape(str(value))
+    return _escaped(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped(text: str) -> str:
+    """Most of a board's texts repeat on every row (stages, areas, agencies, steps, languages): each is
+    escaped once per process, not once per row (a bounded cache of a pure function of the text)."""
+    return html.escape(text)
 
 
 def _badges(kind: str, labels: list[str]) -> str:
