@@ -938,15 +938,22 @@ def board_for(
     # anyone else it would tell what the person's page hides.
     sees_relief = allows(standing, Compartment.CONTINUED_PRESENCE, Access.READ)
     now = now or timezone.now()
+    # (in no order: the rows are sorted by `board_urgency`, whose last key is the code)
     persons: list[Mapping[str, Any]] = list(
         persons_visible_to(standing, operation)
-        .order_by("code")
+        .order_by()
         .values("id", "code", "priority", "outcome", "area_id", "area__holds", "encountered_at")
     )
     facts_of = roster_facts(operation, persons, standing, whole=True)
-    areas = {a.pk: a for a in operation.areas.all()}
-    # the area rule asked once per area, not once per person
-    area_names = {pk: a.name for pk, a in areas.items() if readable_area(standing, a) is not None}
+    # the areas this audience may read (the area rule asked once per area, not once per person)
+    areas = [
+        (pk, plan_id, name, retired)
+        for pk, plan_id, name, holds, retired in operation.areas.values_list(
+            "pk", "plan_id", "name", "holds", "retired"
+        )
+        if area_readable(standing, holds)
+    ]
+    area_names = {pk: name for pk, _, name, _ in areas}
     owners = _plan_owners(operation)
     rows: list[BoardRow] = []
     counts: dict[str, int] = {}
@@ -992,9 +999,7 @@ def board_for(
                 child_welfare_pending=live and treated_as_minor(facts.tags) and facts.child_welfare is None,
             )
         )
-    all_areas = sorted(
-        (a.plan_id, a.name) for a in areas.values() if not a.retired and area_readable(standing, a.holds)
-    )
+    all_areas = sorted((plan_id, name) for _, plan_id, name, retired in areas if not retired)
     if stage:
         rows = [r for r in rows if r.stage == stage]
     if area:
@@ -1009,10 +1014,12 @@ def board_for(
     rows.sort(key=board_urgency)
     danger = (
         [
-            {"code": f.person.code, "since": f.flagged_at, "by": f.flagged_by.name}
-            for f in DangerFlag.objects.filter(person__operation=operation, responded_at__isnull=True)
-            .select_related("person", "flagged_by")
+            {"code": code, "since": since, "by": by}
+            for code, since, by in DangerFlag.objects.filter(
+                person__operation=operation, responded_at__isnull=True
+            )
             .order_by("flagged_at")
+            .values_list("person__code", "flagged_at", "flagged_by__name")
         ]
         if allows(standing, Compartment.IMMINENT_DANGER, Access.READ)
         else []
@@ -1021,23 +1028,25 @@ def board_for(
     if investigative:
         # one alert per area: who must move (never the victim) and whom they are kept from
         grouped: dict[Any, dict[str, Any]] = {}
-        for a in SeparationAlert.objects.filter(operation=operation, cleared_at__isnull=True).select_related(
-            "area", "suspect", "potential_victim"
+        for area_id, area_name, suspect, kept_from, raised_at, reason in SeparationAlert.objects.filter(
+            operation=operation, cleared_at__isnull=True
+        ).values_list(
+            "area_id", "area__name", "suspect__code", "potential_victim__code", "raised_at", "reason"
         ):
             entry = grouped.setdefault(
-                a.area_id,
+                area_id,
                 {
-                    "area": a.area.name,
+                    "area": area_name,
                     "must_move": set(),
                     "kept_from": set(),
-                    "since": a.raised_at,
+                    "since": raised_at,
                     "reasons": set(),
                 },
             )
-            entry["must_move"].add(a.suspect.code)
-            entry["kept_from"].add(a.potential_victim.code)
-            entry["since"] = min(entry["since"], a.raised_at)
-            entry["reasons"].add(SeparationReason(a.reason).label)
+            entry["must_move"].add(suspect)
+            entry["kept_from"].add(kept_from)
+            entry["since"] = min(entry["since"], raised_at)
+            entry["reasons"].add(SeparationReason(reason).label)
         alerts = [
             {
                 **entry,
