@@ -104,3 +104,8 @@ def board_row_html(item: dict[str, Any]) -> SafeString:
         f"      </td>\n"
         f"    </tr>\n"
     )
+
+
+def board_rows_html(items: list[dict[str, Any]]) -> SafeString:
+    """The board table's body: every row (`board_row_html`), one after another."""
+    return mark_safe("".join(board_row_html(item) for item in items))  # noqa: S308 - each row escaped

@@ -64,7 +64,7 @@ from haven.operations.models import Operation
 from haven.operations.selectors import current_plan, operation_for
 from haven.operations.services import readiness_policy
 from haven.web.board_polls import board_filters, board_tag, counted_before
-from haven.web.board_rows import board_row_html
+from haven.web.board_rows import board_rows_html
 from haven.web.forms_encounters import (
     CONSENT_ITEM_LABELS,
     NEED_LABELS,
@@ -181,12 +181,15 @@ def _board(
 
     # one reverse() for the whole board, not one per row: the board holds hundreds of persons
     person_url = reverse("web:person", kwargs={"operation_code": operation.code, "person_code": "P-000"})[:-6]
+    rows = [{**_board_row(row), "url": f"{person_url}{row.code}/"} for row in board.rows]
     return {
         # an agency the plan dropped keeps its own clients' records here, and sees nothing else
         "retained": standing.retained,
         "operation": operation,
         "board": board,
-        "rows": [_with_html({**_board_row(row), "url": f"{person_url}{row.code}/"}) for row in board.rows],
+        "rows": rows,
+        # the table's body in one piece: a template loop over 500 rows cost ~3 ms
+        "rows_html": board_rows_html(rows),
         "stage_counts": [
             {"stage": s.value, "label": STAGE_LABELS[s], "count": board.stages[s]}
             for s in Stage
@@ -212,11 +215,6 @@ def _board(
 _POPULATION_LABELS: dict[str, str] = {k: str(v) for k, v in Population.choices}
 _DESIGNATION_LABELS: dict[str, str] = {k: str(v) for k, v in DesignationStatus.choices}
 _PRIORITY_LABELS: dict[str, str] = {k: str(v) for k, v in Priority.choices}
-
-
-def _with_html(item: dict[str, Any]) -> dict[str, Any]:
-    item["html"] = board_row_html(item)
-    return item
 
 
 def _board_row(row: Any) -> dict[str, Any]:
