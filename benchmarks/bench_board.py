@@ -20,6 +20,7 @@ with the machine's load average before and after (the numbers are only as quiet 
 from __future__ import annotations
 
 import argparse
+import html
 import http.client
 import json
 import os
@@ -132,6 +133,31 @@ def _verify_session(client: Any) -> None:
     session.save()
 
 
+def _reference_ms(repeat: int = 15) -> float:
+    """This machine's speed at the moment, to read (a) against: the p50 ms of a fixed pure-Python workload
+    (no Haven code, no I/O; the same in every run), CPU-bound like the board's render. On the 2-core VM these
+    numbers were measured on, the same work took up to twice as long from one quarter of an hour to the
+    next, and the render with it."""
+    rows = [
+        {"code": f"P-{n:04d}", "stage": "needs_assessed", "tags": ["adult", "female"]} for n in range(500)
+    ]
+
+    def work() -> int:
+        out = []
+        for _ in range(60):
+            for r in rows:
+                cells = ", ".join(r["tags"])
+                out.append(html.escape(f'<tr class="{r["stage"]}"><th>{r["code"]}</th><td>{cells}</td></tr>'))
+        return len("".join(out))
+
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - began)
+    return round(statistics.median(times) * 1000, 1)
+
+
 def _render(total: int, repeat: int) -> dict[str, Any]:
     """(a) in the server's own process: the board's live part rendered `repeat` times for an investigator
     (an explicit read: always rendered and audited), and the SQL queries of one render."""
@@ -149,6 +175,7 @@ def _render(total: int, repeat: int) -> dict[str, Any]:
     _verify_session(client)
     for _ in range(3):
         client.get(ROWS)
+    reference = _reference_ms()
     times = []
     for _ in range(repeat):
         began = time.perf_counter()
@@ -163,6 +190,7 @@ def _render(total: int, repeat: int) -> dict[str, Any]:
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
         "min_ms": round(ordered[0] * 1000, 1),
         "queries": len(captured),
+        "reference_ms": reference,
     }
 
 
@@ -555,6 +583,11 @@ def _markdown(out: dict[str, Any]) -> str:
         "(a) board render, server time in process, p50 ms", "< 50", lambda r: r["render_in_process"]["p50_ms"]
     )
     row("(a) board render, one client over HTTP, p50 ms", "", lambda r: r["render_one_client_http"]["p50_ms"])
+    row(
+        "(a) the machine's speed just before: a fixed pure-Python workload, p50 ms (lower is faster)",
+        "",
+        lambda r: r["render_in_process"]["reference_ms"],
+    )
     row(
         "(a) SQL queries per render (100 → all persons)",
         "constant",
