@@ -11,6 +11,7 @@ offset is the web layer's (`haven.web.timezones.current_zone_label`).
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Final, TypeVar
 
@@ -19,8 +20,9 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
+@functools.cache
 def zone(minutes: int) -> tzinfo:
-    """The fixed zone `minutes` away from UTC."""
+    """The fixed zone `minutes` away from UTC (one object per offset: a page shows hundreds of times)."""
     return timezone(timedelta(minutes=minutes))
 
 
@@ -30,6 +32,7 @@ def offset_minutes(moment: datetime | tzinfo) -> int:
     return 0 if offset is None else int(offset.total_seconds() // 60)
 
 
+@functools.lru_cache(maxsize=256)
 def zone_label(tz: tzinfo) -> str:
     """`UTC`, or `UTC−05:00` / `UTC+05:30`: the label every shown time carries (with a minus sign,
     U+2212, which no line breaks after, so the label never splits at the end of a line)."""

@@ -19,12 +19,11 @@ from django.utils.safestring import SafeString, mark_safe
 from haven.web.templatetags.haven_tags import minutes, moment
 
 
-def _time(value: datetime) -> SafeString:
+def _time(value: datetime) -> str:
     """`<time datetime="…">today 06:40 UTC−05:00</time>` on the page's clock, as `|date:'c'` (ISO 8601: what
-    Django's `c` format gives) and `|moment`."""
-    return mark_safe(  # noqa: S308 (both texts escaped here)
-        f'<time datetime="{_e(timezone.localtime(value).isoformat())}">{_e(moment(value))}</time>'
-    )
+    Django's `c` format gives) and `|moment` (both texts escaped)."""
+    local = timezone.localtime(value)
+    return f'<time datetime="{_e(local.isoformat())}">{_e(moment(local))}</time>'
 
 
 def _e(value: object) -> str:
@@ -47,6 +46,16 @@ def _badges(kind: str, labels: list[str]) -> str:
 
 def board_row_html(item: dict[str, Any]) -> SafeString:
     """One `<tr>` of the board table for a row and its labels (the context `_board` builds)."""
+    return mark_safe(_row(item))  # noqa: S308 - every value escaped by `_row`
+
+
+def board_rows_html(items: list[dict[str, Any]]) -> SafeString:
+    """The board table's body: every row (`board_row_html`), one after another."""
+    return mark_safe("".join(_row(item) for item in items))  # noqa: S308 - every value escaped by `_row`
+
+
+def _row(item: dict[str, Any]) -> str:
+    """The markup of one row, every value in it escaped (`_e`)."""
     r = item["row"]
     e = _e
     row_class = " board-row--danger" if r.danger else (" board-row--late" if r.waited_too_long else "")
@@ -86,7 +95,7 @@ def board_row_html(item: dict[str, Any]) -> SafeString:
     urgent_none = "" if item["urgent"] else none
     alerts_none = none if not r.danger and not r.child_welfare and r.waiting_minutes is None else ""
     code, url = e(r.code), e(item["url"])
-    return mark_safe(  # noqa: S308 - every value above is escaped (_e, format_html)
+    return (
         f'<tr class="board-row{row_class}">\n'
         f'      <th scope="row" class="board-row__person">\n'
         f'        <a class="board-row__code" id="board-link-{code}" href="{url}">{code}</a>\n'
@@ -104,8 +113,3 @@ def board_row_html(item: dict[str, Any]) -> SafeString:
         f"      </td>\n"
         f"    </tr>\n"
     )
-
-
-def board_rows_html(items: list[dict[str, Any]]) -> SafeString:
-    """The board table's body: every row (`board_row_html`), one after another."""
-    return mark_safe("".join(board_row_html(item) for item in items))  # noqa: S308 - each row escaped
