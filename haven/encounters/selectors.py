@@ -709,9 +709,8 @@ def roster_facts(
         rows = query.filter(**scope).order_by(*order).values_list("person_id", *fields)
         for row in rows:
             key = row[0].int
-            if (
-                wanted is None or key in wanted
-            ):  # (the operation's persons, when `whole`: every row is wanted)
+            # (`whole`: the rows are the operation's persons', every one wanted)
+            if wanted is None or key in wanted:
                 found[key].append(row[1:])
         return found
 

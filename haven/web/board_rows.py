@@ -44,13 +44,8 @@ def _badges(kind: str, labels: list[str]) -> str:
     return "".join(f'<span class="badge badge--{kind}">{_e(u)}</span> ' for u in labels)
 
 
-def board_row_html(item: dict[str, Any]) -> SafeString:
-    """One `<tr>` of the board table for a row and its labels (the context `_board` builds)."""
-    return mark_safe(_row(item))  # noqa: S308 - every value escaped by `_row`
-
-
 def board_rows_html(items: list[dict[str, Any]]) -> SafeString:
-    """The board table's body: every row (`board_row_html`), one after another."""
+    """The board table's body: one `<tr>` per row and its labels (the items `_board` builds), in order."""
     return mark_safe("".join(_row(item) for item in items))  # noqa: S308 - every value escaped by `_row`
 
 

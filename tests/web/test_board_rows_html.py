@@ -7,9 +7,14 @@ from datetime import UTC, datetime
 
 from haven.encounters.selectors import BoardRow
 from haven.encounters.stages import Stage
-from haven.web.board_rows import board_row_html
+from haven.web.board_rows import board_rows_html
 
 HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+def board_row_html(item: dict[str, object]) -> str:
+    """One row's markup, as the board's body holds it."""
+    return board_rows_html([item])
 
 
 def _row(**changes: object) -> BoardRow:
@@ -96,3 +101,11 @@ def test_a_time_reads_as_the_template_wrote_it_on_the_operations_clock():
         with timezone.override(zone(offset)):
             for value in (datetime(2026, 12, 3, 4, 59, 7, 120, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)):
                 assert _time(value) == template.render({"v": value})
+
+
+def test_the_body_holds_every_row_in_the_order_given():
+    first, second = _item(_row(code="P-002")), _item(_row(code="P-001"))
+    body = board_rows_html([first, second])
+    assert body == board_row_html(first) + board_row_html(second)
+    assert body.index('id="board-link-P-002"') < body.index('id="board-link-P-001"')
+    assert board_rows_html([]) == ""
