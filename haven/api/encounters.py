@@ -307,8 +307,7 @@ def _rows(persons: QuerySet[Person], standing: Standing) -> list[dict[str, Any]]
         return []
     facts_of = roster_facts(Operation(pk=found[0]["operation_id"]), found, standing)
     rows = []
-    for p in found:
-        facts = facts_of[p["id"]]
+    for p, facts in zip(found, facts_of, strict=True):
         shown = area_readable(standing, p["area__holds"])
         rows.append(
             {

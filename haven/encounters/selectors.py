@@ -663,7 +663,7 @@ class Owner:
 NO_OWNER: Final = Owner("")
 
 
-@dataclass
+@dataclass(slots=True)
 class RosterFacts:
     """What the records of one person say, as the roster, the board and the API show it."""
 
@@ -685,11 +685,11 @@ class RosterFacts:
 
 def roster_facts(
     operation: Operation, persons: Sequence[Mapping[str, Any]], standing: Standing, *, whole: bool = False
-) -> dict[Any, RosterFacts]:
+) -> list[RosterFacts]:
     """The facts of many persons (each a dict with `id`, `area__holds`, `outcome`), as this audience may
-    read them, in a fixed number of queries: one per kind of record, for these persons alone. Never a
-    subquery per row, which PostgreSQL may answer by reading a whole table of records, and never
-    `prefetch_related`, which builds objects."""
+    read them, in the order of `persons`, in a fixed number of queries: one per kind of record, for these
+    persons alone. Never a subquery per row, which PostgreSQL may answer by reading a whole table of
+    records, and never `prefetch_related`, which builds objects."""
     ids = [p["id"] for p in persons]
     # a short page names its persons; a whole operation is selected by the operation (no huge IN list)
     # (`whole`: the persons are the operation's, as the board reads them — never a list of hundreds of ids,
@@ -701,17 +701,17 @@ def roster_facts(
     wanted = None if whole else {i.int for i in ids}
     provider = AgencyType.VICTIM_SERVICE_PROVIDER
 
-    def grouped(
-        query: QuerySet[Any], *fields: str, order: tuple[str, ...] = ()
-    ) -> dict[int, list[tuple[Any, ...]]]:
-        """Each person's rows of `fields`, in the `order` given (none: the database's)."""
-        found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    def grouped(query: QuerySet[Any], *fields: str, order: tuple[str, ...] = ()) -> dict[int, list[Any]]:
+        """Each person's rows of `fields` (of one field: its values), in the `order` given (none: the
+        database's)."""
+        found: dict[int, list[Any]] = defaultdict(list)
         rows = query.filter(**scope).order_by(*order).values_list("person_id", *fields)
+        one = len(fields) == 1
         for row in rows:
             key = row[0].int
             # (`whole`: the rows are the operation's persons', every one wanted)
             if wanted is None or key in wanted:
-                found[key].append(row[1:])
+                found[key].append(row[1] if one else row[1:])
         return found
 
     tags = grouped(PersonTag.objects.all(), "tag")
@@ -740,53 +740,71 @@ def roster_facts(
     # the area rule asked once per kind of area, not once per person
     placed_in = {holds: area_readable(standing, holds) for holds in {p["area__holds"] for p in persons}}
     domains = tuple(enumerate(NeedsAssessment.URGENT_DOMAINS, start=2))  # (each flag's column in a needs row)
-    facts: dict[Any, RosterFacts] = {}
+    conducted, scheduled_status = InterviewStatus.CONDUCTED, InterviewStatus.SCHEDULED
+    undetermined = DesignationStatus.UNDETERMINED
+    facts: list[RosterFacts] = []
+    # (most persons have few kinds of record: each kind is looked at only where the person has one)
     for p in persons:
         key = p["id"].int
-        their_interviews = interviews.get(key, [])
-        their_records = records.get(key, ())
+        their_interviews = interviews.get(key)
+        their_records = records.get(key)
+        their_needs = needs.get(key)
+        their_information = information.get(key)
         milestones = Milestones(
             placed=placed_in[p["area__holds"]],
-            needs_assessed=key in needs,
-            informed=key in information,
-            interview_scheduled=bool(their_interviews),
-            interviewed=any(status == InterviewStatus.CONDUCTED for status, *_ in their_interviews),
-            services=any(kind == VictimServiceKind.SERVICE for *_, kind in their_records),
+            needs_assessed=their_needs is not None,
+            informed=their_information is not None,
+            interview_scheduled=their_interviews is not None,
+            interviewed=their_interviews is not None and any(i[0] == conducted for i in their_interviews),
+            services=their_records is not None
+            and any(r[2] == VictimServiceKind.SERVICE for r in their_records),
             outcome=p["outcome"],
         )
-        their_needs = needs.get(key, ())
-        contacts = [row[0] for row in their_needs if row[1] == provider]
-        contacts += [at for at, kind in information.get(key, ()) if kind == provider]
-        contacts += [row[0] for row in their_records if row[1] == provider]
-        # the urgent domains of any assessment, in the order of `URGENT_DOMAINS`
-        urgent = [d for i, d in domains if any(row[i] for row in their_needs)] if their_needs else []
-        latest: dict[str, tuple[str, datetime]] = {}
-        for at, _, kind, status in sorted(relief.get(key, [])):
-            latest[kind] = (status, at)
-        scheduled = sorted(
-            (starts, agency, slug)
-            for status, starts, agency, slug in their_interviews
-            if status == InterviewStatus.SCHEDULED
-        )
+        contacts: list[datetime] = []
+        urgent: list[str] = []
+        if their_needs is not None:
+            contacts += [row[0] for row in their_needs if row[1] == provider]
+            # the urgent domains of any assessment, in the order of `URGENT_DOMAINS`
+            urgent = [d for i, d in domains if any(row[i] for row in their_needs)]
+        if their_information is not None:
+            contacts += [at for at, kind in their_information if kind == provider]
+        if their_records is not None:
+            contacts += [row[0] for row in their_records if row[1] == provider]
+        pending: list[tuple[str, datetime]] = []
+        their_relief = relief.get(key)
+        if their_relief is not None:
+            latest: dict[str, tuple[str, datetime]] = {}
+            for at, _, kind, status in sorted(their_relief):
+                latest[kind] = (status, at)
+            pending = sorted(
+                ((kind, at) for kind, (status, at) in latest.items() if status == "requested"),
+                key=lambda item: item[1],
+            )
+        next_agency = None
+        if their_interviews is not None:
+            scheduled = sorted((i[1], i[2], i[3]) for i in their_interviews if i[0] == scheduled_status)
+            if scheduled:
+                next_agency = Owner(scheduled[0][1], (scheduled[0][2],))
+        their_tags = tags.get(key)
+        their_languages = languages.get(key)
         history = designations.get(key)
         flags = danger.get(key)
         notice = notices.get(key)
-        facts[p["id"]] = RosterFacts(
-            milestones=milestones,
-            stage=stage_of(milestones),
-            tags=sorted(tag for (tag,) in tags.get(key, [])),
-            languages=sorted(code for (code,) in languages.get(key, [])),
-            urgent=urgent,
-            danger=flags is not None,
-            danger_since=min(at for (at,) in flags) if flags else None,
-            first_provider_contact=min(contacts) if contacts else None,
-            designation=history[-1][0] if history else DesignationStatus.UNDETERMINED,
-            pending_relief=sorted(
-                ((kind, at) for kind, (status, at) in latest.items() if status == "requested"),
-                key=lambda item: item[1],
-            ),
-            next_interview_agency=Owner(scheduled[0][1], (scheduled[0][2],)) if scheduled else None,
-            child_welfare=notice[0] if notice else None,
+        facts.append(
+            RosterFacts(
+                milestones=milestones,
+                stage=stage_of(milestones),
+                tags=sorted(their_tags) if their_tags else [],
+                languages=sorted(their_languages) if their_languages else [],
+                urgent=urgent,
+                danger=flags is not None,
+                danger_since=min(flags) if flags else None,
+                first_provider_contact=min(contacts) if contacts else None,
+                designation=history[-1] if history else undetermined,
+                pending_relief=pending,
+                next_interview_agency=next_agency,
+                child_welfare=notice[0] if notice else None,
+            )
         )
     return facts
 
@@ -794,7 +812,7 @@ def roster_facts(
 # --- the live board --------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class BoardRow:
     code: str
     stage: Stage
@@ -956,8 +974,7 @@ def board_for(
     owners = _plan_owners(operation)
     rows: list[BoardRow] = []
     counts: dict[str, int] = {}
-    for p in persons:
-        facts = facts_of[p["id"]]
+    for p, facts in zip(persons, facts_of, strict=True):
         current = facts.stage
         counts[current] = counts.get(current, 0) + 1
         first_contact = facts.first_provider_contact
@@ -971,16 +988,16 @@ def board_for(
             if care
             else _suspect_step(p, facts, owners)
         )
-        area_name = area_names.get(p["area_id"])
         # a suspect is not waiting for a provider (rules.in_victim_care)
         waiting = live and care and first_contact is None and not p["outcome"]
+        minor = live and treated_as_minor(facts.tags)
         rows.append(
             BoardRow(
                 code=p["code"],
                 stage=current,
                 stage_label=STAGE_LABELS[current],
                 priority=p["priority"],
-                area=area_name,
+                area=area_names.get(p["area_id"]),
                 tags=facts.tags,
                 languages=facts.languages,
                 urgent=facts.urgent if live else [],
@@ -994,8 +1011,8 @@ def board_for(
                 waiting_minutes=waited if waiting else None,
                 waited_too_long=waiting and waited > limit_minutes,
                 encountered_at=p["encountered_at"],
-                child_welfare=_child_welfare_label(facts, operation) if live else "",
-                child_welfare_pending=live and treated_as_minor(facts.tags) and facts.child_welfare is None,
+                child_welfare=_child_welfare_label(facts, operation) if minor else "",
+                child_welfare_pending=minor and facts.child_welfare is None,
             )
         )
     all_areas = sorted((plan_id, name) for _, plan_id, name, retired in areas if not retired)

@@ -63,15 +63,17 @@ def stage_of(m: Milestones) -> Stage:
         return Stage.RELEASED
     if m.outcome == "transferred":
         return Stage.TRANSFERRED
-    reached = [
-        (m.services, Stage.REFERRED),
-        (m.interviewed, Stage.INTERVIEWED),
-        (m.interview_scheduled, Stage.INTERVIEW_SCHEDULED),
-        (m.informed, Stage.INFORMED),
-        (m.needs_assessed, Stage.NEEDS_ASSESSED),
-        (m.placed, Stage.SEPARATED),
-    ]
-    for done, stage in reached:
-        if done:
-            return stage
+    # (a chain of tests, not a list built per call: the board asks this of every person on every render)
+    if m.services:
+        return Stage.REFERRED
+    if m.interviewed:
+        return Stage.INTERVIEWED
+    if m.interview_scheduled:
+        return Stage.INTERVIEW_SCHEDULED
+    if m.informed:
+        return Stage.INFORMED
+    if m.needs_assessed:
+        return Stage.NEEDS_ASSESSED
+    if m.placed:
+        return Stage.SEPARATED
     return Stage.ENCOUNTERED

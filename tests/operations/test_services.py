@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from haven.accounts.models import Agency
 from haven.audit.models import AuditRecord
@@ -270,3 +271,20 @@ def test_a_new_agency_whose_name_matches_an_existing_one_is_refused_naming_it(pe
     assert "harbor-vs" in problem.message
     assert "Harbor Victim Services" in problem.message
     assert not Agency.objects.filter(slug="harbour-vs").exists()
+
+
+def test_a_version_changed_behind_the_services_back_is_read_as_stored_not_as_first_parsed(persona):
+    # the parsed plan is kept per process by its stored text (selectors._stored_plan): a document changed
+    # by an UPDATE outside the services must still be read as it now stands
+    operation = make_operation(approved=False)
+    first = current_plan(operation)
+    version = operation.current_version
+    document = dict(version.document)
+    document["anticipated"] = {**document["anticipated"], "persons": first.anticipated.persons + 7}
+    type(version).objects.filter(pk=version.pk).update(document=document)
+    operation.refresh_from_db()
+    assert current_plan(operation).anticipated.persons == first.anticipated.persons + 7
+    # the same text twice: one parsed plan, shared, which nobody can change
+    assert current_plan(operation) is current_plan(operation)
+    with pytest.raises(ValidationError):
+        current_plan(operation).anticipated.persons = 1  # type: ignore[misc]
