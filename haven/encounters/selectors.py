@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Final
 from uuid import UUID
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -23,6 +24,7 @@ from haven.audit.services import record
 from haven.core.clock import clock_time, utc_today
 from haven.core.errors import NotFound
 from haven.core.languages import language_name
+from haven.core.prepared import Prepared, rows_of
 from haven.encounters import board_log
 from haven.encounters.models import (
     AttorneyNote,
@@ -683,6 +685,55 @@ class RosterFacts:
     danger_since: datetime | None = None
 
 
+#: The kinds of record `roster_facts` reads, each for the persons of one operation (or a page of them):
+#: the records' model and filter, the fields read after the person's id, and their order (none: the
+#: database's). The latest designation is the last in time (then entry): ordered by the database, only the
+#: statuses come back (no two times to read per person).
+_FACT_QUERIES: Final[dict[str, tuple[type[Any], Q, tuple[str, ...], tuple[str, ...]]]] = {
+    "tags": (PersonTag, Q(), ("tag",), ()),
+    "languages": (PersonLanguage, Q(), ("code",), ()),
+    "needs": (
+        NeedsAssessment,
+        Q(),
+        ("at", "agency__type", *(f"urgent_{d}" for d in NeedsAssessment.URGENT_DOMAINS)),
+        (),
+    ),
+    "information": (InformationGiven, Q(), ("at", "agency__type"), ()),
+    "records": (VictimServiceRecord, Q(), ("at", "agency__type", "kind"), ()),
+    "interviews": (
+        Interview,
+        ~Q(status=InterviewStatus.CANCELLED),
+        ("status", "starts_at", "agency__name", "agency__slug"),
+        (),
+    ),
+    "danger": (DangerFlag, Q(responded_at__isnull=True), ("flagged_at",), ()),
+    "designations": (Designation, Q(), ("status",), ("at", "created_at", "status")),
+    "relief": (ReliefStep, Q(), ("at", "created_at", "kind", "status"), ()),
+    "notices": (ChildWelfareNotice, Q(), ("at", "agency__name"), ()),
+}
+
+
+def _fact_query(read: str, **scope: Any) -> QuerySet[Any]:
+    """One of `_FACT_QUERIES` for the persons `scope` names: the person's id first (read raw), then the
+    fields."""
+    model, condition, fields, order = _FACT_QUERIES[read]
+    records: QuerySet[Any] = model.objects.filter(condition, **scope)
+    return records.order_by(*order).values_list("person_id", *fields)
+
+
+def _by_operation(read: str) -> Prepared:
+    return Prepared(
+        lambda operation_id: _fact_query(read, person__operation_id=operation_id),
+        field=Operation._meta.get_field("id"),
+        raw=(0,),
+    )
+
+
+#: `_FACT_QUERIES` for a whole operation, each compiled once per process and connection (the board's ten
+#: reads cost ~3 ms a render to build and compile afresh): `Prepared`, by the operation's id.
+_FACT_READS: Final[dict[str, Prepared]] = {read: _by_operation(read) for read in _FACT_QUERIES}
+
+
 def roster_facts(
     operation: Operation, persons: Sequence[Mapping[str, Any]], standing: Standing, *, whole: bool = False
 ) -> list[RosterFacts]:
@@ -695,48 +746,47 @@ def roster_facts(
     # (`whole`: the persons are the operation's, as the board reads them — never a list of hundreds of ids,
     # which costs more to compile than to answer)
     by_operation = whole or len(ids) > 500
-    scope: dict[str, Any] = {"person__operation": operation} if by_operation else {"person_id__in": ids}
-    # persons are keyed by their id's number: a `UUID` hashes in Python on every dict lookup, its `int` in C
-    # (thousands of lookups per board)
-    wanted = None if whole else {i.int for i in ids}
+    # persons are keyed by their id as the database returns it, never converted to a `UUID` (~1.5 µs each,
+    # thousands per board): on PostgreSQL its number (a `UUID` hashes in Python, its `int` in C), on SQLite
+    # its hex
+    db = connections[DEFAULT_DB_ALIAS]
+    native = db.features.has_native_uuid_field
+    as_stored = Person._meta.get_field("id").get_db_prep_value
+
+    def key_of(person_id: UUID) -> Any:
+        raw = as_stored(person_id, db)
+        return raw.int if native else raw
+
+    wanted = None if whole else {key_of(i) for i in ids}
     provider = AgencyType.VICTIM_SERVICE_PROVIDER
 
-    def grouped(query: QuerySet[Any], *fields: str, order: tuple[str, ...] = ()) -> dict[int, list[Any]]:
-        """Each person's rows of `fields` (of one field: its values), in the `order` given (none: the
-        database's)."""
-        found: dict[int, list[Any]] = defaultdict(list)
-        rows = query.filter(**scope).order_by(*order).values_list("person_id", *fields)
+    def grouped(read: str) -> dict[Any, list[Any]]:
+        """Each person's rows of one of `_FACT_READS` (of one field: its values), in the read's order."""
+        fields = _FACT_QUERIES[read][2]
+        rows = (
+            _FACT_READS[read].rows(operation.pk)
+            if by_operation
+            else rows_of(_fact_query(read, person_id__in=ids), raw=(0,))
+        )
+        found: dict[Any, list[Any]] = defaultdict(list)
         one = len(fields) == 1
         for row in rows:
-            key = row[0].int
+            key = row[0].int if native else row[0]
             # (`whole`: the rows are the operation's persons', every one wanted)
             if wanted is None or key in wanted:
                 found[key].append(row[1] if one else row[1:])
         return found
 
-    tags = grouped(PersonTag.objects.all(), "tag")
-    languages = grouped(PersonLanguage.objects.all(), "code")
-    needs = grouped(
-        NeedsAssessment.objects.all(),
-        "at",
-        "agency__type",
-        *(f"urgent_{d}" for d in NeedsAssessment.URGENT_DOMAINS),
-    )
-    information = grouped(InformationGiven.objects.all(), "at", "agency__type")
-    records = grouped(VictimServiceRecord.objects.all(), "at", "agency__type", "kind")
-    interviews = grouped(
-        Interview.objects.exclude(status=InterviewStatus.CANCELLED),
-        "status",
-        "starts_at",
-        "agency__name",
-        "agency__slug",
-    )
-    danger = grouped(DangerFlag.objects.filter(responded_at__isnull=True), "flagged_at")
-    # the latest designation is the last in time (then entry): ordered by the database, only the statuses
-    # come back (no two times to read per person)
-    designations = grouped(Designation.objects.all(), "status", order=("at", "created_at", "status"))
-    relief = grouped(ReliefStep.objects.all(), "at", "created_at", "kind", "status")
-    notices = grouped(ChildWelfareNotice.objects.all(), "at", "agency__name")
+    tags = grouped("tags")
+    languages = grouped("languages")
+    needs = grouped("needs")
+    information = grouped("information")
+    records = grouped("records")
+    interviews = grouped("interviews")
+    danger = grouped("danger")
+    designations = grouped("designations")
+    relief = grouped("relief")
+    notices = grouped("notices")
     # the area rule asked once per kind of area, not once per person
     placed_in = {holds: area_readable(standing, holds) for holds in {p["area__holds"] for p in persons}}
     domains = tuple(enumerate(NeedsAssessment.URGENT_DOMAINS, start=2))  # (each flag's column in a needs row)
@@ -745,7 +795,7 @@ def roster_facts(
     facts: list[RosterFacts] = []
     # (most persons have few kinds of record: each kind is looked at only where the person has one)
     for p in persons:
-        key = p["id"].int
+        key = key_of(p["id"])
         their_interviews = interviews.get(key)
         their_records = records.get(key)
         their_needs = needs.get(key)
