@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from haven.core.prepared import Prepared, rows_of
+from haven.core.prepared import Prepared, bound_query, rows_of, together
 from haven.encounters import services
 from haven.encounters.models import Person, PersonTag
 from haven.encounters.selectors import _FACT_QUERIES, _FACT_READS, _fact_query, roster_facts
@@ -30,6 +30,15 @@ def two_operations(operation, register, care, persona, t0):
     for n in range(1, 4):
         care(register(f"P-00{n}", minutes=n))
     services.danger_flag(actor=persona("advocate"), person=Person.objects.get(code="P-002"))
+    # a second assessment: the urgent domains of both count
+    services.needs_assessment_record(
+        actor=persona("advocate"),
+        person=Person.objects.get(code="P-003"),
+        at=t0 + timedelta(minutes=50),
+        shelter="Nowhere safe to sleep tonight",
+        urgent=["shelter"],
+        language="es",
+    )
     other = make_operation(starts_in=-timedelta(hours=2), changes={"operation.code": "NL-OTHER-1"})
     services.person_register(
         actor=persona("investigator"),
@@ -94,5 +103,46 @@ def test_a_page_of_persons_and_the_whole_operation_give_the_same_facts(two_opera
     page = roster_facts(operation, persons, standing(actor, operation))
     assert whole == page
     assert [f.danger for f in whole] == [False, True, False]
-    assert all(f.urgent == ["medical"] and f.first_provider_contact is not None for f in whole)
+    assert [f.urgent for f in whole] == [["medical"], ["medical"], ["medical", "shelter"]]
+    assert all(f.first_provider_contact is not None for f in whole)
     assert set(_FACT_QUERIES) == set(_FACT_READS)
+
+
+def test_reads_asked_together_come_back_each_with_its_own_rows_in_order(two_operations):
+    operation, other = two_operations
+    reads = [
+        _FACT_READS["tags"].bound(other.pk),
+        bound_query(_fact_query("tags", person_id__in=[]), raw=(0,)),  # nothing to ask
+        _FACT_READS["languages"].bound(operation.pk),
+        _FACT_READS["danger"].bound(operation.pk),
+    ]
+    with CaptureQueriesContext(connection) as seen:
+        tags, nothing, languages, danger = together(reads)
+    assert len(seen) == 3
+    assert sorted(t for _, t in tags) == ["male", "minor"]
+    assert nothing == []
+    assert sorted(code for _, code in languages) == ["es", "es", "es"]
+    assert len(danger) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pipeline mode")
+def test_on_postgresql_reads_asked_together_go_in_one_round_trip(two_operations, monkeypatch):
+    operation, _ = two_operations
+    connection.ensure_connection()
+    raw = connection.connection
+    entered = []
+    pipeline = raw.pipeline
+
+    def counted(*args, **kwargs):
+        entered.append(1)
+        return pipeline(*args, **kwargs)
+
+    monkeypatch.setattr(raw, "pipeline", counted)
+    facts = roster_facts(
+        operation,
+        list(operation.persons.values("id", "area__holds", "outcome")),
+        standing(operation.persons.first().registered_by, operation),
+        whole=True,
+    )
+    assert len(facts) == 3
+    assert entered == [1]
