@@ -69,6 +69,7 @@ from haven.api.schemas import (
 from haven.audit.events import AuditEvent
 from haven.audit.services import record
 from haven.core.errors import Forbidden, NotFound, ValidationFailed
+from haven.core.memory import collection_deferred
 from haven.core.problems import InvalidInput, Problem, format_path
 from haven.encounters import services
 from haven.encounters.models import (
@@ -1002,33 +1003,34 @@ def board_read(
     if unchanged_poll(request, version):
         return not_modified(version)  # type: ignore[return-value]  # ninja passes an HttpResponse through
     response["ETag"] = etag(version)
-    board = board_for(actor, standing, operation, limit_minutes=limit, now=now, **filters)
-    record(
-        actor=actor,
-        event=AuditEvent.BOARD_VIEWED,
-        target=operation,
-        operation_id=operation.pk,
-        details={
-            "via": "api",
-            "count": len(board.rows),
-            "filters": [
-                k
-                for k, v in (("stage", stage), ("area", area), ("search", search), ("mine", mine))
-                if v and (k != "mine" or _BOOLEANS[v.lower()])
-            ],
-        },
-    )
-    return BoardOut.model_validate(
-        {
-            "operation": operation.code,
-            "exercise": operation.is_exercise,
-            "audience": _audience(standing),
-            "now": board.now,
-            "limit_minutes": board.limit_minutes,
-            "stages": [{"stage": s.value, "count": board.stages.get(s, 0)} for s in Stage],
-            "areas": [{"id": plan_id, "name": name} for plan_id, name in board.areas],
-            "danger": board.danger,
-            "separation_alerts": board.separation_alerts if board.investigative else None,
-            "rows": [{**asdict(row), "stage": row.stage.value} for row in board.rows],
-        }
-    )
+    with collection_deferred():  # (haven.core.memory: a render's thousands of short-lived rows)
+        board = board_for(actor, standing, operation, limit_minutes=limit, now=now, **filters)
+        record(
+            actor=actor,
+            event=AuditEvent.BOARD_VIEWED,
+            target=operation,
+            operation_id=operation.pk,
+            details={
+                "via": "api",
+                "count": len(board.rows),
+                "filters": [
+                    k
+                    for k, v in (("stage", stage), ("area", area), ("search", search), ("mine", mine))
+                    if v and (k != "mine" or _BOOLEANS[v.lower()])
+                ],
+            },
+        )
+        return BoardOut.model_validate(
+            {
+                "operation": operation.code,
+                "exercise": operation.is_exercise,
+                "audience": _audience(standing),
+                "now": board.now,
+                "limit_minutes": board.limit_minutes,
+                "stages": [{"stage": s.value, "count": board.stages.get(s, 0)} for s in Stage],
+                "areas": [{"id": plan_id, "name": name} for plan_id, name in board.areas],
+                "danger": board.danger,
+                "separation_alerts": board.separation_alerts if board.investigative else None,
+                "rows": [{**asdict(row), "stage": row.stage.value} for row in board.rows],
+            }
+        )

@@ -31,6 +31,7 @@ from haven.audit.services import record
 from haven.core.clock import clock_day, utc_today
 from haven.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
 from haven.core.languages import language_label, language_name
+from haven.core.memory import collection_deferred
 from haven.encounters import services
 from haven.encounters.models import (
     Consent,
@@ -258,6 +259,7 @@ def _board_page(
 
 
 @require_GET
+@collection_deferred()
 def board(request: HttpRequest, operation_code: str) -> HttpResponse:
     actor = _actor(request)
     operation, standing = operation_for(actor, operation_code)
@@ -265,6 +267,7 @@ def board(request: HttpRequest, operation_code: str) -> HttpResponse:
 
 
 @require_GET
+@collection_deferred()  # (haven.core.memory: a render's thousands of short-lived rows)
 def board_rows(request: HttpRequest, operation_code: str) -> HttpResponse:
     """The part of the board that refreshes itself (polled with the auto-refresh header). Policy first
     (hidden and missing: the same 404); then a poll that names the reader's current version answers 304,
