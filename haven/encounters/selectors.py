@@ -24,7 +24,7 @@ from haven.audit.services import record
 from haven.core.clock import clock_time, utc_today
 from haven.core.errors import NotFound
 from haven.core.languages import language_name
-from haven.core.prepared import Prepared, bound_query, together
+from haven.core.prepared import Bound, Prepared, bound_query, together
 from haven.encounters import board_log
 from haven.encounters.models import (
     AttorneyNote,
@@ -746,6 +746,27 @@ def roster_facts(
     # (`whole`: the persons are the operation's, as the board reads them — never a list of hundreds of ids,
     # which costs more to compile than to answer)
     by_operation = whole or len(ids) > 500
+    # the ten reads at once (on PostgreSQL, one round trip)
+    answers = together(_fact_reads(operation) if by_operation else _fact_reads(operation, ids))
+    return _facts_from(answers, persons, standing, whole=whole)
+
+
+def _fact_reads(operation: Operation, ids: Sequence[UUID] | None = None) -> list[Bound]:
+    """`_FACT_QUERIES`, ready to run: for the whole operation (compiled once, `_FACT_READS`), or for the
+    persons `ids` names."""
+    if ids is None:
+        return [_FACT_READS[read].bound(operation.pk) for read in _FACT_QUERIES]
+    return [bound_query(_fact_query(read, person_id__in=ids), raw=(0,)) for read in _FACT_QUERIES]
+
+
+def _facts_from(
+    answers: Sequence[list[tuple[Any, ...]]],
+    persons: Sequence[Mapping[str, Any]],
+    standing: Standing,
+    *,
+    whole: bool,
+) -> list[RosterFacts]:
+    """`roster_facts` from the rows of `_fact_reads` (`answers`, in its order)."""
     # persons are keyed by their id as the database returns it, never converted to a `UUID` (~1.5 µs each,
     # thousands per board): on PostgreSQL its number (a `UUID` hashes in Python, its `int` in C), on SQLite
     # its hex
@@ -757,18 +778,9 @@ def roster_facts(
         raw = as_stored(person_id, db)
         return raw.int if native else raw
 
-    wanted = None if whole else {key_of(i) for i in ids}
+    # (`whole`: the rows are the operation's persons', every one wanted)
+    wanted = None if whole else {key_of(p["id"]) for p in persons}
     provider = AgencyType.VICTIM_SERVICE_PROVIDER
-
-    # the ten reads at once (on PostgreSQL, one round trip)
-    answers = together(
-        [
-            _FACT_READS[read].bound(operation.pk)
-            if by_operation
-            else bound_query(_fact_query(read, person_id__in=ids), raw=(0,))
-            for read in _FACT_QUERIES
-        ]
-    )
 
     def grouped(read: str, rows: list[tuple[Any, ...]]) -> dict[Any, list[Any]]:
         """Each person's rows of one of `_FACT_QUERIES` (of one field: its values), in the read's order."""
@@ -776,7 +788,6 @@ def roster_facts(
         one = len(_FACT_QUERIES[read][2]) == 1
         for row in rows:
             key = row[0].int if native else row[0]
-            # (`whole`: the rows are the operation's persons', every one wanted)
             if wanted is None or key in wanted:
                 found[key].append(row[1] if one else row[1:])
         return found
@@ -988,6 +999,33 @@ def relief_deciders(operation: Operation) -> dict[str, str]:
     return {kind: relief_decider(owners, kind).name for kind in ("continued_presence", "t_visa", "u_visa")}
 
 
+#: what the board reads of each person it lists
+_BOARD_PERSON: Final = ("id", "code", "priority", "outcome", "area_id", "area__holds", "encountered_at")
+#: the operation's areas (each read only where the area rule lets this audience read it)
+_BOARD_AREAS: Final = Prepared(
+    lambda operation_id: Area.objects.filter(operation_id=operation_id).values_list(
+        "pk", "plan_id", "name", "holds", "retired"
+    ),
+    field=Operation._meta.get_field("id"),
+)
+#: the open imminent-danger flags of the operation, oldest first (for those who may read them)
+_OPEN_DANGER: Final = Prepared(
+    lambda operation_id: (
+        DangerFlag.objects.filter(person__operation_id=operation_id, responded_at__isnull=True)
+        .order_by("flagged_at")
+        .values_list("person__code", "flagged_at", "flagged_by__name")
+    ),
+    field=Operation._meta.get_field("id"),
+)
+#: the operation's separation alerts not yet cleared (for investigative agencies)
+_OPEN_ALERTS: Final = Prepared(
+    lambda operation_id: SeparationAlert.objects.filter(
+        operation_id=operation_id, cleared_at__isnull=True
+    ).values_list("area_id", "area__name", "suspect__code", "potential_victim__code", "raised_at", "reason"),
+    field=Operation._meta.get_field("id"),
+)
+
+
 def board_for(
     actor: User,
     standing: Standing,
@@ -1012,21 +1050,31 @@ def board_for(
     # anyone else it would tell what the person's page hides.
     sees_relief = allows(standing, Compartment.CONTINUED_PRESENCE, Access.READ)
     now = now or timezone.now()
-    # (in no order: the rows are sorted by `board_urgency`, whose last key is the code)
-    persons: list[Mapping[str, Any]] = list(
-        persons_visible_to(standing, operation)
-        .order_by()
-        .values("id", "code", "priority", "outcome", "area_id", "area__holds", "encountered_at")
-    )
-    facts_of = roster_facts(operation, persons, standing, whole=True)
+    sees_danger = allows(standing, Compartment.IMMINENT_DANGER, Access.READ)
+    # every read at once (on PostgreSQL, one round trip): the persons this audience may see (in no order:
+    # the rows are sorted by `board_urgency`, whose last key is the code), their records, the areas, and the
+    # open danger flags and separation alerts for those who may read them
+    reads = [
+        bound_query(persons_visible_to(standing, operation).order_by().values_list(*_BOARD_PERSON)),
+        *_fact_reads(operation),
+        _BOARD_AREAS.bound(operation.pk),
+    ]
+    if sees_danger:
+        reads.append(_OPEN_DANGER.bound(operation.pk))
+    if investigative:
+        reads.append(_OPEN_ALERTS.bound(operation.pk))
+    answers = together(reads)
+    facts_at = len(_FACT_QUERIES) + 1
+    persons: list[Mapping[str, Any]] = [dict(zip(_BOARD_PERSON, row, strict=True)) for row in answers[0]]
+    facts_of = _facts_from(answers[1:facts_at], persons, standing, whole=True)
     # the areas this audience may read (the area rule asked once per area, not once per person)
     areas = [
         (pk, plan_id, name, retired)
-        for pk, plan_id, name, holds, retired in operation.areas.values_list(
-            "pk", "plan_id", "name", "holds", "retired"
-        )
+        for pk, plan_id, name, holds, retired in answers[facts_at]
         if area_readable(standing, holds)
     ]
+    flags = answers[facts_at + 1] if sees_danger else []
+    raised = answers[-1] if investigative else []
     area_names = {pk: name for pk, _, name, _ in areas}
     owners = _plan_owners(operation)
     rows: list[BoardRow] = []
@@ -1085,27 +1133,12 @@ def board_for(
         own = actor.agency.slug
         rows = [r for r in rows if own in r.next_owner_ids]
     rows.sort(key=board_urgency)
-    danger = (
-        [
-            {"code": code, "since": since, "by": by}
-            for code, since, by in DangerFlag.objects.filter(
-                person__operation=operation, responded_at__isnull=True
-            )
-            .order_by("flagged_at")
-            .values_list("person__code", "flagged_at", "flagged_by__name")
-        ]
-        if allows(standing, Compartment.IMMINENT_DANGER, Access.READ)
-        else []
-    )
+    danger = [{"code": code, "since": since, "by": by} for code, since, by in flags]
     alerts: list[dict[str, Any]] = []
     if investigative:
         # one alert per area: who must move (never the victim) and whom they are kept from
         grouped: dict[Any, dict[str, Any]] = {}
-        for area_id, area_name, suspect, kept_from, raised_at, reason in SeparationAlert.objects.filter(
-            operation=operation, cleared_at__isnull=True
-        ).values_list(
-            "area_id", "area__name", "suspect__code", "potential_victim__code", "raised_at", "reason"
-        ):
+        for area_id, area_name, suspect, kept_from, raised_at, reason in raised:
             entry = grouped.setdefault(
                 area_id,
                 {
