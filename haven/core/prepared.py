@@ -67,16 +67,11 @@ class Prepared:
         places = tuple(at for at, param in enumerate(compiled.params) if param == marker)
         if not places:
             raise ValueError("a prepared read must name its value: the query does not")
+        # a value used in another form (a text that contains it, `__contains=str(id)`) would keep the stand-in
+        forms = (stand_in.hex, str(stand_in))
+        if any(isinstance(p, str) and p != marker and any(f in p for f in forms) for p in compiled.params):
+            raise ValueError("a prepared read must name its value as it is, not inside another value")
         return compiled, places
-
-
-def rows_of(
-    query: QuerySet[Any], *, raw: Sequence[int] = (), using: str = "default"
-) -> list[tuple[Any, ...]]:
-    """A `values_list` queryset's rows, compiled and run once, with the columns in `raw` as the database
-    returned them: the same rows as a `Prepared` read's, for a query whose shape varies (a list of ids)."""
-    [rows] = together([bound_query(query, raw=raw, using=using)], using)
-    return rows
 
 
 def bound_query(query: QuerySet[Any], *, raw: Sequence[int] = (), using: str = "default") -> Bound:
@@ -91,16 +86,20 @@ def together(reads: Sequence[Bound], using: str = "default") -> list[list[tuple[
     connection = connections[using]
     asked = [(compiled, params) for compiled, params in reads if not compiled.empty]
     if _pipelines(connection) and len(asked) > 1:
-        cursors = []
-        with connection.connection.pipeline():
-            for compiled, params in asked:
-                cursor = connection.cursor()
-                cursor.execute(compiled.sql, params)
-                cursors.append(cursor)
-        answers = []
-        for cursor in cursors:
-            answers.append(cursor.fetchall())
-            cursor.close()
+        cursors: list[Any] = []
+        try:
+            # (an error of any query surfaces when the pipeline ends or a result is read: as a Django
+            # `DatabaseError`, marking the connection as Django's own cursors do)
+            with connection.wrap_database_errors:
+                with connection.connection.pipeline():
+                    for compiled, params in asked:
+                        cursor = connection.cursor()
+                        cursors.append(cursor)
+                        cursor.execute(compiled.sql, params)
+                answers = [cursor.fetchall() for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
     else:
         answers = []
         for compiled, params in asked:
@@ -132,7 +131,7 @@ class _Compiled:
     """A query's SQL and parameters as Django's compiler makes them, and the converters of its columns (as
     `SQLCompiler.apply_converters` applies them; the compiler itself is not kept, nor the connection)."""
 
-    __slots__ = ("converters", "empty", "params", "sql")
+    __slots__ = ("columns", "converters", "empty", "params", "sql")
 
     def __init__(self, query: QuerySet[Any], connection: BaseDatabaseWrapper, raw: frozenset[int]) -> None:
         compiler = query.query.get_compiler(connection=connection)
@@ -144,12 +143,16 @@ class _Compiled:
             self.empty = False
         self.sql, self.params = sql, tuple(params)
         selected = [column for column, _, _ in compiler.select[: compiler.col_count]] if sql else []
+        # (the columns asked for: Django's compiler may select more, to order by, and cuts them off)
+        self.columns = compiler.col_count if sql and compiler.has_extra_select else None
         self.converters = [
             (at, found) for at, found in compiler.get_converters(selected).items() if at not in raw
         ]
 
     def converted(self, rows: list[Any], connection: BaseDatabaseWrapper) -> list[tuple[Any, ...]]:
         """The rows as tuples, each column converted as Django converts it (except the raw ones)."""
+        if self.columns is not None:
+            rows = [row[: self.columns] for row in rows]
         if not self.converters:
             return [tuple(row) for row in rows]
         converted = []

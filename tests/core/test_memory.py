@@ -20,13 +20,20 @@ def collector_on():
         gc.disable()
 
 
-def test_no_automatic_collection_inside_and_one_young_collection_after(collector_on):
+def test_no_automatic_collection_inside_and_one_young_collection_after(collector_on, monkeypatch):
     collections: list[int] = []
+    asked: list[tuple[object, ...]] = []
+    collect = gc.collect
 
     def seen(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             collections.append(info["generation"])
 
+    def counted(*args: object) -> int:
+        asked.append(args)
+        return collect(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gc, "collect", counted)
     gc.callbacks.append(seen)
     try:
         with collection_deferred():
@@ -34,30 +41,48 @@ def test_no_automatic_collection_inside_and_one_young_collection_after(collector
             # far more new containers than the young generation's threshold: none collected here
             kept = [[n] for n in range(gc.get_threshold()[0] * 20)]
             assert collections == []
+            assert asked == []
         assert gc.isenabled()
-        assert collections[:1] == [0]
+        assert asked == [(0,)]
     finally:
         gc.callbacks.remove(seen)
     assert len(kept) > 0
 
 
-def test_overlapping_renders_resume_the_collector_when_the_last_is_over(collector_on):
-    first_in, second_out = threading.Event(), threading.Event()
-
-    def second() -> None:
-        first_in.wait()
+def _in_thread(inside: threading.Event, leave: threading.Event, left: threading.Event) -> threading.Thread:
+    def render() -> None:
         with collection_deferred():
-            pass
-        second_out.set()
+            inside.set()
+            leave.wait(timeout=10)
+        left.set()
 
-    other = threading.Thread(target=second)
-    other.start()
-    with collection_deferred():
-        first_in.set()
-        second_out.wait(timeout=10)
-        assert second_out.is_set()
-        assert not gc.isenabled()  # the other render ended first: this one still holds it back
+    thread = threading.Thread(target=render)
+    thread.start()
+    return thread
+
+
+def test_a_render_that_starts_while_another_holds_the_collector_leaves_it_to_the_holder(collector_on):
+    inside, leave, left = threading.Event(), threading.Event(), threading.Event()
+    with collection_deferred():  # the holder
+        other = _in_thread(inside, leave, left)
+        assert inside.wait(timeout=10)
+        leave.set()
+        assert left.wait(timeout=10)
+        assert not gc.isenabled()  # the other render is over: the holder's still runs
     other.join()
+    assert gc.isenabled()
+
+
+def test_the_collector_is_never_off_for_longer_than_the_holders_render(collector_on):
+    inside, leave, left = threading.Event(), threading.Event(), threading.Event()
+    holder = _in_thread(inside, leave, left)
+    assert inside.wait(timeout=10)
+    with collection_deferred():  # starts while the other holds it
+        assert not gc.isenabled()
+        leave.set()
+        assert left.wait(timeout=10)
+        assert gc.isenabled()  # the holder's render is over: on again, though this one runs on
+    holder.join()
     assert gc.isenabled()
 
 
